@@ -1,0 +1,66 @@
+// createApp(deps): parsers, views, routes, 404/500. Reads no environment and opens no
+// ports, so tests build it with a temp database, a fake Stripe and a fixed clock.
+import path from 'node:path';
+import express, { type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
+import { PROJECT_ROOT } from './lib/config.ts';
+import type { AppDeps } from './lib/wiring.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { appealRoutes } from './routes/appeal.ts';
+import { donateRoutes } from './routes/donate.ts';
+import { apiRoutes } from './routes/api.ts';
+import { viewHelpers } from './routes/view-helpers.ts';
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(PROJECT_ROOT, 'views'));
+  app.locals.h = viewHelpers(deps.config);
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'frame-ancestors': ["'none'"],
+          // The donate form redirects to Checkout; browsers apply form-action to that redirect.
+          'form-action': ["'self'", checkoutOrigin(deps)],
+        },
+      },
+      strictTransportSecurity: deps.config.baseUrl.startsWith('https:'),
+    }),
+  );
+
+  // The webhook needs the raw bytes for its signature, so it is mounted before any body parser.
+  app.use(webhookRoutes(deps));
+
+  app.use('/public', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  app.use(express.json({ limit: '16kb' }));
+
+  app.use(apiRoutes(deps));
+  app.use(appealRoutes(deps));
+  app.use(donateRoutes(deps));
+
+  app.use((req, res) => {
+    res.status(404);
+    if (req.accepts(['html', 'json']) === 'json') return void res.json({ error: 'Not found' });
+    res.render('error', { title: 'Page not found', message: 'There is nothing at this address.' });
+  });
+
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
+    if (status >= 500) deps.logger.error({ err, url: req.originalUrl }, 'request failed');
+    if (res.headersSent) return;
+    res.status(status);
+    const message = status === 413 ? 'That request was too large.' : status < 500 ? 'That request could not be understood.' : 'Something went wrong on our side. Please try again in a moment.';
+    if (req.accepts(['html', 'json']) === 'json') return void res.json({ error: message });
+    res.render('error', { title: status < 500 ? 'Bad request' : 'Something went wrong', message });
+  };
+  app.use(onError);
+  return app;
+}
+
+function checkoutOrigin(deps: AppDeps): string {
+  return deps.config.stripe.apiUrl ? new URL(deps.config.stripe.apiUrl).origin : 'https://checkout.stripe.com';
+}

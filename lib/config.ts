@@ -1,0 +1,185 @@
+// The only reader of process.env. Everything is validated once at start-up; a bad value
+// stops the process with a message naming the variable.
+import { z } from 'zod';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The webhook secret the built-in emulator signs with when no real keys are set. */
+export const EMULATOR_WEBHOOK_SECRET = 'whsec_emulator_local_only_not_a_secret';
+export const EMULATOR_SECRET_KEY = 'sk_test_emulator';
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const positiveInt = (fallback: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? fallback : v),
+    z.coerce.number().int('must be a whole number').positive('must be greater than 0'),
+  );
+
+const schema = z.object({
+  NODE_ENV: optionalString,
+  PORT: z.preprocess(
+    (v) => (v === undefined || v === '' ? 3000 : v),
+    z.coerce.number().int('must be a whole number').min(0).max(65535, 'must be a port number (0-65535)'),
+  ),
+  BASE_URL: optionalString.pipe(z.url('must be an absolute URL such as https://give.example.org').optional()),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://...')
+      .optional(),
+  ),
+  STRIPE_SECRET_KEY: optionalString.pipe(
+    z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_... or sk_live_...').optional(),
+  ),
+  STRIPE_WEBHOOK_SECRET: optionalString.pipe(z.string().regex(/^whsec_\w+$/, 'must look like whsec_...').optional()),
+  STRIPE_API_URL: optionalString.pipe(z.url('must be an absolute URL such as http://localhost:12111').optional()),
+  FUNDRAISER_GOAL: positiveInt(250_000),
+  FUNDRAISER_CURRENCY: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'usd' : v),
+    z
+      .string()
+      .regex(/^[a-z]{3}$/, 'must be a three-letter ISO currency code in lower case, such as usd')
+      .refine((c) => isKnownCurrency(c), 'is not a currency this runtime knows'),
+  ),
+  FUNDRAISER_ID: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'fundraiser' : v),
+    z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be 1-40 lower-case letters, digits, - or _'),
+  ),
+  FUNDRAISER_ORG_NAME: z.preprocess(
+    (v) => (v === undefined || v === '' ? 'Drugs-Forum' : v),
+    z.string().trim().min(1).max(100, 'must be at most 100 characters'),
+  ),
+  FUNDRAISER_CAMPAIGN_START: optionalString,
+  FUNDRAISER_CAMPAIGN_END: optionalString,
+  APPEAL_FILE: optionalString,
+  DONATION_MIN: positiveInt(2),
+  DONATION_MAX: positiveInt(10_000),
+});
+
+function isKnownCurrency(code: string): boolean {
+  try {
+    new Intl.NumberFormat('en', { style: 'currency', currency: code });
+    return (Intl as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('currency').includes(code.toUpperCase()) ?? true;
+  } catch {
+    return false;
+  }
+}
+
+export type CampaignWindowConfig =
+  | { kind: 'calendar-year' }
+  | { kind: 'fixed'; startsAt: Date; endsAt: Date };
+
+export interface Config {
+  readonly env: 'production' | 'development' | 'test';
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly database: { readonly dialect: 'sqlite'; readonly path: string } | { readonly dialect: 'postgres'; readonly url: string };
+  readonly stripe: {
+    /** true when no key is set: the built-in emulator stands in for Stripe. */
+    readonly emulator: boolean;
+    readonly secretKey: string;
+    readonly webhookSecret: string;
+    readonly apiUrl: string | undefined;
+  };
+  readonly fundraiser: {
+    readonly id: string;
+    readonly orgName: string;
+    readonly goal: number;
+    readonly currency: string;
+    readonly window: CampaignWindowConfig;
+    readonly appealFile: string;
+    readonly donationMin: number;
+    readonly donationMax: number;
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'configuration');
+    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(env[variable] ?? null)})`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  if (production && !e.STRIPE_SECRET_KEY) {
+    throw new ConfigError('STRIPE_SECRET_KEY', 'is required when NODE_ENV=production (the built-in Stripe emulator never runs in production)');
+  }
+  if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
+    throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'is required whenever STRIPE_SECRET_KEY is set');
+  }
+  if (e.DONATION_MIN > e.DONATION_MAX) {
+    throw new ConfigError('DONATION_MIN', `must not exceed DONATION_MAX (${e.DONATION_MAX})`);
+  }
+
+  const databaseUrl = e.DATABASE_URL ?? 'sqlite:./data/fundraiser.sqlite';
+  const database = databaseUrl.startsWith('sqlite:')
+    ? { dialect: 'sqlite' as const, path: sqlitePath(databaseUrl.slice('sqlite:'.length)) }
+    : { dialect: 'postgres' as const, url: databaseUrl };
+
+  return Object.freeze({
+    env: production ? 'production' : e.NODE_ENV === 'test' ? 'test' : 'development',
+    port: e.PORT,
+    baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    database: Object.freeze(database),
+    stripe: Object.freeze({
+      emulator: !e.STRIPE_SECRET_KEY,
+      secretKey: e.STRIPE_SECRET_KEY ?? EMULATOR_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? EMULATOR_WEBHOOK_SECRET,
+      apiUrl: e.STRIPE_API_URL?.replace(/\/+$/, ''),
+    }),
+    fundraiser: Object.freeze({
+      id: e.FUNDRAISER_ID,
+      orgName: e.FUNDRAISER_ORG_NAME,
+      goal: e.FUNDRAISER_GOAL,
+      currency: e.FUNDRAISER_CURRENCY,
+      window: campaignWindow(e.FUNDRAISER_CAMPAIGN_START, e.FUNDRAISER_CAMPAIGN_END),
+      appealFile: path.resolve(PROJECT_ROOT, e.APPEAL_FILE ?? 'content/appeal.json'),
+      donationMin: e.DONATION_MIN,
+      donationMax: e.DONATION_MAX,
+    }),
+  });
+}
+
+function sqlitePath(p: string): string {
+  if (p === ':memory:') return p;
+  return path.resolve(PROJECT_ROOT, p);
+}
+
+function campaignWindow(start: string | undefined, end: string | undefined): CampaignWindowConfig {
+  if (!start && !end) return { kind: 'calendar-year' };
+  if (!start) throw new ConfigError('FUNDRAISER_CAMPAIGN_START', 'is required when FUNDRAISER_CAMPAIGN_END is set');
+  if (!end) throw new ConfigError('FUNDRAISER_CAMPAIGN_END', 'is required when FUNDRAISER_CAMPAIGN_START is set');
+  const startsAt = parseInstant('FUNDRAISER_CAMPAIGN_START', start);
+  const endsAt = parseInstant('FUNDRAISER_CAMPAIGN_END', end);
+  if (endsAt <= startsAt) throw new ConfigError('FUNDRAISER_CAMPAIGN_END', 'must be after FUNDRAISER_CAMPAIGN_START');
+  return { kind: 'fixed', startsAt, endsAt };
+}
+
+// A bare date means midnight UTC; a date-time must carry its offset so the window is unambiguous.
+function parseInstant(variable: string, value: string): Date {
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(iso)) {
+    throw new ConfigError(variable, `must be a date (2026-01-01) or a date-time with offset (2026-01-01T00:00:00-05:00) (got ${JSON.stringify(value)})`);
+  }
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) throw new ConfigError(variable, `is not a real date (got ${JSON.stringify(value)})`);
+  return d;
+}

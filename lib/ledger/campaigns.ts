@@ -1,0 +1,52 @@
+// Campaign rows: created on demand for the window that holds a moment, with the goal and
+// currency from configuration.
+import type { Transaction } from 'kysely';
+import type { Config } from '../config.ts';
+import { windowFor, type CampaignWindow } from '../campaign-window.ts';
+import { toMinor } from '../money.ts';
+import type { Campaign, Database } from '../db/schema.ts';
+import type { Db } from '../db/index.ts';
+
+type Executor = Db | Transaction<Database>;
+
+export async function ensureCampaign(
+  db: Executor,
+  fundraiser: Config['fundraiser'],
+  window: CampaignWindow,
+  now: Date,
+): Promise<Campaign> {
+  const found = await db.selectFrom('campaigns').selectAll().where('slug', '=', window.slug).executeTakeFirst();
+  if (found) return found;
+  const at = now.toISOString();
+  await db
+    .insertInto('campaigns')
+    .values({
+      slug: window.slug,
+      goal_minor: toMinor(fundraiser.goal, fundraiser.currency),
+      currency: fundraiser.currency,
+      starts_at: window.startsAt.toISOString(),
+      ends_at: window.endsAt.toISOString(),
+      created_at: at,
+      updated_at: at,
+    })
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .execute();
+  const campaign = await db.selectFrom('campaigns').selectAll().where('slug', '=', window.slug).executeTakeFirstOrThrow();
+  await db
+    .insertInto('campaign_totals')
+    .values({ campaign_id: campaign.id, raised_minor: 0, donors: 0, updated_at: at })
+    .onConflict((oc) => oc.column('campaign_id').doNothing())
+    .execute();
+  return campaign;
+}
+
+/** The campaign whose window holds `at`, or null when no campaign window does. */
+export async function campaignAt(
+  db: Executor,
+  fundraiser: Config['fundraiser'],
+  at: Date,
+  now: Date,
+): Promise<Campaign | null> {
+  const window = windowFor(fundraiser.window, at);
+  return window ? ensureCampaign(db, fundraiser, window, now) : null;
+}

@@ -1,0 +1,38 @@
+// The one place that turns a Config into the dependencies the app runs on. server.ts and
+// the tests both come through here, so they run the same wiring.
+import type Stripe from 'stripe';
+import type { Config } from './config.ts';
+import { loadAppeal, type AppealContent } from './content.ts';
+import { createDb, migrateToLatest, type Db } from './db/index.ts';
+import { createLedger, type Ledger } from './ledger/index.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createStripeClient } from './payments/stripe.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  ledger: Ledger;
+  stripe: Stripe;
+  logger: Logger;
+  clock: () => Date;
+  appeal: AppealContent;
+}
+
+export async function buildDeps(config: Config, overrides: Partial<Pick<AppDeps, 'clock' | 'logger' | 'stripe'>> = {}): Promise<AppDeps> {
+  const clock = overrides.clock ?? (() => new Date());
+  const logger = overrides.logger ?? createLogger(config.env);
+  const db = createDb(config.database);
+  const applied = await migrateToLatest(db);
+  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  const ledger = createLedger({ db, fundraiser: config.fundraiser, clock });
+  await ledger.syncCampaign();
+  return {
+    config,
+    db,
+    ledger,
+    stripe: overrides.stripe ?? createStripeClient(config.stripe),
+    logger,
+    clock,
+    appeal: loadAppeal(config.fundraiser.appealFile, config.fundraiser.orgName),
+  };
+}

@@ -1,0 +1,27 @@
+// Renders the appeal with the current totals; shared by GET / and the donate form's errors.
+import type { Response } from 'express';
+import type { AppDeps } from '../lib/wiring.ts';
+import { AVERAGE_GIFT_PRESET, PRESET_AMOUNTS } from '../lib/donation-options.ts';
+
+export interface FormState {
+  amount?: string;
+  otherAmount?: string;
+  frequency?: string;
+  error?: string;
+  errorField?: 'amount' | 'frequency';
+  notice?: string;
+}
+
+export async function renderAppeal(deps: AppDeps, res: Response, form: FormState, status = 200): Promise<void> {
+  const progress = await deps.ledger.progress();
+  res.status(status).render('appeal', {
+    title: deps.appeal.title,
+    appeal: deps.appeal,
+    org: deps.config.fundraiser.orgName,
+    progress,
+    presets: PRESET_AMOUNTS,
+    averagePreset: AVERAGE_GIFT_PRESET,
+    limits: { min: deps.config.fundraiser.donationMin, max: deps.config.fundraiser.donationMax },
+    form,
+  });
+}

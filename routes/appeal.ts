@@ -1,0 +1,22 @@
+import { Router } from 'express';
+import type { AppDeps } from '../lib/wiring.ts';
+import { renderAppeal } from './appeal-page.ts';
+
+const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);
+
+export function appealRoutes(deps: AppDeps): Router {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    // A cancelled checkout comes back here with the reader's choice, so it is kept.
+    const q = req.query;
+    const amount = str(q.amount);
+    const isPreset = amount === '5' || amount === '25';
+    await renderAppeal(deps, res, {
+      amount: amount === undefined ? undefined : isPreset ? amount : 'other',
+      otherAmount: amount !== undefined && !isPreset ? amount : undefined,
+      frequency: str(q.frequency),
+      notice: q.cancelled !== undefined ? 'Your checkout was cancelled and nothing was charged. You can try again whenever you like.' : undefined,
+    });
+  });
+  return router;
+}

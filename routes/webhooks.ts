@@ -1,0 +1,37 @@
+// Stripe's events: raw body, signature checked, recorded before we answer 2xx.
+import express, { Router } from 'express';
+import type Stripe from 'stripe';
+import type { AppDeps } from '../lib/wiring.ts';
+import { handleStripeEvent } from '../lib/payments/events.ts';
+
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export function webhookRoutes(deps: AppDeps): Router {
+  const router = Router();
+  router.post('/webhooks/stripe', express.raw({ type: () => true, limit: '512kb' }), async (req, res) => {
+    const signature = req.header('stripe-signature');
+    if (!signature || !Buffer.isBuffer(req.body)) {
+      return void res.status(400).json({ error: 'Missing Stripe-Signature header or body' });
+    }
+    let event: Stripe.Event;
+    try {
+      event = deps.stripe.webhooks.constructEvent(req.body, signature, deps.config.stripe.webhookSecret, SIGNATURE_TOLERANCE_SECONDS);
+    } catch (err) {
+      deps.logger.warn({ reason: (err as Error).message }, 'webhook rejected: bad signature or body');
+      return void res.status(400).json({ error: 'Invalid signature or payload' });
+    }
+    if (!event || typeof event.id !== 'string' || typeof event.type !== 'string' || !event.data?.object) {
+      return void res.status(400).json({ error: 'Not a Stripe event' });
+    }
+    try {
+      const outcome = await handleStripeEvent({ ledger: deps.ledger, fundraiser: deps.config.fundraiser }, event);
+      deps.logger.info({ event: event.id, type: event.type, result: outcome.result }, 'webhook handled');
+      res.json({ received: true, result: outcome.result });
+    } catch (err) {
+      // 5xx makes Stripe retry; nothing was committed because the transaction rolled back.
+      deps.logger.error({ err, event: event.id, type: event.type }, 'webhook could not be recorded');
+      res.status(500).json({ error: 'Could not record the event; please retry' });
+    }
+  });
+  return router;
+}

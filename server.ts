@@ -1,0 +1,49 @@
+// config -> deps -> createApp(deps).listen(); graceful shutdown.
+import 'dotenv/config';
+import { createServer } from 'node:http';
+import { ConfigError, loadConfig } from './lib/config.ts';
+import { buildDeps } from './lib/wiring.ts';
+import { createApp } from './app.ts';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const deps = await buildDeps(config);
+  const { logger } = deps;
+  if (config.stripe.emulator) {
+    logger.warn('no STRIPE_SECRET_KEY: using the built-in Stripe emulator (test mode, no real money)');
+  }
+  const server = createServer(createApp(deps));
+  server.listen(config.port, () => {
+    logger.info({ url: config.baseUrl, database: config.database.dialect }, `fundraiser listening on ${config.baseUrl}`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // Stop taking connections, let in-flight requests (webhooks mid-transaction) finish.
+    server.close(async () => {
+      await deps.db.destroy();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+// Builds the real app on a throwaway SQLite file with a controllable clock.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Stripe from 'stripe';
+import request from 'supertest';
+import type { Express } from 'express';
+import { loadConfig, type Config } from '../../lib/config.ts';
+import { buildDeps, type AppDeps } from '../../lib/wiring.ts';
+import { createApp } from '../../app.ts';
+import { checkoutSession, stripeEvent } from '../../emulator/objects.ts';
+import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from '../../lib/payments/fulfill.ts';
+
+export const TEST_WEBHOOK_SECRET = 'whsec_test_suite_secret';
+
+export interface TestApp {
+  app: Express;
+  deps: AppDeps;
+  config: Config;
+  dir: string;
+  setNow(d: Date): void;
+  close(): Promise<void>;
+}
+
+export async function makeTestApp(opts: { env?: Record<string, string>; now?: Date; deps?: Partial<AppDeps> } = {}): Promise<TestApp> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: `sqlite:${path.join(dir, 'test.sqlite')}`,
+    FUNDRAISER_GOAL: '50000',
+    STRIPE_SECRET_KEY: 'sk_test_suite',
+    STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    STRIPE_API_URL: 'http://127.0.0.1:9',
+    ...opts.env,
+  });
+  let now = opts.now ?? new Date('2026-06-15T12:00:00Z');
+  const deps = { ...(await buildDeps(config, { clock: () => now })), ...opts.deps };
+  return {
+    app: createApp(deps),
+    deps,
+    config,
+    dir,
+    setNow: (d) => {
+      now = d;
+    },
+    close: async () => {
+      await deps.db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** POSTs an event to the webhook, signed as Stripe would sign it (or as told to). */
+export function deliver(app: Express, event: Stripe.Event | string, opts: { secret?: string; timestamp?: number } = {}) {
+  const payload = typeof event === 'string' ? event : JSON.stringify(event);
+  const header = Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: opts.secret ?? TEST_WEBHOOK_SECRET,
+    timestamp: opts.timestamp,
+  });
+  return request(app).post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(payload);
+}
+
+export function ourMetadata(config: Config, campaign = '2026'): Stripe.Metadata {
+  return { [METADATA_FUNDRAISER]: config.fundraiser.id, [METADATA_CAMPAIGN]: campaign };
+}
+
+/** A one-off Checkout Session as Stripe sends it on completion. */
+export function completedSession(config: Config, fields: Partial<Stripe.Checkout.Session> = {}): Stripe.Checkout.Session {
+  return checkoutSession({
+    status: 'complete',
+    payment_status: 'paid',
+    amount_total: 2500,
+    amount_subtotal: 2500,
+    payment_intent: `pi_test_${Math.random().toString(36).slice(2, 12)}`,
+    customer_details: {
+      address: null,
+      business_name: null,
+      email: 'reader@example.org',
+      individual_name: null,
+      name: 'A Reader',
+      phone: null,
+      tax_exempt: 'none',
+      tax_ids: [],
+    },
+    metadata: ourMetadata(config),
+    ...fields,
+  });
+}
+
+export const sessionEvent = (
+  type: 'checkout.session.completed' | 'checkout.session.async_payment_succeeded' | 'checkout.session.async_payment_failed' | 'checkout.session.expired',
+  session: Stripe.Checkout.Session,
+  fields: { id?: string; created?: number } = {},
+) => stripeEvent(type, session, fields);
+
+/** The figures the page shows and the JSON, read through HTTP. */
+export async function readTotals(app: Express) {
+  const api = await request(app).get('/api/progress').expect(200);
+  const page = await request(app).get('/').expect(200);
+  const attr = (name: string) => {
+    const m = page.text.match(new RegExp(`data-${name}>([^<]*)<`));
+    return m ? m[1]!.trim() : undefined;
+  };
+  return {
+    api: api.body as { currency: string; goal: number; raised: number; donors: number; percent: number; updatedAt: string },
+    page: { raised: attr('raised'), donors: attr('donors'), percent: attr('percent'), html: page.text },
+  };
+}
+
+export async function countRows(deps: AppDeps, table: 'contributions' | 'stripe_events'): Promise<number> {
+  const r = await deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -1,0 +1,195 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import Stripe from 'stripe';
+import request from 'supertest';
+import { sql } from 'kysely';
+import {
+  completedSession,
+  countRows,
+  deliver,
+  makeTestApp,
+  readTotals,
+  sessionEvent,
+  type TestApp,
+} from '../helpers/app.ts';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await makeTestApp();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+async function assertTotals(raised: number, donors: number) {
+  const { api, page } = await readTotals(t.app);
+  assert.equal(api.raised, raised, 'api raised');
+  assert.equal(api.donors, donors, 'api donors');
+  assert.equal(page.raised, `$${(raised / 100).toLocaleString('en-US', { minimumFractionDigits: raised % 100 ? 2 : 0 })}`, 'page raised');
+  assert.equal(page.donors, String(donors), 'page donors');
+}
+
+describe('POST /webhooks/stripe', () => {
+  it('when a paid session is delivered 5 times, then it counts once', async () => {
+    const event = sessionEvent('checkout.session.completed', completedSession(t.config));
+    for (let i = 0; i < 5; i++) {
+      const res = await deliver(t.app, event).expect(200);
+      assert.equal(res.body.result, i === 0 ? 'recorded' : 'duplicate-event');
+    }
+    await assertTotals(2500, 1);
+    assert.equal(await countRows(t.deps, 'contributions'), 1);
+  });
+
+  it('when the same paid session arrives 5 times concurrently, then it counts once', async () => {
+    const event = sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 500 }));
+    const results = await Promise.all(Array.from({ length: 5 }, () => deliver(t.app, event)));
+    for (const r of results) assert.equal(r.status, 200);
+    await assertTotals(500, 1);
+  });
+
+  it('when two different events carry the same paid session, then the gift counts once', async () => {
+    const session = completedSession(t.config);
+    await deliver(t.app, sessionEvent('checkout.session.completed', session)).expect(200);
+    const res = await deliver(t.app, sessionEvent('checkout.session.completed', session)).expect(200);
+    assert.equal(res.body.result, 'recorded');
+    await assertTotals(2500, 1);
+    assert.equal(await countRows(t.deps, 'stripe_events'), 2);
+  });
+
+  it('when a recorded gift comes in, then the very next request shows it', async () => {
+    await assertTotals(0, 0);
+    await deliver(t.app, sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 1234 }))).expect(200);
+    await assertTotals(1234, 1);
+    const { api } = await readTotals(t.app);
+    assert.equal(api.goal, 5_000_000);
+    assert.equal(api.percent, 0.02);
+    assert.equal(api.currency, 'usd');
+  });
+
+  it('when a delayed payment completes unpaid and later succeeds, then it is pending first and counts once after', async () => {
+    const unpaid = completedSession(t.config, { payment_status: 'unpaid' });
+    await deliver(t.app, sessionEvent('checkout.session.completed', unpaid)).expect(200);
+    await assertTotals(0, 0);
+    assert.equal((await t.deps.ledger.findGift(unpaid.id))?.status, 'pending');
+
+    const paid = { ...unpaid, payment_status: 'paid' as const };
+    const success = sessionEvent('checkout.session.async_payment_succeeded', paid);
+    await deliver(t.app, success).expect(200);
+    await deliver(t.app, success).expect(200);
+    await assertTotals(2500, 1);
+    // A late replay of the unpaid completion must not undo the payment.
+    await deliver(t.app, sessionEvent('checkout.session.completed', unpaid)).expect(200);
+    await assertTotals(2500, 1);
+    assert.equal((await t.deps.ledger.findGift(unpaid.id))?.status, 'paid');
+  });
+
+  it('when the success arrives before the unpaid completion, then the gift still counts once', async () => {
+    const unpaid = completedSession(t.config, { payment_status: 'unpaid' });
+    await deliver(t.app, sessionEvent('checkout.session.async_payment_succeeded', { ...unpaid, payment_status: 'paid' })).expect(200);
+    await deliver(t.app, sessionEvent('checkout.session.completed', unpaid)).expect(200);
+    await assertTotals(2500, 1);
+  });
+
+  it('when a delayed payment fails, then it is never counted', async () => {
+    const unpaid = completedSession(t.config, { payment_status: 'unpaid' });
+    await deliver(t.app, sessionEvent('checkout.session.completed', unpaid)).expect(200);
+    await deliver(t.app, sessionEvent('checkout.session.async_payment_failed', unpaid)).expect(200);
+    await assertTotals(0, 0);
+    assert.equal((await t.deps.ledger.findGift(unpaid.id))?.status, 'failed');
+    // Nor when the events come the other way round.
+    const other = completedSession(t.config, { payment_status: 'unpaid' });
+    await deliver(t.app, sessionEvent('checkout.session.async_payment_failed', other)).expect(200);
+    await deliver(t.app, sessionEvent('checkout.session.completed', other)).expect(200);
+    await assertTotals(0, 0);
+  });
+
+  it('when the signature is made with another secret, then it is rejected and nothing is written', async () => {
+    const event = sessionEvent('checkout.session.completed', completedSession(t.config));
+    const res = await deliver(t.app, event, { secret: 'whsec_forged' }).expect(400);
+    assert.match(res.body.error, /signature/i);
+    assert.equal(await countRows(t.deps, 'stripe_events'), 0);
+    await assertTotals(0, 0);
+  });
+
+  it('when the signature is older than five minutes, then it is rejected as stale', async () => {
+    const event = sessionEvent('checkout.session.completed', completedSession(t.config));
+    await deliver(t.app, event, { timestamp: Math.floor(Date.now() / 1000) - 600 }).expect(400);
+    assert.equal(await countRows(t.deps, 'stripe_events'), 0);
+  });
+
+  it('when there is no signature, then it is rejected and the body is not trusted', async () => {
+    const event = sessionEvent('checkout.session.completed', completedSession(t.config));
+    await request(t.app).post('/webhooks/stripe').set('Content-Type', 'application/json').send(JSON.stringify(event)).expect(400);
+    assert.equal(await countRows(t.deps, 'contributions'), 0);
+  });
+
+  it('when a signed body is altered in transit, then it is rejected', async () => {
+    const event = sessionEvent('checkout.session.completed', completedSession(t.config));
+    const payload = JSON.stringify(event);
+    const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_test_suite_secret' });
+    const tampered = payload.replace('"amount_total":2500', '"amount_total":9999999');
+    await request(t.app).post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(tampered).expect(400);
+    await assertTotals(0, 0);
+  });
+
+  it('when the signed body is not JSON or not an event, then it is a 400', async () => {
+    await deliver(t.app, 'this is not json').expect(400);
+    await deliver(t.app, JSON.stringify({ hello: 'world' })).expect(400);
+    assert.equal(await countRows(t.deps, 'stripe_events'), 0);
+  });
+
+  it('when a session was not created by this fundraiser, then it is acknowledged and ignored', async () => {
+    const shop = completedSession(t.config, { metadata: { order: '123' } });
+    const res = await deliver(t.app, sessionEvent('checkout.session.completed', shop)).expect(200);
+    assert.equal(res.body.result, 'ignored');
+    const otherSite = completedSession(t.config, { metadata: { fundraiser: 'another-site' } });
+    await deliver(t.app, sessionEvent('checkout.session.completed', otherSite)).expect(200);
+    const noMetadata = completedSession(t.config, { metadata: null });
+    await deliver(t.app, sessionEvent('checkout.session.completed', noMetadata)).expect(200);
+    await assertTotals(0, 0);
+    assert.equal(await countRows(t.deps, 'contributions'), 0);
+  });
+
+  it('when an event type is not one the site handles, then it is acknowledged and changes nothing', async () => {
+    const event = { ...sessionEvent('checkout.session.completed', completedSession(t.config)), type: 'customer.created' };
+    const res = await deliver(t.app, JSON.stringify(event)).expect(200);
+    assert.equal(res.body.result, 'unhandled-type');
+    await assertTotals(0, 0);
+  });
+
+  it('when recording fails, then it answers 500, writes nothing, and the retry counts once', async () => {
+    await sql`create trigger fail_insert before insert on contributions begin select raise(abort, 'disk on fire'); end`.execute(t.deps.db);
+    const event = sessionEvent('checkout.session.completed', completedSession(t.config));
+    await deliver(t.app, event).expect(500);
+    assert.equal(await countRows(t.deps, 'stripe_events'), 0, 'the event is not marked as processed');
+    await assertTotals(0, 0);
+
+    await sql`drop trigger fail_insert`.execute(t.deps.db);
+    await deliver(t.app, event).expect(200);
+    await deliver(t.app, event).expect(200);
+    await assertTotals(2500, 1);
+  });
+
+  it('when the payment is in another currency than the campaign, then it is kept but not added to the bar', async () => {
+    const eur = completedSession(t.config, { currency: 'eur' });
+    await deliver(t.app, sessionEvent('checkout.session.completed', eur)).expect(200);
+    await assertTotals(0, 0);
+    assert.equal((await t.deps.ledger.findGift(eur.id))?.status, 'paid');
+  });
+});
+
+describe('campaign windows through the webhook', () => {
+  it('when gifts are paid at 23:59:59 on Dec 31 and 00:00:00 on Jan 1, then each counts for its own year', async () => {
+    const at = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
+    const late = completedSession(t.config, { amount_total: 500 });
+    const early = completedSession(t.config, { amount_total: 2500 });
+    await deliver(t.app, sessionEvent('checkout.session.completed', late, { created: at('2026-12-31T23:59:59Z') })).expect(200);
+    await deliver(t.app, sessionEvent('checkout.session.completed', early, { created: at('2027-01-01T00:00:00Z') })).expect(200);
+
+    t.setNow(new Date('2026-12-31T23:59:59Z'));
+    await assertTotals(500, 1);
+    t.setNow(new Date('2027-01-01T00:00:01Z'));
+    await assertTotals(2500, 1);
+  });
+});
+

@@ -1,0 +1,82 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { ConfigError, EMULATOR_WEBHOOK_SECRET, loadConfig, PROJECT_ROOT } from '../../lib/config.ts';
+
+const bad = (env: Record<string, string>, variable: string, pattern?: RegExp) => {
+  assert.throws(
+    () => loadConfig(env),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.equal(err.variable, variable);
+      assert.match(err.message, new RegExp(variable));
+      if (pattern) assert.match(err.message, pattern);
+      return true;
+    },
+  );
+};
+
+describe('config', () => {
+  it('when nothing is set, then it runs on SQLite, port 3000 and the built-in emulator', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 3000);
+    assert.equal(c.baseUrl, 'http://localhost:3000');
+    assert.equal(c.database.dialect, 'sqlite');
+    assert.ok(c.database.dialect === 'sqlite' && c.database.path.endsWith('data/fundraiser.sqlite'));
+    assert.equal(c.stripe.emulator, true);
+    assert.equal(c.stripe.webhookSecret, EMULATOR_WEBHOOK_SECRET);
+    assert.equal(c.fundraiser.currency, 'usd');
+    assert.ok(c.fundraiser.goal > 0);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('when values are set, then they are used', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      BASE_URL: 'https://give.example.org/',
+      FUNDRAISER_GOAL: '120000',
+      FUNDRAISER_CURRENCY: 'eur',
+      STRIPE_SECRET_KEY: 'sk_test_abc',
+      STRIPE_WEBHOOK_SECRET: 'whsec_abc',
+      DATABASE_URL: 'postgres://u:p@db/fundraiser',
+    });
+    assert.equal(c.port, 8080);
+    assert.equal(c.baseUrl, 'https://give.example.org');
+    assert.equal(c.fundraiser.goal, 120000);
+    assert.equal(c.fundraiser.currency, 'eur');
+    assert.equal(c.stripe.emulator, false);
+    assert.deepEqual(c.database, { dialect: 'postgres', url: 'postgres://u:p@db/fundraiser' });
+  });
+
+  it('when a value is bad, then the error names the variable', () => {
+    bad({ FUNDRAISER_GOAL: '0' }, 'FUNDRAISER_GOAL', /greater than 0/);
+    bad({ FUNDRAISER_GOAL: '-5' }, 'FUNDRAISER_GOAL');
+    bad({ FUNDRAISER_GOAL: 'lots' }, 'FUNDRAISER_GOAL');
+    bad({ FUNDRAISER_GOAL: '10.5' }, 'FUNDRAISER_GOAL', /whole/);
+    bad({ FUNDRAISER_CURRENCY: 'USD' }, 'FUNDRAISER_CURRENCY', /lower case/);
+    bad({ FUNDRAISER_CURRENCY: 'xyz' }, 'FUNDRAISER_CURRENCY');
+    bad({ PORT: '99999' }, 'PORT');
+    bad({ BASE_URL: 'not a url' }, 'BASE_URL');
+    bad({ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL');
+    bad({ STRIPE_SECRET_KEY: 'pk_test_123' }, 'STRIPE_SECRET_KEY');
+    bad({ STRIPE_SECRET_KEY: 'sk_test_123' }, 'STRIPE_WEBHOOK_SECRET', /required/);
+    bad({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'nope' }, 'STRIPE_WEBHOOK_SECRET');
+    bad({ NODE_ENV: 'production' }, 'STRIPE_SECRET_KEY', /production/);
+    bad({ FUNDRAISER_CAMPAIGN_START: '2026-07-01' }, 'FUNDRAISER_CAMPAIGN_END');
+    bad({ FUNDRAISER_CAMPAIGN_START: '2026-07-01', FUNDRAISER_CAMPAIGN_END: '2026-01-01' }, 'FUNDRAISER_CAMPAIGN_END');
+    bad({ FUNDRAISER_CAMPAIGN_START: '2026-07-01T00:00:00', FUNDRAISER_CAMPAIGN_END: '2027-07-01' }, 'FUNDRAISER_CAMPAIGN_START', /offset/);
+    bad({ DONATION_MIN: '50', DONATION_MAX: '10' }, 'DONATION_MIN');
+  });
+
+  it('when the server starts with a bad value, then it stops with a message naming the variable', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, FUNDRAISER_GOAL: '-5', DATABASE_URL: 'sqlite::memory:' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /FUNDRAISER_GOAL/);
+    assert.match(r.stderr, /greater than 0/);
+  });
+});
