@@ -26,9 +26,12 @@ export type Frequency = 'once' | 'monthly';
 
 export interface ContributionsTable {
   id: Generated<number>;
-  /** The Stripe object that carries the money: a Checkout Session (cs_) for one-off gifts. */
+  /** The Stripe object that carries the money: the Checkout Session (cs_) of a one-off gift, the invoice (in_) of a monthly one. */
   stripe_id: string;
   checkout_session_id: string | null;
+  subscription_id: string | null;
+  /** Who counts as one donor: the session of a one-off gift, the subscription of a pledge. */
+  donor_key: string;
   payment_intent_id: string | null;
   customer_id: string | null;
   email: string | null;
@@ -46,6 +49,18 @@ export interface ContributionsTable {
   updated_at: string;
 }
 
+export interface PledgesTable {
+  subscription_id: string;
+  checkout_session_id: string | null;
+  customer_id: string | null;
+  email: string | null;
+  currency: string;
+  amount_minor: number;
+  status: 'active' | 'ended';
+  created_at: string;
+  updated_at: string;
+}
+
 export interface StripeEventsTable {
   id: string;
   type: string;
@@ -58,6 +73,7 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_totals: CampaignTotalsTable;
   contributions: ContributionsTable;
+  pledges: PledgesTable;
   stripe_events: StripeEventsTable;
 }
 
@@ -65,3 +81,4 @@ export type Campaign = Selectable<CampaignsTable>;
 export type Contribution = Selectable<ContributionsTable>;
 export type NewContribution = Insertable<ContributionsTable>;
 export type ContributionUpdate = Updateable<ContributionsTable>;
+export type Pledge = Selectable<PledgesTable>;

@@ -13,6 +13,9 @@ export interface GiftFacts {
   /** Stripe object id the gift is unique on (the Checkout Session for one-off gifts). */
   stripeId: string;
   checkoutSessionId: string | null;
+  subscriptionId: string | null;
+  /** Counted as one donor per campaign: the session id (one-off) or subscription id (monthly). */
+  donorKey: string;
   paymentIntentId: string | null;
   customerId: string | null;
   email: string | null;
@@ -33,6 +36,15 @@ export type RecordOutcome =
   | { result: 'duplicate-event' }
   | { result: 'recorded'; contribution: Contribution; changed: boolean };
 
+export interface PledgeFacts {
+  subscriptionId: string;
+  checkoutSessionId: string | null;
+  customerId: string | null;
+  email: string | null;
+  currency: string;
+  amountMinor: number;
+}
+
 export interface Progress {
   campaign: string;
   currency: string;
@@ -47,6 +59,8 @@ export interface Progress {
 
 export interface Ledger {
   recordGift(facts: GiftFacts, event?: EventRef): Promise<RecordOutcome>;
+  /** Links a monthly pledge to its donor; moves no money (each paid invoice does). */
+  recordPledge(facts: PledgeFacts, event?: EventRef): Promise<{ result: 'duplicate-event' } | { result: 'pledge-linked' }>;
   /** Marks an event as seen when it changes nothing in the ledger (so replays are cheap). */
   acknowledgeEvent(event: EventRef, objectId: string | null, outcome: string): Promise<boolean>;
   progress(): Promise<Progress>;
@@ -84,7 +98,48 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
       .execute();
   }
 
+  async function donorCounted(trx: Transaction<Database>, donorKey: string, campaignId: number, exceptId: number | undefined) {
+    let q = trx
+      .selectFrom('contributions')
+      .select('id')
+      .where('donor_key', '=', donorKey)
+      .where('campaign_id', '=', campaignId)
+      .where('counted_donor', '=', 1);
+    if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
+    return (await q.executeTakeFirst()) !== undefined;
+  }
+
   return {
+    async recordPledge(facts, event) {
+      return db.transaction().execute(async (trx) => {
+        if (event && !(await insertEvent(trx, event, facts.subscriptionId, 'pledge'))) return { result: 'duplicate-event' as const };
+        const at = clock().toISOString();
+        await trx
+          .insertInto('pledges')
+          .values({
+            subscription_id: facts.subscriptionId,
+            checkout_session_id: facts.checkoutSessionId,
+            customer_id: facts.customerId,
+            email: facts.email,
+            currency: facts.currency,
+            amount_minor: facts.amountMinor,
+            status: 'active',
+            created_at: at,
+            updated_at: at,
+          })
+          .onConflict((oc) =>
+            oc.column('subscription_id').doUpdateSet((eb) => ({
+              checkout_session_id: eb.fn.coalesce('pledges.checkout_session_id', eb.ref('excluded.checkout_session_id')),
+              customer_id: eb.fn.coalesce('pledges.customer_id', eb.ref('excluded.customer_id')),
+              email: eb.fn.coalesce('pledges.email', eb.ref('excluded.email')),
+              updated_at: at,
+            })),
+          )
+          .execute();
+        return { result: 'pledge-linked' as const };
+      });
+    },
+
     async recordGift(facts, event) {
       return db.transaction().execute(async (trx): Promise<RecordOutcome> => {
         if (event && !(await insertEvent(trx, event, facts.stripeId, facts.status))) {
@@ -103,7 +158,8 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
         // Money in another currency than the campaign's is kept but not added to its bar.
         const counts = becamePaid && campaign !== null && campaign.currency === facts.currency;
         const countedMinor = counts ? facts.amountMinor : 0;
-        const countedDonor = counts ? 1 : 0;
+        // A monthly pledge is one donor per campaign however many months it pays.
+        const countedDonor = counts && !(await donorCounted(trx, facts.donorKey, campaign.id, existing?.id)) ? 1 : 0;
 
         let row: Contribution;
         if (existing) {
@@ -135,6 +191,8 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
             .values({
               stripe_id: facts.stripeId,
               checkout_session_id: facts.checkoutSessionId,
+              subscription_id: facts.subscriptionId,
+              donor_key: facts.donorKey,
               payment_intent_id: facts.paymentIntentId,
               customer_id: facts.customerId,
               email: facts.email,

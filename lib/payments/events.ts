@@ -3,7 +3,7 @@
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { Ledger } from '../ledger/index.ts';
-import { fulfillCheckoutSession, type FulfilOutcome } from './fulfill.ts';
+import { fulfillCheckoutSession, recordPaidInvoice, type FulfilOutcome } from './fulfill.ts';
 
 export interface EventDeps {
   ledger: Ledger;
@@ -28,6 +28,12 @@ const handlers: Partial<Record<Stripe.Event.Type, Handler>> = {
   'checkout.session.completed': sessionEvent(false),
   'checkout.session.async_payment_succeeded': sessionEvent(false),
   'checkout.session.async_payment_failed': sessionEvent(true),
+  'invoice.paid': (deps, event) =>
+    recordPaidInvoice(deps, {
+      invoice: event.data.object as Stripe.Invoice,
+      occurredAt: new Date(event.created * 1000),
+      event: { id: event.id, type: event.type },
+    }),
 };
 
 export function handlesEventType(type: string): boolean {

@@ -1,5 +1,6 @@
-// One idempotent entry point from "Stripe says this Checkout Session is in state X" to the
-// ledger, shared by the webhook and (later) the thank-you page and reconciliation.
+// The idempotent entry points from "Stripe says this object is in state X" to the ledger,
+// shared by the webhook and the thank-you page (and later reconciliation): whichever
+// arrives first records the gift, the others find it already recorded.
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { EventRef, Ledger, RecordOutcome } from '../ledger/index.ts';
@@ -8,15 +9,18 @@ import type { EventRef, Ledger, RecordOutcome } from '../ledger/index.ts';
 export const METADATA_FUNDRAISER = 'fundraiser';
 export const METADATA_CAMPAIGN = 'campaign';
 
-export type FulfilOutcome =
-  | { result: 'ignored'; reason: string }
-  | RecordOutcome;
+export interface FulfilDeps {
+  ledger: Ledger;
+  fundraiser: Config['fundraiser'];
+}
+
+export type FulfilOutcome = { result: 'ignored'; reason: string } | { result: 'pledge-linked' } | RecordOutcome;
 
 export function isOurs(metadata: Stripe.Metadata | null | undefined, fundraiserId: string): boolean {
   return metadata?.[METADATA_FUNDRAISER] === fundraiserId;
 }
 
-export interface FulfilInput {
+export interface SessionInput {
   session: Stripe.Checkout.Session;
   /** When the state was observed: the event's `created`, or the moment the page retrieved it. */
   occurredAt: Date;
@@ -25,31 +29,44 @@ export interface FulfilInput {
   event?: EventRef;
 }
 
-export async function fulfillCheckoutSession(
-  deps: { ledger: Ledger; fundraiser: Config['fundraiser'] },
-  input: FulfilInput,
-): Promise<FulfilOutcome> {
+export async function fulfillCheckoutSession(deps: FulfilDeps, input: SessionInput): Promise<FulfilOutcome> {
   const { session } = input;
   if (!isOurs(session.metadata, deps.fundraiser.id)) {
     return { result: 'ignored', reason: 'session was not created by this fundraiser' };
   }
-  if (session.mode !== 'payment') {
-    return { result: 'ignored', reason: `mode ${session.mode} is not handled here` };
-  }
   if (session.amount_total === null || session.currency === null) {
     throw new Error(`session ${session.id} has no amount_total or currency`);
   }
-  if (session.payment_status === 'no_payment_required') {
-    return { result: 'ignored', reason: 'no payment was required' };
+  if (session.mode === 'subscription') {
+    // Links the pledge to its donor and counts nothing: money comes from invoice.paid,
+    // so month one is never counted twice.
+    const subscriptionId = idOf(session.subscription);
+    if (!subscriptionId) return { result: 'ignored', reason: 'subscription session without a subscription yet' };
+    return deps.ledger.recordPledge(
+      {
+        subscriptionId,
+        checkoutSessionId: session.id,
+        customerId: idOf(session.customer),
+        email: emailOf(session),
+        currency: session.currency,
+        amountMinor: session.amount_total,
+      },
+      input.event,
+    );
   }
+  if (session.mode !== 'payment') return { result: 'ignored', reason: `mode ${session.mode} is not a donation` };
+  if (session.payment_status === 'no_payment_required') return { result: 'ignored', reason: 'no payment was required' };
+
   const status = session.payment_status === 'paid' ? 'paid' : input.failed ? 'failed' : 'pending';
   return deps.ledger.recordGift(
     {
       stripeId: session.id,
       checkoutSessionId: session.id,
+      subscriptionId: null,
+      donorKey: session.id,
       paymentIntentId: idOf(session.payment_intent),
       customerId: idOf(session.customer),
-      email: session.customer_details?.email ?? session.customer_email ?? null,
+      email: emailOf(session),
       frequency: 'once',
       status,
       currency: session.currency,
@@ -60,7 +77,46 @@ export async function fulfillCheckoutSession(
   );
 }
 
-export function idOf(ref: string | { id: string } | null | undefined): string | null {
+/** A paid invoice of a monthly pledge: one month's gift, counted in the campaign of its payment. */
+export async function recordPaidInvoice(
+  deps: FulfilDeps,
+  input: { invoice: Stripe.Invoice; occurredAt: Date; event?: EventRef },
+): Promise<FulfilOutcome> {
+  const { invoice } = input;
+  const details = invoice.parent?.subscription_details;
+  if (!details || !isOurs(details.metadata, deps.fundraiser.id)) {
+    return { result: 'ignored', reason: 'invoice is not for a pledge of this fundraiser' };
+  }
+  if (invoice.status !== 'paid' || invoice.amount_paid <= 0) {
+    return { result: 'ignored', reason: `invoice is ${invoice.status} with ${invoice.amount_paid} paid` };
+  }
+  const subscriptionId = idOf(details.subscription)!;
+  const paidAt = invoice.status_transitions.paid_at;
+  return deps.ledger.recordGift(
+    {
+      stripeId: invoice.id,
+      checkoutSessionId: null,
+      subscriptionId,
+      donorKey: subscriptionId,
+      paymentIntentId: null,
+      customerId: idOf(invoice.customer),
+      email: invoice.customer_email,
+      frequency: 'monthly',
+      status: 'paid',
+      currency: invoice.currency,
+      amountMinor: invoice.amount_paid,
+      // The invoice says when it was paid; that moment picks the campaign, whichever path records it.
+      occurredAt: paidAt ? new Date(paidAt * 1000) : input.occurredAt,
+    },
+    input.event,
+  );
+}
+
+function emailOf(session: Stripe.Checkout.Session): string | null {
+  return session.customer_details?.email ?? session.customer_email ?? null;
+}
+
+export function idOf(ref: string | { id?: string } | null | undefined): string | null {
   if (!ref) return null;
-  return typeof ref === 'string' ? ref : ref.id;
+  return typeof ref === 'string' ? ref : (ref.id ?? null);
 }

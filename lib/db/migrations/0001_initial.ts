@@ -24,6 +24,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await withId(db, db.schema.createTable('contributions'))
     .addColumn('stripe_id', 'text', (c) => c.notNull().unique())
     .addColumn('checkout_session_id', 'text')
+    .addColumn('subscription_id', 'text')
+    .addColumn('donor_key', 'text', (c) => c.notNull())
     .addColumn('payment_intent_id', 'text', (c) => c.unique())
     .addColumn('customer_id', 'text')
     .addColumn('email', 'text')
@@ -40,6 +42,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('contributions_campaign_paid_at').on('contributions').columns(['campaign_id', 'paid_at']).execute();
   await db.schema.createIndex('contributions_checkout_session').on('contributions').column('checkout_session_id').execute();
+  await db.schema.createIndex('contributions_donor').on('contributions').columns(['donor_key', 'campaign_id']).execute();
+
+  // A monthly pledge: the subscription a Checkout Session started. It carries no money itself;
+  // each paid invoice is a contribution.
+  await db.schema
+    .createTable('pledges')
+    .addColumn('subscription_id', 'text', (c) => c.primaryKey())
+    .addColumn('checkout_session_id', 'text')
+    .addColumn('customer_id', 'text')
+    .addColumn('email', 'text')
+    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('active', 'ended')`))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .execute();
 
   await db.schema
     .createTable('stripe_events')
@@ -52,7 +70,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['stripe_events', 'contributions', 'campaign_totals', 'campaigns']) {
+  for (const t of ['stripe_events', 'pledges', 'contributions', 'campaign_totals', 'campaigns']) {
     await db.schema.dropTable(t).execute();
   }
 }
