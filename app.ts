@@ -9,7 +9,10 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { appealRoutes } from './routes/appeal.ts';
 import { donateRoutes } from './routes/donate.ts';
 import { apiRoutes } from './routes/api.ts';
+import { thankYouRoutes } from './routes/thank-you.ts';
 import { viewHelpers } from './routes/view-helpers.ts';
+import { createCsrf } from './lib/csrf.ts';
+import cookieParser from 'cookie-parser';
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -38,9 +41,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '16kb' }));
 
+  // Public JSON first: it sets no cookies, so a CDN may cache it.
   app.use(apiRoutes(deps));
-  app.use(appealRoutes(deps));
-  app.use(donateRoutes(deps));
+  const csrf = createCsrf(deps.config);
+  app.use(cookieParser(), csrf.visitor);
+  app.use(appealRoutes(deps, csrf));
+  app.use(donateRoutes(deps, csrf));
+  app.use(thankYouRoutes(deps));
 
   app.use((req, res) => {
     res.status(404);

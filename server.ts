@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './lib/config.ts';
 import { buildDeps } from './lib/wiring.ts';
 import { createApp } from './app.ts';
+import express from 'express';
+import { createEmulator, type Emulator } from './emulator/index.ts';
 
 async function main() {
   let config;
@@ -18,10 +20,19 @@ async function main() {
   }
   const deps = await buildDeps(config);
   const { logger } = deps;
-  if (config.stripe.emulator) {
-    logger.warn('no STRIPE_SECRET_KEY: using the built-in Stripe emulator (test mode, no real money)');
+  const root = express();
+  root.disable('x-powered-by');
+  let emulator: Emulator | undefined;
+  if (config.stripe.embeddedEmulator) {
+    // No keys: the site hosts the offline Stripe emulator itself, so the whole loop runs here.
+    emulator = createEmulator({ publicUrl: config.baseUrl, webhookUrl: `${config.baseUrl}/webhooks/stripe`, webhookSecret: config.stripe.webhookSecret });
+    root.use(emulator.router);
+    logger.warn(`no STRIPE_SECRET_KEY: using the built-in Stripe emulator (test mode, no real money); its controls are at ${config.baseUrl}/_emulator`);
+  } else if (config.stripe.emulator) {
+    logger.warn(`no STRIPE_SECRET_KEY: using the Stripe emulator at ${config.stripe.apiUrl}`);
   }
-  const server = createServer(createApp(deps));
+  root.use(createApp(deps));
+  const server = createServer(root);
   server.listen(config.port, () => {
     logger.info({ url: config.baseUrl, database: config.database.dialect }, `fundraiser listening on ${config.baseUrl}`);
   });
@@ -32,6 +43,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     // Stop taking connections, let in-flight requests (webhooks mid-transaction) finish.
+    emulator?.stop();
     server.close(async () => {
       await deps.db.destroy();
       process.exit(0);

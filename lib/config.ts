@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -66,6 +67,7 @@ const schema = z.object({
   FUNDRAISER_CAMPAIGN_START: optionalString,
   FUNDRAISER_CAMPAIGN_END: optionalString,
   APPEAL_FILE: optionalString,
+  APP_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional()),
   DONATION_MIN: positiveInt(2),
   DONATION_MAX: positiveInt(10_000),
 });
@@ -93,8 +95,13 @@ export interface Config {
     readonly emulator: boolean;
     readonly secretKey: string;
     readonly webhookSecret: string;
+    /** Base URL the SDK talks to: STRIPE_API_URL, or the site itself when it hosts the emulator. */
     readonly apiUrl: string | undefined;
+    /** true when the site mounts the emulator itself (no key and no STRIPE_API_URL). */
+    readonly embeddedEmulator: boolean;
   };
+  /** Signs CSRF tokens; must be the same on every instance. */
+  readonly secret: string;
   readonly fundraiser: {
     readonly id: string;
     readonly orgName: string;
@@ -125,6 +132,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
     throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'is required whenever STRIPE_SECRET_KEY is set');
   }
+  if (production && !e.APP_SECRET) {
+    throw new ConfigError('APP_SECRET', 'is required when NODE_ENV=production (the same value on every instance)');
+  }
   if (e.DONATION_MIN > e.DONATION_MAX) {
     throw new ConfigError('DONATION_MIN', `must not exceed DONATION_MAX (${e.DONATION_MAX})`);
   }
@@ -134,17 +144,22 @@ export function loadConfig(env: Env = process.env): Config {
     ? { dialect: 'sqlite' as const, path: sqlitePath(databaseUrl.slice('sqlite:'.length)) }
     : { dialect: 'postgres' as const, url: databaseUrl };
 
+  const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const embeddedEmulator = !e.STRIPE_SECRET_KEY && !e.STRIPE_API_URL;
   return Object.freeze({
     env: production ? 'production' : e.NODE_ENV === 'test' ? 'test' : 'development',
     port: e.PORT,
-    baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    baseUrl,
     database: Object.freeze(database),
     stripe: Object.freeze({
       emulator: !e.STRIPE_SECRET_KEY,
       secretKey: e.STRIPE_SECRET_KEY ?? EMULATOR_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? EMULATOR_WEBHOOK_SECRET,
-      apiUrl: e.STRIPE_API_URL?.replace(/\/+$/, ''),
+      apiUrl: embeddedEmulator ? baseUrl : e.STRIPE_API_URL?.replace(/\/+$/, ''),
+      embeddedEmulator,
     }),
+    // Outside production a per-process secret is fine: forms simply renew after a restart.
+    secret: e.APP_SECRET ?? randomBytes(32).toString('hex'),
     fundraiser: Object.freeze({
       id: e.FUNDRAISER_ID,
       orgName: e.FUNDRAISER_ORG_NAME,

@@ -1,6 +1,8 @@
 // Renders the appeal with the current totals; shared by GET / and the donate form's errors.
-import type { Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
+import type { Csrf } from '../lib/csrf.ts';
 import { AVERAGE_GIFT_PRESET, PRESET_AMOUNTS } from '../lib/donation-options.ts';
 
 export interface FormState {
@@ -12,8 +14,10 @@ export interface FormState {
   notice?: string;
 }
 
-export async function renderAppeal(deps: AppDeps, res: Response, form: FormState, status = 200): Promise<void> {
+export async function renderAppeal(deps: AppDeps, csrf: Csrf, req: Request, res: Response, form: FormState, status = 200): Promise<void> {
   const progress = await deps.ledger.progress();
+  // The page carries a per-visitor token, so shared caches must not keep it.
+  res.set('Cache-Control', 'private, no-store');
   res.status(status).render('appeal', {
     title: deps.appeal.title,
     appeal: deps.appeal,
@@ -22,6 +26,8 @@ export async function renderAppeal(deps: AppDeps, res: Response, form: FormState
     presets: PRESET_AMOUNTS,
     averagePreset: AVERAGE_GIFT_PRESET,
     limits: { min: deps.config.fundraiser.donationMin, max: deps.config.fundraiser.donationMax },
+    csrfToken: csrf.token(req, res),
+    formId: randomBytes(16).toString('base64url'),
     form,
   });
 }

@@ -1,17 +1,19 @@
 import { Router } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
+import type { Csrf } from '../lib/csrf.ts';
+import { PRESET_AMOUNTS } from '../lib/donation-options.ts';
 import { renderAppeal } from './appeal-page.ts';
 
 const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);
 
-export function appealRoutes(deps: AppDeps): Router {
+export function appealRoutes(deps: AppDeps, csrf: Csrf): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     // A cancelled checkout comes back here with the reader's choice, so it is kept.
     const q = req.query;
     const amount = str(q.amount);
-    const isPreset = amount === '5' || amount === '25';
-    await renderAppeal(deps, res, {
+    const isPreset = (PRESET_AMOUNTS as readonly number[]).map(String).includes(amount ?? '');
+    await renderAppeal(deps, csrf, req, res, {
       amount: amount === undefined ? undefined : isPreset ? amount : 'other',
       otherAmount: amount !== undefined && !isPreset ? amount : undefined,
       frequency: str(q.frequency),

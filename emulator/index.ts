@@ -1,0 +1,84 @@
+// createEmulator(): an offline stand-in for the part of Stripe the site uses. Dev and tests
+// only: the site refuses it in production.
+import type { Server } from 'node:http';
+import express, { Router, type ErrorRequestHandler } from 'express';
+import { WebhookDelivery, type DeliveryOptions } from './delivery.ts';
+import { apiRouter, errorBody } from './api.ts';
+import { pagesRouter } from './pages.ts';
+import { EmulatorError, EmulatorState } from './state.ts';
+
+export interface EmulatorOptions {
+  /** Public URL of the emulator itself (for hosted checkout links). */
+  publicUrl?: string;
+  webhookUrl: string | null;
+  webhookSecret: string;
+  retry?: Partial<Pick<DeliveryOptions, 'retryBaseMs' | 'maxDelayMs' | 'maxAttempts' | 'timeoutMs'>>;
+  /** Delayed (bank) payments settle by themselves after this long; null = only when told to. */
+  settleDelayMs?: number | null;
+}
+
+export interface Emulator {
+  router: Router;
+  state: EmulatorState;
+  delivery: WebhookDelivery;
+  setPublicUrl(url: string): void;
+  /** Resolves when every event so far has been delivered or given up on. */
+  whenIdle(): Promise<void>;
+  stop(): void;
+}
+
+export function createEmulator(opts: EmulatorOptions): Emulator {
+  const delivery = new WebhookDelivery({
+    url: opts.webhookUrl,
+    secret: opts.webhookSecret,
+    retryBaseMs: opts.retry?.retryBaseMs ?? 1000,
+    maxDelayMs: opts.retry?.maxDelayMs ?? 60_000,
+    maxAttempts: opts.retry?.maxAttempts ?? 12,
+    timeoutMs: opts.retry?.timeoutMs ?? 10_000,
+  });
+  const state = new EmulatorState(delivery, opts.settleDelayMs === undefined ? 5000 : opts.settleDelayMs);
+  let publicUrl = opts.publicUrl ?? '';
+
+  const router = Router();
+  router.use(apiRouter(state, () => publicUrl));
+  router.use(pagesRouter(state, delivery));
+  const onError: ErrorRequestHandler = (err, _req, res, next) => {
+    if (!(err instanceof EmulatorError)) {
+      if ((err as { type?: string }).type === 'entity.parse.failed') err = new EmulatorError(400, 'Invalid request body.');
+      else return next(err);
+    }
+    res.status(err.status).json(errorBody(err));
+  };
+  router.use(onError);
+
+  return {
+    router,
+    state,
+    delivery,
+    setPublicUrl: (url) => {
+      publicUrl = url.replace(/\/+$/, '');
+    },
+    whenIdle: () => delivery.whenIdle(),
+    stop: () => {
+      state.stop();
+      delivery.stop();
+    },
+  };
+}
+
+/** A standalone emulator server (npm run emulator, and tests). */
+export async function listenEmulator(emulator: Emulator, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(emulator.router);
+  app.use((_req, res) => res.status(404).json({ error: { type: 'invalid_request_error', message: 'Unrecognized request URL.' } }));
+  return new Promise((resolve) => {
+    const server = app.listen(port, host, () => {
+      const addr = server.address();
+      const actual = typeof addr === 'object' && addr ? addr.port : port;
+      const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${actual}`;
+      emulator.setPublicUrl(url);
+      resolve({ server, url });
+    });
+  });
+}

@@ -1,0 +1,153 @@
+// The emulator's hosted checkout page (clearly a test) and its test controls, as HTML for
+// people and JSON for tests.
+import express, { Router, type Request, type Response } from 'express';
+import type Stripe from 'stripe';
+import { formatMoney } from '../lib/money.ts';
+import { EmulatorError, type EmulatorState, type PaymentChoice } from './state.ts';
+import type { WebhookDelivery } from './delivery.ts';
+
+const esc = (s: unknown) =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const STYLE = `
+  body{margin:0;font:16px/1.5 system-ui,sans-serif;background:#f3f4f6;color:#1f2328}
+  .test{background:#b45309;color:#fff;text-align:center;padding:.5rem;font-weight:700;letter-spacing:.03em}
+  main{max-width:28rem;margin:2rem auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px #0002}
+  main.wide{max-width:60rem}
+  h1{font-size:1.3rem;margin:0 0 .25rem} .amount{font-size:2rem;font-weight:700;margin:.25rem 0 1rem}
+  label{display:block;margin:.75rem 0 .25rem;font-weight:600} input[type=email]{width:100%;padding:.6rem;font:inherit;border:1px solid #9ca3af;border-radius:8px;box-sizing:border-box}
+  button{display:block;width:100%;margin:.6rem 0 0;padding:.75rem;font:inherit;font-weight:600;border-radius:8px;border:1px solid #1f2328;background:#fff;cursor:pointer}
+  button.primary{background:#1f2328;color:#fff} .muted{color:#57606a;font-size:.9rem}
+  table{border-collapse:collapse;width:100%;font-size:.85rem} td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;vertical-align:top}
+  form.inline{display:inline} form.inline button{display:inline;width:auto;padding:.2rem .5rem;margin:0 .2rem 0 0;font-size:.8rem}
+`;
+
+function page(title: string, body: string, wide = false): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title><style>${STYLE}</style></head><body>
+<div class="test" role="note">TEST MODE: Stripe emulator. No real payment is made.</div>
+<main class="${wide ? 'wide' : ''}">${body}</main></body></html>`;
+}
+
+function successUrl(session: Stripe.Checkout.Session): string {
+  return (session.success_url ?? '/').replace('{CHECKOUT_SESSION_ID}', session.id);
+}
+
+export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '8kb' });
+
+  router.get('/c/pay/:id', (req, res) => {
+    const session = state.sessions.get(req.params.id!);
+    if (!session) return void res.status(404).send(page('Not found', '<h1>This checkout link is not valid.</h1>'));
+    const extras = state.extras.get(session.id)!;
+    const amount = formatMoney(session.amount_total ?? 0, session.currency ?? 'usd');
+    if (session.status !== 'open') {
+      const next = session.status === 'complete' ? `<p><a href="${esc(successUrl(session))}">Return to the site</a></p>` : '';
+      return void res.send(page('Checkout', `<h1>This checkout is ${esc(session.status)}.</h1>${next}`));
+    }
+    const monthly = session.mode === 'subscription';
+    const delayed = monthly
+      ? ''
+      : `<button name="choice" value="delayed_success">Pay by bank debit (succeeds later)</button>
+         <button name="choice" value="delayed_failure">Pay by bank debit (fails later)</button>`;
+    res.send(
+      page(
+        'Test checkout',
+        `<p class="muted">${esc(extras.productName)}</p>
+         <h1>${monthly ? 'Monthly gift' : 'One-time gift'}</h1>
+         <p class="amount">${esc(amount)}${monthly ? ' <span class="muted">per month</span>' : ''}</p>
+         <form method="post" action="/c/pay/${esc(session.id)}">
+           <label for="email">Email</label>
+           <input id="email" type="email" name="email" value="${esc(session.customer_email ?? 'donor@example.org')}" required>
+           <button class="primary" name="choice" value="card">Pay with test card 4242 4242 4242 4242</button>
+           ${delayed}
+         </form>
+         <form method="post" action="/c/pay/${esc(session.id)}/cancel"><button>Cancel and go back</button></form>`,
+      ),
+    );
+  });
+
+  router.post('/c/pay/:id', form, (req, res) => {
+    const choice = String(req.body?.choice ?? 'card') as PaymentChoice;
+    if (!['card', 'delayed_success', 'delayed_failure'].includes(choice)) throw new EmulatorError(400, 'Unknown payment choice.');
+    const email = String(req.body?.email || 'donor@example.org').slice(0, 200);
+    const session = state.pay(req.params.id!, choice, email);
+    res.redirect(303, successUrl(session));
+  });
+
+  router.post('/c/pay/:id/cancel', (req, res) => {
+    const session = state.session(req.params.id!);
+    res.redirect(303, session.cancel_url ?? '/');
+  });
+
+  // Test controls: JSON in, JSON out (or back to the dashboard from its HTML forms).
+  const control = (fn: (req: Request) => unknown) => (req: Request, res: Response) => {
+    const result = fn(req);
+    if (req.is('application/x-www-form-urlencoded')) return void res.redirect(303, '/_emulator');
+    res.json(result);
+  };
+  const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
+  const id = (req: Request) => String(req.params.id);
+  router.use('/_emulator', express.json({ limit: '8kb' }), form);
+  router.post('/_emulator/sessions/:id/settle', control((req) => state.settle(id(req), body(req).outcome === 'failed' ? 'failed' : 'succeeded')));
+  router.post('/_emulator/sessions/:id/expire', control((req) => state.expire(id(req))));
+  router.post(
+    '/_emulator/charges/:id/refund',
+    control((req) => state.refund({ charge: id(req) }, body(req).amount === undefined || body(req).amount === '' ? undefined : Number(body(req).amount))),
+  );
+  router.post('/_emulator/charges/:id/dispute', control((req) => state.dispute(id(req))));
+  router.post('/_emulator/disputes/:id/close', control((req) => state.closeDispute(id(req), body(req).outcome === 'won' ? 'won' : 'lost')));
+  router.post('/_emulator/subscriptions/:id/renew', control((req) => state.renew(id(req))));
+  router.post('/_emulator/subscriptions/:id/cancel', control((req) => state.cancelSubscription(id(req))));
+  router.post('/_emulator/events/:id/replay', control((req) => state.replay(id(req))));
+  router.post('/_emulator/events/:id/duplicate', control((req) => state.duplicate(id(req))));
+  router.post(
+    '/_emulator/webhooks',
+    control((req) => {
+      delivery.enabled = body(req).enabled !== false && body(req).enabled !== 'false';
+      return { enabled: delivery.enabled };
+    }),
+  );
+  router.get('/_emulator/events', (_req, res) => {
+    res.json({ data: [...state.events.values()].map((e) => ({ id: e.id, type: e.type, object: (e.data.object as { id?: string }).id })), attempts: delivery.attempts });
+  });
+  router.get('/_emulator', (_req, res) => res.send(dashboard(state, delivery)));
+  return router;
+}
+
+function dashboard(state: EmulatorState, delivery: WebhookDelivery): string {
+  const btn = (action: string, label: string, fields = '') =>
+    `<form class="inline" method="post" action="${esc(action)}">${fields}<button>${esc(label)}</button></form>`;
+  const sessions = [...state.sessions.values()].reverse().slice(0, 50).map((s) => {
+    const ex = state.extras.get(s.id);
+    const actions = [
+      ex?.pendingPaymentIntent ? btn(`/_emulator/sessions/${s.id}/settle`, 'settle: succeed', '<input type="hidden" name="outcome" value="succeeded">') + btn(`/_emulator/sessions/${s.id}/settle`, 'settle: fail', '<input type="hidden" name="outcome" value="failed">') : '',
+      s.status === 'open' ? btn(`/_emulator/sessions/${s.id}/expire`, 'expire') : '',
+      s.subscription ? btn(`/_emulator/subscriptions/${s.subscription}/renew`, 'renew a month') + btn(`/_emulator/subscriptions/${s.subscription}/cancel`, 'cancel pledge') : '',
+    ].join('');
+    return `<tr><td>${esc(s.id)}</td><td>${esc(s.mode)}</td><td>${esc(formatMoney(s.amount_total ?? 0, s.currency ?? 'usd'))}</td><td>${esc(s.status)} / ${esc(s.payment_status)}</td><td>${actions}</td></tr>`;
+  });
+  const charges = [...state.charges.values()].reverse().slice(0, 50).map((c) => {
+    const disputes = [...state.disputes.values()].filter((d) => d.charge === c.id && d.status === 'needs_response');
+    const actions =
+      (c.amount_refunded < c.amount ? btn(`/_emulator/charges/${c.id}/refund`, 'refund', '<input name="amount" size="6" placeholder="all">') : '') +
+      (!c.disputed ? btn(`/_emulator/charges/${c.id}/dispute`, 'dispute') : '') +
+      disputes.map((d) => btn(`/_emulator/disputes/${d.id}/close`, 'dispute won', '<input type="hidden" name="outcome" value="won">') + btn(`/_emulator/disputes/${d.id}/close`, 'dispute lost', '<input type="hidden" name="outcome" value="lost">')).join('');
+    return `<tr><td>${esc(c.id)}</td><td>${esc(formatMoney(c.amount, c.currency))}</td><td>refunded ${esc(formatMoney(c.amount_refunded, c.currency))}${c.disputed ? ', disputed' : ''}</td><td>${actions}</td></tr>`;
+  });
+  const events = [...state.events.values()].reverse().slice(0, 50).map((e) => {
+    const tries = delivery.attempts.filter((a) => a.eventId === e.id).map((a) => a.status ?? a.error).join(', ');
+    return `<tr><td>${esc(e.id)}</td><td>${esc(e.type)}</td><td>${esc(tries || '-')}</td><td>${btn(`/_emulator/events/${e.id}/replay`, 'replay')}${btn(`/_emulator/events/${e.id}/duplicate`, 'duplicate')}</td></tr>`;
+  });
+  return page(
+    'Stripe emulator',
+    `<h1>Stripe emulator</h1>
+     <p class="muted">Webhooks go to ${esc(delivery.url ?? 'nowhere')} and are ${delivery.enabled ? 'on' : 'off'}.
+     ${btn('/_emulator/webhooks', delivery.enabled ? 'switch webhooks off' : 'switch webhooks on', `<input type="hidden" name="enabled" value="${delivery.enabled ? 'false' : 'true'}">`)}</p>
+     <h2>Checkout Sessions</h2><table><tr><th>id</th><th>mode</th><th>amount</th><th>status</th><th></th></tr>${sessions.join('')}</table>
+     <h2>Charges</h2><table><tr><th>id</th><th>amount</th><th>state</th><th></th></tr>${charges.join('')}</table>
+     <h2>Events</h2><table><tr><th>id</th><th>type</th><th>deliveries</th><th></th></tr>${events.join('')}</table>`,
+    true,
+  );
+}

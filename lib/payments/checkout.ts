@@ -1,0 +1,49 @@
+// Creates the Stripe Checkout Session for a reader's choice.
+import { createHash } from 'node:crypto';
+import type Stripe from 'stripe';
+import type { Config } from '../config.ts';
+import type { DonationChoice } from '../donation-options.ts';
+import { displayedWindow } from '../campaign-window.ts';
+import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from './fulfill.ts';
+
+export interface CheckoutRequest {
+  choice: DonationChoice;
+  /** Random id of the rendered form: a double submit of the same choice yields one session. */
+  formId: string;
+  now: Date;
+}
+
+export async function createDonationCheckout(stripe: Stripe, config: Config, req: CheckoutRequest): Promise<Stripe.Checkout.Session> {
+  const { choice } = req;
+  const { fundraiser } = config;
+  const monthly = choice.frequency === 'monthly';
+  const metadata = {
+    [METADATA_FUNDRAISER]: fundraiser.id,
+    [METADATA_CAMPAIGN]: displayedWindow(fundraiser.window, req.now).slug,
+    frequency: choice.frequency,
+  };
+  const cancel = new URL('/', config.baseUrl);
+  cancel.search = new URLSearchParams({ cancelled: '1', amount: String(choice.amount), frequency: choice.frequency }).toString();
+
+  const params: Stripe.Checkout.SessionCreateParams = {
+    mode: monthly ? 'subscription' : 'payment',
+    line_items: [
+      {
+        quantity: 1,
+        price_data: {
+          currency: fundraiser.currency,
+          unit_amount: choice.amountMinor,
+          product_data: { name: monthly ? `Monthly donation to ${fundraiser.orgName}` : `Donation to ${fundraiser.orgName}` },
+          ...(monthly ? { recurring: { interval: 'month' as const } } : {}),
+        },
+      },
+    ],
+    metadata,
+    // Copied onto the payment or subscription so refunds, disputes and invoices map back.
+    ...(monthly ? { subscription_data: { metadata } } : { submit_type: 'donate' as const, payment_intent_data: { metadata } }),
+    success_url: `${config.baseUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
+    cancel_url: cancel.toString(),
+  };
+  const idempotencyKey = createHash('sha256').update(`${fundraiser.id}|${req.formId}|${choice.amountMinor}|${choice.frequency}`).digest('hex');
+  return stripe.checkout.sessions.create(params, { idempotencyKey });
+}
