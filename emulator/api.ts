@@ -2,6 +2,7 @@
 // Stripe-shaped errors and idempotency keys.
 import { createHash } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import qs from 'qs';
 import type Stripe from 'stripe';
 import * as make from './objects.ts';
 import { EmulatorError, type EmulatorState } from './state.ts';
@@ -52,7 +53,7 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
 
   router.post('/v1/checkout/sessions', idempotent((req) => createSession(state, req.body as Params, publicUrl())));
   router.get('/v1/checkout/sessions/:id', (req, res) => {
-    res.json(expand(state, state.session(req.params.id!), expandList(req.query)));
+    res.json(expand(state, state.session(req.params.id!), expandList(req)));
   });
   router.post('/v1/checkout/sessions/:id/expire', idempotent((req) => state.expire(String(req.params.id))));
   router.get('/v1/checkout/sessions', (req, res) => res.json(listOf(state.sessions, req, '/v1/checkout/sessions')));
@@ -71,7 +72,7 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
     router.get(`/v1/${name}/:id`, (req, res) => {
       const obj = map.get(req.params.id!);
       if (!obj) throw new EmulatorError(404, `No such ${name.replace(/s$/, '')}: '${req.params.id}'`, 'invalid_request_error', 'resource_missing', 'id');
-      res.json(expand(state, obj, expandList(req.query)));
+      res.json(expand(state, obj, expandList(req)));
     });
     router.get(`/v1/${name}`, (req, res) => res.json(listOf(map, req, `/v1/${name}`)));
   }
@@ -207,8 +208,13 @@ function createSession(state: EmulatorState, b: Params, publicUrl: string): Stri
   return session;
 }
 
-function expandList(query: Request['query']): string[] {
-  const e = query.expand;
+/** The query string parsed the way Stripe reads it (expand[0]=..., created[gte]=...). */
+function queryOf(req: Request): Record<string, unknown> {
+  return qs.parse(req.originalUrl.split('?')[1] ?? '');
+}
+
+function expandList(req: Request): string[] {
+  const e = queryOf(req).expand;
   const list = Array.isArray(e) ? e : e === undefined ? [] : [e];
   return list.filter((x): x is string => typeof x === 'string');
 }
@@ -243,7 +249,7 @@ function expand<T extends object>(state: EmulatorState, obj: T, paths: string[])
 
 /** Stripe's list envelope: newest first, `limit`, `starting_after`, `created[gte|lte|gt|lt]`. */
 function listOf<T extends { id: string; created?: number }>(map: Map<string, T>, req: Request, url: string): Stripe.ApiList<T> {
-  const q = req.query as Record<string, unknown>;
+  const q = queryOf(req);
   const limit = Math.min(100, Math.max(1, Number(q.limit ?? 10) || 10));
   let items = [...map.values()].reverse();
   const created = q.created as Record<string, string> | string | undefined;

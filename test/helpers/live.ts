@@ -1,0 +1,66 @@
+// The site and the Stripe emulator on real loopback ports, wired to each other: the SDK
+// talks to the emulator over HTTP and the emulator signs and POSTs webhooks to the site.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import request from 'supertest';
+import { createEmulator, listenEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.ts';
+import { makeTestApp, TEST_WEBHOOK_SECRET, type TestApp } from './app.ts';
+
+export interface LiveStack extends TestApp {
+  emulator: Emulator;
+  emulatorUrl: string;
+  siteUrl: string;
+  /** Answers the webhook with this status instead of handling it, while set. */
+  failWebhooks(status: number | null): void;
+  stop(): Promise<void>;
+}
+
+export async function startLiveStack(
+  opts: { env?: Record<string, string>; emulator?: Partial<EmulatorOptions> } = {},
+): Promise<LiveStack> {
+  const emulator = createEmulator({
+    webhookUrl: null,
+    webhookSecret: TEST_WEBHOOK_SECRET,
+    retry: { retryBaseMs: 20, maxDelayMs: 200, maxAttempts: 5, timeoutMs: 5000 },
+    settleDelayMs: null,
+    ...opts.emulator,
+  });
+  const emu = await listenEmulator(emulator, 0);
+
+  const outer = express();
+  let failWith: number | null = null;
+  outer.use('/webhooks/stripe', (_req, res, next) => (failWith ? void res.status(failWith).send('failing on purpose') : next()));
+  const site = await new Promise<Server>((resolve) => {
+    const s = outer.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  const t = await makeTestApp({ env: { BASE_URL: siteUrl, STRIPE_API_URL: emu.url, ...opts.env }, now: new Date() });
+  outer.use(t.app);
+  emulator.delivery.setUrl(`${siteUrl}/webhooks/stripe`);
+
+  return {
+    ...t,
+    emulator,
+    emulatorUrl: emu.url,
+    siteUrl,
+    failWebhooks: (status) => {
+      failWith = status;
+    },
+    stop: async () => {
+      emulator.stop();
+      await new Promise((r) => emu.server.close(r));
+      site.closeAllConnections();
+      await new Promise((r) => site.close(r));
+      await t.close();
+    },
+  };
+}
+
+/** GETs the appeal like a browser, returning what a form post needs (cookies, token, form id). */
+export async function openForm(app: express.Express | string) {
+  const agent = request.agent(app);
+  const page = await agent.get('/').expect(200);
+  const pick = (name: string) => page.text.match(new RegExp(`name="${name}" value="([^"]+)"`))?.[1] ?? '';
+  return { agent, csrf: pick('_csrf'), formId: pick('form_id') };
+}
