@@ -64,6 +64,7 @@ const schema = z.object({
     (v) => (v === undefined || v === '' ? 'Drugs-Forum' : v),
     z.string().trim().min(1).max(100, 'must be at most 100 characters'),
   ),
+  FUNDRAISER_SITE_URL: optionalString.pipe(z.url('must be an absolute URL such as https://forum.example.org').optional()),
   FUNDRAISER_CAMPAIGN_START: optionalString,
   FUNDRAISER_CAMPAIGN_END: optionalString,
   APPEAL_FILE: optionalString,
@@ -105,6 +106,8 @@ export interface Config {
   readonly fundraiser: {
     readonly id: string;
     readonly orgName: string;
+    /** The host site readers come from; "Maybe later" leads back there. */
+    readonly siteUrl: string | null;
     readonly goal: number;
     readonly currency: string;
     readonly window: CampaignWindowConfig;
@@ -163,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
     fundraiser: Object.freeze({
       id: e.FUNDRAISER_ID,
       orgName: e.FUNDRAISER_ORG_NAME,
+      siteUrl: e.FUNDRAISER_SITE_URL ?? null,
       goal: e.FUNDRAISER_GOAL,
       currency: e.FUNDRAISER_CURRENCY,
       window: campaignWindow(e.FUNDRAISER_CAMPAIGN_START, e.FUNDRAISER_CAMPAIGN_END),

@@ -26,6 +26,7 @@ export async function renderAppeal(deps: AppDeps, csrf: Csrf, req: Request, res:
     presets: PRESET_AMOUNTS,
     averagePreset: AVERAGE_GIFT_PRESET,
     limits: { min: deps.config.fundraiser.donationMin, max: deps.config.fundraiser.donationMax },
+    siteUrl: deps.config.fundraiser.siteUrl,
     csrfToken: csrf.token(req, res),
     formId: randomBytes(16).toString('base64url'),
     form,

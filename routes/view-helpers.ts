@@ -9,9 +9,17 @@ export function viewHelpers(config: Config) {
     wholeMoney: (major: number) => formatMoney(toMinor(major, currency), currency),
     number: (n: number) => formatNumber(n),
     currencySymbol: currencySymbol(currency),
-    percentText: (p: number) => `${p >= 10 || p === 0 ? Math.floor(p) : p.toFixed(1)}%`,
+    percentText,
     barWidth: (p: number) => Math.min(100, Math.max(0, p)),
   };
+}
+
+/** "0%", "<0.1%", "0.4%", "3%", "150%": one decimal only where a whole number would read as nothing. */
+function percentText(p: number): string {
+  if (p <= 0) return '0%';
+  if (p < 0.1) return '<0.1%';
+  if (p < 1) return `${(Math.floor(p * 10) / 10).toFixed(1)}%`;
+  return `${Math.floor(p)}%`;
 }
 
 function currencySymbol(currency: string): string {

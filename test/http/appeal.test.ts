@@ -36,6 +36,17 @@ describe('GET /', () => {
     assert.match(res.text, /name="frequency" value="monthly"/);
   });
 
+  it('when the host site is configured, then a quiet "Maybe later" leads back to it; otherwise there is none', async () => {
+    assert.doesNotMatch((await request(t.app).get('/')).text, /Maybe later/);
+    const withSite = await makeTestApp({ env: { FUNDRAISER_SITE_URL: 'https://forum.example.org/' } });
+    try {
+      const res = await request(withSite.app).get('/').expect(200);
+      assert.match(res.text, /<a class="later" href="https:\/\/forum.example.org\/">Maybe later<\/a>/);
+    } finally {
+      await withSite.close();
+    }
+  });
+
   it('when the organisation name holds markup, then it is escaped in the letter', async () => {
     const res = await request(t.app).get('/').expect(200);
     assert.match(res.text, /Dear Example &lt;Forum&gt; readers/);
