@@ -56,7 +56,7 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
     res.json(expand(state, state.session(req.params.id!), expandList(req)));
   });
   router.post('/v1/checkout/sessions/:id/expire', idempotent((req) => state.expire(String(req.params.id))));
-  router.get('/v1/checkout/sessions', (req, res) => res.json(listOf(state.sessions, req, '/v1/checkout/sessions')));
+  router.get('/v1/checkout/sessions', (req, res) => res.json(listOf(state, state.sessions, req, '/v1/checkout/sessions')));
 
   const retrievable: Array<[string, Map<string, { id: string }>]> = [
     ['payment_intents', state.paymentIntents],
@@ -74,8 +74,24 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
       if (!obj) throw new EmulatorError(404, `No such ${name.replace(/s$/, '')}: '${req.params.id}'`, 'invalid_request_error', 'resource_missing', 'id');
       res.json(expand(state, obj, expandList(req)));
     });
-    router.get(`/v1/${name}`, (req, res) => res.json(listOf(map, req, `/v1/${name}`)));
+    router.get(`/v1/${name}`, (req, res) => res.json(listOf(state, map, req, `/v1/${name}`)));
   }
+
+  router.get('/v1/invoice_payments', (req, res) => {
+    const q = queryOf(req);
+    const payment = (q.payment ?? {}) as Record<string, unknown>;
+    const filtered = new Map(
+      [...state.invoicePayments].filter(
+        ([, p]) => (q.invoice === undefined || p.invoice === q.invoice) && (payment.payment_intent === undefined || p.payment.payment_intent === payment.payment_intent),
+      ),
+    );
+    res.json(listOf(state, filtered, req, '/v1/invoice_payments'));
+  });
+  router.get('/v1/invoice_payments/:id', (req, res) => {
+    const p = state.invoicePayments.get(req.params.id!);
+    if (!p) throw new EmulatorError(404, `No such invoice_payment: '${req.params.id}'`, 'invalid_request_error', 'resource_missing', 'id');
+    res.json(p);
+  });
 
   router.post(
     '/v1/refunds',
@@ -184,7 +200,16 @@ function createSession(state: EmulatorState, b: Params, publicUrl: string): Stri
     throw new EmulatorError(400, 'You can only pass in `subscription_data` in `subscription` mode.', 'invalid_request_error', 'parameter_invalid', 'subscription_data');
   }
 
+  let expiresAt: number | undefined;
+  if (b.expires_at !== undefined) {
+    expiresAt = integerParam(b.expires_at, 'expires_at');
+    const now = make.nowSeconds();
+    if (expiresAt < now + 30 * 60 - 5 || expiresAt > now + 24 * 3600) {
+      throw new EmulatorError(400, 'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', 'invalid_request_error', 'parameter_invalid', 'expires_at');
+    }
+  }
   const session = make.checkoutSession({
+    ...(expiresAt ? { expires_at: expiresAt } : {}),
     mode,
     amount_subtotal: total,
     amount_total: total,
@@ -248,7 +273,7 @@ function expand<T extends object>(state: EmulatorState, obj: T, paths: string[])
 }
 
 /** Stripe's list envelope: newest first, `limit`, `starting_after`, `created[gte|lte|gt|lt]`. */
-function listOf<T extends { id: string; created?: number }>(map: Map<string, T>, req: Request, url: string): Stripe.ApiList<T> {
+function listOf<T extends { id: string; created?: number }>(state: EmulatorState, map: Map<string, T>, req: Request, url: string): Stripe.ApiList<T> {
   const q = queryOf(req);
   const limit = Math.min(100, Math.max(1, Number(q.limit ?? 10) || 10));
   let items = [...map.values()].reverse();
@@ -261,10 +286,13 @@ function listOf<T extends { id: string; created?: number }>(map: Map<string, T>,
     if (created.lt) items = items.filter((o) => c(o) < Number(created.lt));
   }
   if (typeof q.type === 'string') items = items.filter((o) => (o as { type?: string }).type === q.type);
+  if (typeof q.status === 'string') items = items.filter((o) => (o as { status?: string }).status === q.status);
   if (typeof q.starting_after === 'string') {
     const i = items.findIndex((o) => o.id === q.starting_after);
     if (i < 0) throw new EmulatorError(400, `No such object: '${q.starting_after}'`, 'invalid_request_error', 'resource_missing', 'starting_after');
     items = items.slice(i + 1);
   }
-  return { object: 'list', data: items.slice(0, limit), has_more: items.length > limit, url };
+  const expandData = expandList(req).filter((p) => p.startsWith('data.')).map((p) => p.slice('data.'.length));
+  const page = items.slice(0, limit).map((o) => expand(state, o, expandData));
+  return { object: 'list', data: page, has_more: items.length > limit, url };
 }

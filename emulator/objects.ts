@@ -404,3 +404,21 @@ export function dispute(fields: Partial<Stripe.Dispute> & { amount: number; curr
     ...fields,
   };
 }
+
+export function invoicePayment(fields: { invoice: string; paymentIntent: string; amount: number; currency: string }): Stripe.InvoicePayment {
+  const created = nowSeconds();
+  return {
+    id: stripeId('inpay'),
+    object: 'invoice_payment',
+    amount_paid: fields.amount,
+    amount_requested: fields.amount,
+    created,
+    currency: fields.currency,
+    invoice: fields.invoice,
+    is_default: true,
+    livemode: false,
+    payment: { type: 'payment_intent', payment_intent: fields.paymentIntent },
+    status: 'paid',
+    status_transitions: { canceled_at: null, paid_at: created },
+  };
+}

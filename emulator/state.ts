@@ -41,6 +41,7 @@ export class EmulatorState {
   readonly subscriptions = new Map<string, Stripe.Subscription>();
   readonly invoices = new Map<string, Stripe.Invoice>();
   readonly refunds = new Map<string, Stripe.Refund>();
+  readonly invoicePayments = new Map<string, Stripe.InvoicePayment>();
   readonly disputes = new Map<string, Stripe.Dispute>();
   readonly events = new Map<string, Stripe.Event>();
   private readonly settleTimers = new Set<NodeJS.Timeout>();
@@ -253,6 +254,8 @@ export class EmulatorState {
     this.paymentIntents.set(pi.id, pi);
     this.succeedPaymentIntent(pi, email);
     this.invoices.set(inv.id, inv);
+    const payment = make.invoicePayment({ invoice: inv.id, paymentIntent: pi.id, amount, currency: sub.currency });
+    this.invoicePayments.set(payment.id, payment);
     sub.latest_invoice = inv.id;
     return inv;
   }

@@ -8,6 +8,14 @@ const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export function webhookRoutes(deps: AppDeps): Router {
   const router = Router();
+  // "Last webhook received" for the staff view: written at most once a second, not per event.
+  let lastNoted = 0;
+  const noteArrival = async (event: Stripe.Event) => {
+    const now = deps.clock();
+    if (now.getTime() - lastNoted < 1000) return;
+    lastNoted = now.getTime();
+    await deps.ledger.noteWebhook({ id: event.id, type: event.type }, now);
+  };
   router.post('/webhooks/stripe', express.raw({ type: () => true, limit: '512kb' }), async (req, res) => {
     const signature = req.header('stripe-signature');
     if (!signature || !Buffer.isBuffer(req.body)) {
@@ -24,7 +32,8 @@ export function webhookRoutes(deps: AppDeps): Router {
       return void res.status(400).json({ error: 'Not a Stripe event' });
     }
     try {
-      const outcome = await handleStripeEvent({ ledger: deps.ledger, fundraiser: deps.config.fundraiser }, event);
+      await noteArrival(event);
+      const outcome = await handleStripeEvent({ ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe }, event);
       deps.logger.info({ event: event.id, type: event.type, result: outcome.result }, 'webhook handled');
       res.json({ received: true, result: outcome.result });
     } catch (err) {

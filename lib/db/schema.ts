@@ -16,7 +16,13 @@ export interface CampaignsTable {
 /** One row per campaign, updated in the same transaction as every contribution change. */
 export interface CampaignTotalsTable {
   campaign_id: number;
+  /** Net: what the bar shows. gross - refunded - dispute_lost. */
   raised_minor: number;
+  gross_minor: number;
+  refunded_minor: number;
+  /** Under an open dispute: still counted, shown to staff. */
+  disputed_minor: number;
+  dispute_lost_minor: number;
   donors: number;
   updated_at: string;
 }
@@ -39,9 +45,13 @@ export interface ContributionsTable {
   status: ContributionStatus;
   currency: string;
   amount_minor: number;
-  /** What this row adds to its campaign's total now (0 unless paid and in a campaign). */
-  counted_minor: number;
-  /** 1 when this row is counted as one donor in its campaign's total. */
+  /** Refunded so far, from Stripe's cumulative amount_refunded on the gift's charges. */
+  refunded_minor: number;
+  /** Under an open dispute. */
+  disputed_minor: number;
+  /** Lost in a closed dispute. */
+  dispute_lost_minor: number;
+  /** 1 on the one row that counts its donor (session or pledge) in its campaign. */
   counted_donor: number;
   campaign_id: number | null;
   paid_at: string | null;
@@ -61,6 +71,36 @@ export interface PledgesTable {
   updated_at: string;
 }
 
+export interface LedgerChargesTable {
+  id: string;
+  payment_intent_id: string | null;
+  invoice_id: string | null;
+  currency: string;
+  amount_minor: number;
+  amount_refunded_minor: number;
+  /** Stripe's time for the snapshot the refunded amount came from; newer snapshots win. */
+  observed_at: string;
+  updated_at: string;
+}
+
+export interface LedgerDisputesTable {
+  id: string;
+  charge_id: string;
+  payment_intent_id: string | null;
+  invoice_id: string | null;
+  amount_minor: number;
+  status: string;
+  observed_at: string;
+  updated_at: string;
+}
+
+export interface WebhookStatusTable {
+  id: number;
+  last_received_at: string;
+  last_event_id: string;
+  last_event_type: string;
+}
+
 export interface StripeEventsTable {
   id: string;
   type: string;
@@ -73,8 +113,11 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_totals: CampaignTotalsTable;
   contributions: ContributionsTable;
+  ledger_charges: LedgerChargesTable;
+  ledger_disputes: LedgerDisputesTable;
   pledges: PledgesTable;
   stripe_events: StripeEventsTable;
+  webhook_status: WebhookStatusTable;
 }
 
 export type Campaign = Selectable<CampaignsTable>;

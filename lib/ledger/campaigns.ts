@@ -34,7 +34,16 @@ export async function ensureCampaign(
   const campaign = await db.selectFrom('campaigns').selectAll().where('slug', '=', window.slug).executeTakeFirstOrThrow();
   await db
     .insertInto('campaign_totals')
-    .values({ campaign_id: campaign.id, raised_minor: 0, donors: 0, updated_at: at })
+    .values({
+      campaign_id: campaign.id,
+      raised_minor: 0,
+      gross_minor: 0,
+      refunded_minor: 0,
+      disputed_minor: 0,
+      dispute_lost_minor: 0,
+      donors: 0,
+      updated_at: at,
+    })
     .onConflict((oc) => oc.column('campaign_id').doNothing())
     .execute();
   return campaign;

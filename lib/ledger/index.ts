@@ -1,16 +1,17 @@
-// The only writer of money. Every change to a contribution and the matching change to its
-// campaign's totals happen in one transaction, together with the record of the Stripe
-// event that caused them, so a retried or duplicated event can never count twice.
-import type { Transaction } from 'kysely';
+// The only writer of money. Every change to a gift, its refunds and disputes, and the
+// matching change to its campaign's totals happen in one transaction, together with the
+// record of the Stripe event that caused them, so a retried or duplicated event can never
+// count twice, and events about one gift may arrive in any order.
 import type { Config } from '../config.ts';
 import { displayedWindow } from '../campaign-window.ts';
 import { percentOf, toMinor } from '../money.ts';
-import type { Contribution, ContributionStatus, Database, Frequency } from '../db/schema.ts';
+import type { Contribution, ContributionStatus, Frequency } from '../db/schema.ts';
 import type { Db } from '../db/index.ts';
 import { campaignAt, ensureCampaign } from './campaigns.ts';
+import { adjustmentsFor, disputeRank, settleTotals, type Trx } from './figures.ts';
 
 export interface GiftFacts {
-  /** Stripe object id the gift is unique on (the Checkout Session for one-off gifts). */
+  /** Stripe object id the gift is unique on: the Checkout Session (one-off) or the invoice (monthly). */
   stripeId: string;
   checkoutSessionId: string | null;
   subscriptionId: string | null;
@@ -27,14 +28,27 @@ export interface GiftFacts {
   occurredAt: Date;
 }
 
-export interface EventRef {
-  id: string;
-  type: string;
+export interface ChargeFacts {
+  chargeId: string;
+  paymentIntentId: string | null;
+  /** Set for the charge of a monthly pledge's invoice. */
+  invoiceId: string | null;
+  currency: string;
+  amountMinor: number;
+  /** Stripe's cumulative refunded amount: stored as is, so replays and reorders are harmless. */
+  amountRefundedMinor: number;
+  observedAt: Date;
 }
 
-export type RecordOutcome =
-  | { result: 'duplicate-event' }
-  | { result: 'recorded'; contribution: Contribution; changed: boolean };
+export interface DisputeFacts {
+  disputeId: string;
+  chargeId: string;
+  paymentIntentId: string | null;
+  invoiceId: string | null;
+  amountMinor: number;
+  status: string;
+  observedAt: Date;
+}
 
 export interface PledgeFacts {
   subscriptionId: string;
@@ -45,11 +59,22 @@ export interface PledgeFacts {
   amountMinor: number;
 }
 
+export interface EventRef {
+  id: string;
+  type: string;
+}
+
+export type RecordOutcome = { result: 'duplicate-event' } | { result: 'recorded'; changed: boolean; contribution?: Contribution };
+
 export interface Progress {
   campaign: string;
   currency: string;
   goal: number;
   raised: number;
+  gross: number;
+  refunded: number;
+  disputed: number;
+  disputeLost: number;
   donors: number;
   percent: number;
   startsAt: string;
@@ -59,24 +84,54 @@ export interface Progress {
 
 export interface Ledger {
   recordGift(facts: GiftFacts, event?: EventRef): Promise<RecordOutcome>;
+  /** An abandoned checkout: nothing counts; a pending record is closed. */
+  expireSession(checkoutSessionId: string, event?: EventRef): Promise<RecordOutcome>;
+  recordCharge(facts: ChargeFacts, event?: EventRef): Promise<RecordOutcome>;
+  recordDispute(facts: DisputeFacts, event?: EventRef): Promise<RecordOutcome>;
   /** Links a monthly pledge to its donor; moves no money (each paid invoice does). */
-  recordPledge(facts: PledgeFacts, event?: EventRef): Promise<{ result: 'duplicate-event' } | { result: 'pledge-linked' }>;
-  /** Marks an event as seen when it changes nothing in the ledger (so replays are cheap). */
+  recordPledge(facts: PledgeFacts, event?: EventRef): Promise<RecordOutcome>;
+  endPledge(subscriptionId: string, facts: Omit<PledgeFacts, 'subscriptionId'>, event?: EventRef): Promise<RecordOutcome>;
+  /** Marks an event as seen when it changes nothing in the ledger. */
   acknowledgeEvent(event: EventRef, objectId: string | null, outcome: string): Promise<boolean>;
+  /** Whether a payment intent or invoice already belongs to a recorded gift or charge. */
+  knowsPayment(ref: { paymentIntentId?: string | null; invoiceId?: string | null }): Promise<boolean>;
+  noteWebhook(event: EventRef, at: Date): Promise<void>;
+  lastWebhook(): Promise<{ at: string; eventId: string; type: string } | null>;
   progress(): Promise<Progress>;
   findGift(stripeId: string): Promise<Contribution | undefined>;
   /** Makes sure the campaign on show exists and carries the configured goal. */
   syncCampaign(): Promise<void>;
 }
 
-// A gift's status only moves forward: pending -> paid | failed. A late or replayed snapshot
-// saying "pending" must never undo a payment Stripe already confirmed.
+// A gift's status only moves forward: pending -> paid | failed | expired. A late or replayed
+// snapshot saying "pending" must never undo a payment Stripe already confirmed.
 const RANK: Record<ContributionStatus, number> = { pending: 0, paid: 1, failed: 1, expired: 1 };
 
-export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; clock: () => Date }): Ledger {
+class DryRunRollback extends Error {
+  constructor(readonly value: unknown) {
+    super('dry run');
+  }
+}
+
+export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; clock: () => Date; dryRun?: boolean }): Ledger {
   const { db, fundraiser, clock } = deps;
 
-  async function insertEvent(trx: Transaction<Database>, event: EventRef, objectId: string | null, outcome: string) {
+  /** One transaction; in a dry run its work is rolled back and only the answer kept. */
+  async function tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const value = await fn(trx);
+        if (deps.dryRun) throw new DryRunRollback(value);
+        return value;
+      });
+    } catch (err) {
+      if (err instanceof DryRunRollback) return err.value as T;
+      throw err;
+    }
+  }
+
+  async function insertEvent(trx: Trx, event: EventRef | undefined, objectId: string | null, outcome: string): Promise<boolean> {
+    if (!event) return true;
     const inserted = await trx
       .insertInto('stripe_events')
       .values({ id: event.id, type: event.type, object_id: objectId, outcome, received_at: clock().toISOString() })
@@ -85,138 +140,274 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
     return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
-  async function applyToTotals(trx: Transaction<Database>, campaignId: number | null, deltaMinor: number, deltaDonors: number) {
-    if (campaignId === null || (deltaMinor === 0 && deltaDonors === 0)) return;
-    await trx
-      .updateTable('campaign_totals')
-      .set((eb) => ({
-        raised_minor: eb('raised_minor', '+', deltaMinor),
-        donors: eb('donors', '+', deltaDonors),
-        updated_at: clock().toISOString(),
-      }))
-      .where('campaign_id', '=', campaignId)
-      .execute();
+  /** Re-reads a gift's refunds and disputes and moves the totals by the difference. */
+  async function recompute(trx: Trx, before: Contribution, at: string): Promise<boolean> {
+    const adj = await adjustmentsFor(trx, { paymentIntentId: before.payment_intent_id, stripeId: before.stripe_id });
+    if (
+      Number(before.refunded_minor) === adj.refunded_minor &&
+      Number(before.disputed_minor) === adj.disputed_minor &&
+      Number(before.dispute_lost_minor) === adj.dispute_lost_minor
+    ) {
+      return false;
+    }
+    const after = await trx.updateTable('contributions').set({ ...adj, updated_at: at }).where('id', '=', before.id).returningAll().executeTakeFirstOrThrow();
+    await settleTotals(trx, before, after, at);
+    return true;
   }
 
-  async function donorCounted(trx: Transaction<Database>, donorKey: string, campaignId: number, exceptId: number | undefined) {
-    let q = trx
+  async function recomputeLinked(trx: Trx, link: { paymentIntentId: string | null; invoiceId: string | null }, at: string): Promise<boolean> {
+    const rows = await trx
       .selectFrom('contributions')
-      .select('id')
-      .where('donor_key', '=', donorKey)
-      .where('campaign_id', '=', campaignId)
-      .where('counted_donor', '=', 1);
-    if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
-    return (await q.executeTakeFirst()) !== undefined;
+      .selectAll()
+      .where((eb) => {
+        const ors = [];
+        if (link.paymentIntentId) ors.push(eb('payment_intent_id', '=', link.paymentIntentId));
+        if (link.invoiceId) ors.push(eb('stripe_id', '=', link.invoiceId));
+        return ors.length ? eb.or(ors) : eb.val(false);
+      })
+      .execute();
+    let changed = false;
+    for (const row of rows) changed = (await recompute(trx, row, at)) || changed;
+    return changed;
   }
 
   return {
-    async recordPledge(facts, event) {
-      return db.transaction().execute(async (trx) => {
-        if (event && !(await insertEvent(trx, event, facts.subscriptionId, 'pledge'))) return { result: 'duplicate-event' as const };
-        const at = clock().toISOString();
-        await trx
-          .insertInto('pledges')
-          .values({
-            subscription_id: facts.subscriptionId,
-            checkout_session_id: facts.checkoutSessionId,
-            customer_id: facts.customerId,
-            email: facts.email,
-            currency: facts.currency,
-            amount_minor: facts.amountMinor,
-            status: 'active',
-            created_at: at,
-            updated_at: at,
-          })
-          .onConflict((oc) =>
-            oc.column('subscription_id').doUpdateSet((eb) => ({
-              checkout_session_id: eb.fn.coalesce('pledges.checkout_session_id', eb.ref('excluded.checkout_session_id')),
-              customer_id: eb.fn.coalesce('pledges.customer_id', eb.ref('excluded.customer_id')),
-              email: eb.fn.coalesce('pledges.email', eb.ref('excluded.email')),
-              updated_at: at,
-            })),
-          )
-          .execute();
-        return { result: 'pledge-linked' as const };
+    async recordGift(facts, event) {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        if (!(await insertEvent(trx, event, facts.stripeId, facts.status))) return { result: 'duplicate-event' };
+        const now = clock();
+        const at = now.toISOString();
+        const existing = await trx.selectFrom('contributions').selectAll().where('stripe_id', '=', facts.stripeId).executeTakeFirst();
+        const status = existing && RANK[existing.status] >= RANK[facts.status] ? existing.status : facts.status;
+        const learnsPayment = existing && !existing.payment_intent_id && facts.paymentIntentId;
+        if (existing && status === existing.status && !learnsPayment) return { result: 'recorded', changed: false, contribution: existing };
+
+        const becomesPaid = status === 'paid' && existing?.status !== 'paid';
+        let campaignId = existing?.campaign_id ?? null;
+        let paidAt = existing?.paid_at ?? null;
+        if (!existing || becomesPaid) {
+          const campaign = await campaignAt(trx, fundraiser, facts.occurredAt, now);
+          // Money in another currency than the campaign's is kept but not added to its bar.
+          campaignId = campaign && campaign.currency === facts.currency ? campaign.id : null;
+          if (becomesPaid) paidAt = facts.occurredAt.toISOString();
+        }
+        const paymentIntentId = existing?.payment_intent_id ?? facts.paymentIntentId;
+        const adj = await adjustmentsFor(trx, { paymentIntentId, stripeId: facts.stripeId });
+        const values = {
+          status,
+          paid_at: paidAt,
+          campaign_id: campaignId,
+          payment_intent_id: paymentIntentId,
+          customer_id: existing?.customer_id ?? facts.customerId,
+          email: existing?.email ?? facts.email,
+          ...adj,
+          updated_at: at,
+        };
+        const row = existing
+          ? await trx.updateTable('contributions').set(values).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+          : await trx
+              .insertInto('contributions')
+              .values({
+                ...values,
+                stripe_id: facts.stripeId,
+                checkout_session_id: facts.checkoutSessionId,
+                subscription_id: facts.subscriptionId,
+                donor_key: facts.donorKey,
+                frequency: facts.frequency,
+                currency: facts.currency,
+                amount_minor: facts.amountMinor,
+                counted_donor: 0,
+                created_at: at,
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow();
+        await settleTotals(trx, existing, row, at);
+        return { result: 'recorded', changed: true, contribution: row };
       });
     },
 
-    async recordGift(facts, event) {
-      return db.transaction().execute(async (trx): Promise<RecordOutcome> => {
-        if (event && !(await insertEvent(trx, event, facts.stripeId, facts.status))) {
-          return { result: 'duplicate-event' };
-        }
-        const now = clock();
-        const existing = await trx.selectFrom('contributions').selectAll().where('stripe_id', '=', facts.stripeId).executeTakeFirst();
+    async expireSession(checkoutSessionId, event) {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        if (!(await insertEvent(trx, event, checkoutSessionId, 'expired'))) return { result: 'duplicate-event' };
+        const existing = await trx.selectFrom('contributions').selectAll().where('stripe_id', '=', checkoutSessionId).executeTakeFirst();
+        if (!existing || existing.status !== 'pending') return { result: 'recorded', changed: false, contribution: existing };
+        const at = clock().toISOString();
+        const row = await trx.updateTable('contributions').set({ status: 'expired', updated_at: at }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+        await settleTotals(trx, existing, row, at);
+        return { result: 'recorded', changed: true, contribution: row };
+      });
+    },
 
-        const status = existing && RANK[existing.status] >= RANK[facts.status] ? existing.status : facts.status;
-        if (existing && status === existing.status) {
-          return { result: 'recorded', contribution: existing, changed: false };
-        }
-        const becamePaid = status === 'paid';
-        const paidAt = becamePaid ? facts.occurredAt.toISOString() : null;
-        const campaign = await campaignAt(trx, fundraiser, facts.occurredAt, now);
-        // Money in another currency than the campaign's is kept but not added to its bar.
-        const counts = becamePaid && campaign !== null && campaign.currency === facts.currency;
-        const countedMinor = counts ? facts.amountMinor : 0;
-        // A monthly pledge is one donor per campaign however many months it pays.
-        const countedDonor = counts && !(await donorCounted(trx, facts.donorKey, campaign.id, existing?.id)) ? 1 : 0;
-
-        let row: Contribution;
-        if (existing) {
-          row = await trx
-            .updateTable('contributions')
-            .set({
-              status,
-              paid_at: paidAt,
-              campaign_id: campaign?.id ?? existing.campaign_id,
-              counted_minor: countedMinor,
-              counted_donor: countedDonor,
-              payment_intent_id: existing.payment_intent_id ?? facts.paymentIntentId,
-              customer_id: existing.customer_id ?? facts.customerId,
-              email: existing.email ?? facts.email,
-              updated_at: now.toISOString(),
-            })
-            .where('id', '=', existing.id)
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          if (existing.campaign_id !== null && existing.campaign_id !== row.campaign_id) {
-            await applyToTotals(trx, existing.campaign_id, -existing.counted_minor, -existing.counted_donor);
-            await applyToTotals(trx, row.campaign_id, countedMinor, countedDonor);
-          } else {
-            await applyToTotals(trx, row.campaign_id, countedMinor - existing.counted_minor, countedDonor - existing.counted_donor);
-          }
-        } else {
-          row = await trx
-            .insertInto('contributions')
+    async recordCharge(facts, event) {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        if (!(await insertEvent(trx, event, facts.chargeId, `refunded ${facts.amountRefundedMinor}`))) return { result: 'duplicate-event' };
+        const at = clock().toISOString();
+        const observed = facts.observedAt.toISOString();
+        const existing = await trx.selectFrom('ledger_charges').selectAll().where('id', '=', facts.chargeId).executeTakeFirst();
+        if (!existing) {
+          await trx
+            .insertInto('ledger_charges')
             .values({
-              stripe_id: facts.stripeId,
-              checkout_session_id: facts.checkoutSessionId,
-              subscription_id: facts.subscriptionId,
-              donor_key: facts.donorKey,
+              id: facts.chargeId,
               payment_intent_id: facts.paymentIntentId,
-              customer_id: facts.customerId,
-              email: facts.email,
-              frequency: facts.frequency,
-              status,
+              invoice_id: facts.invoiceId,
               currency: facts.currency,
               amount_minor: facts.amountMinor,
-              counted_minor: countedMinor,
-              counted_donor: countedDonor,
-              campaign_id: campaign?.id ?? null,
-              paid_at: paidAt,
-              created_at: now.toISOString(),
-              updated_at: now.toISOString(),
+              amount_refunded_minor: facts.amountRefundedMinor,
+              observed_at: observed,
+              updated_at: at,
             })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await applyToTotals(trx, row.campaign_id, countedMinor, countedDonor);
+            .execute();
+        } else {
+          // The newest snapshot wins; at the same second the larger (refunds only add up).
+          const newer =
+            observed > existing.observed_at || (observed === existing.observed_at && facts.amountRefundedMinor > Number(existing.amount_refunded_minor));
+          const learnsLink = (!existing.invoice_id && facts.invoiceId) || (!existing.payment_intent_id && facts.paymentIntentId);
+          if (!newer && !learnsLink) return { result: 'recorded', changed: false };
+          await trx
+            .updateTable('ledger_charges')
+            .set({
+              payment_intent_id: existing.payment_intent_id ?? facts.paymentIntentId,
+              invoice_id: existing.invoice_id ?? facts.invoiceId,
+              ...(newer ? { amount_refunded_minor: facts.amountRefundedMinor, observed_at: observed } : {}),
+              updated_at: at,
+            })
+            .where('id', '=', facts.chargeId)
+            .execute();
         }
-        return { result: 'recorded', contribution: row, changed: true };
+        const changed = await recomputeLinked(trx, { paymentIntentId: facts.paymentIntentId, invoiceId: facts.invoiceId }, at);
+        return { result: 'recorded', changed };
+      });
+    },
+
+    async recordDispute(facts, event) {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        if (!(await insertEvent(trx, event, facts.disputeId, facts.status))) return { result: 'duplicate-event' };
+        const at = clock().toISOString();
+        const observed = facts.observedAt.toISOString();
+        const existing = await trx.selectFrom('ledger_disputes').selectAll().where('id', '=', facts.disputeId).executeTakeFirst();
+        if (!existing) {
+          await trx
+            .insertInto('ledger_disputes')
+            .values({
+              id: facts.disputeId,
+              charge_id: facts.chargeId,
+              payment_intent_id: facts.paymentIntentId,
+              invoice_id: facts.invoiceId,
+              amount_minor: facts.amountMinor,
+              status: facts.status,
+              observed_at: observed,
+              updated_at: at,
+            })
+            .execute();
+        } else {
+          const moves = disputeRank(facts.status) > disputeRank(existing.status) || (disputeRank(facts.status) === disputeRank(existing.status) && observed > existing.observed_at && disputeRank(facts.status) === 0);
+          if (!moves) return { result: 'recorded', changed: false };
+          await trx.updateTable('ledger_disputes').set({ status: facts.status, amount_minor: facts.amountMinor, observed_at: observed, updated_at: at }).where('id', '=', facts.disputeId).execute();
+        }
+        const changed = await recomputeLinked(trx, { paymentIntentId: facts.paymentIntentId, invoiceId: facts.invoiceId }, at);
+        return { result: 'recorded', changed };
+      });
+    },
+
+    async recordPledge(facts, event) {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        if (!(await insertEvent(trx, event, facts.subscriptionId, 'pledge'))) return { result: 'duplicate-event' };
+        const at = clock().toISOString();
+        const existing = await trx.selectFrom('pledges').selectAll().where('subscription_id', '=', facts.subscriptionId).executeTakeFirst();
+        if (existing) {
+          if (existing.checkout_session_id && existing.email) return { result: 'recorded', changed: false };
+          await trx
+            .updateTable('pledges')
+            .set({
+              checkout_session_id: existing.checkout_session_id ?? facts.checkoutSessionId,
+              customer_id: existing.customer_id ?? facts.customerId,
+              email: existing.email ?? facts.email,
+              amount_minor: facts.amountMinor,
+              updated_at: at,
+            })
+            .where('subscription_id', '=', facts.subscriptionId)
+            .execute();
+        } else {
+          await trx
+            .insertInto('pledges')
+            .values({
+              subscription_id: facts.subscriptionId,
+              checkout_session_id: facts.checkoutSessionId,
+              customer_id: facts.customerId,
+              email: facts.email,
+              currency: facts.currency,
+              amount_minor: facts.amountMinor,
+              status: 'active',
+              created_at: at,
+              updated_at: at,
+            })
+            .execute();
+        }
+        return { result: 'recorded', changed: true };
+      });
+    },
+
+    async endPledge(subscriptionId, facts, event) {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        if (!(await insertEvent(trx, event, subscriptionId, 'pledge ended'))) return { result: 'duplicate-event' };
+        const at = clock().toISOString();
+        const existing = await trx.selectFrom('pledges').select('status').where('subscription_id', '=', subscriptionId).executeTakeFirst();
+        if (existing?.status === 'ended') return { result: 'recorded', changed: false };
+        if (existing) {
+          await trx.updateTable('pledges').set({ status: 'ended', updated_at: at }).where('subscription_id', '=', subscriptionId).execute();
+        } else {
+          await trx
+            .insertInto('pledges')
+            .values({
+              subscription_id: subscriptionId,
+              checkout_session_id: facts.checkoutSessionId,
+              customer_id: facts.customerId,
+              email: facts.email,
+              currency: facts.currency,
+              amount_minor: facts.amountMinor,
+              status: 'ended',
+              created_at: at,
+              updated_at: at,
+            })
+            .execute();
+        }
+        return { result: 'recorded', changed: true };
       });
     },
 
     async acknowledgeEvent(event, objectId, outcome) {
-      return db.transaction().execute((trx) => insertEvent(trx, event, objectId, outcome));
+      return tx((trx) => insertEvent(trx, event, objectId, outcome));
+    },
+
+    async knowsPayment({ paymentIntentId, invoiceId }) {
+      if (paymentIntentId) {
+        const gift = await db.selectFrom('contributions').select('id').where('payment_intent_id', '=', paymentIntentId).executeTakeFirst();
+        if (gift) return true;
+        const charge = await db.selectFrom('ledger_charges').select('id').where('payment_intent_id', '=', paymentIntentId).executeTakeFirst();
+        if (charge) return true;
+      }
+      if (invoiceId) {
+        const gift = await db.selectFrom('contributions').select('id').where('stripe_id', '=', invoiceId).executeTakeFirst();
+        if (gift) return true;
+      }
+      return false;
+    },
+
+    async noteWebhook(event, at) {
+      if (deps.dryRun) return;
+      await db
+        .insertInto('webhook_status')
+        .values({ id: 1, last_received_at: at.toISOString(), last_event_id: event.id, last_event_type: event.type })
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({ last_received_at: at.toISOString(), last_event_id: event.id, last_event_type: event.type }),
+        )
+        .execute();
+    },
+
+    async lastWebhook() {
+      const row = await db.selectFrom('webhook_status').selectAll().where('id', '=', 1).executeTakeFirst();
+      return row ? { at: row.last_received_at, eventId: row.last_event_id, type: row.last_event_type } : null;
     },
 
     async progress() {
@@ -233,6 +424,10 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
             'campaigns.starts_at',
             'campaigns.ends_at',
             'campaign_totals.raised_minor',
+            'campaign_totals.gross_minor',
+            'campaign_totals.refunded_minor',
+            'campaign_totals.disputed_minor',
+            'campaign_totals.dispute_lost_minor',
             'campaign_totals.donors',
             'campaign_totals.updated_at',
           ])
@@ -251,6 +446,10 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
         currency: row.currency,
         goal,
         raised,
+        gross: Number(row.gross_minor),
+        refunded: Number(row.refunded_minor),
+        disputed: Number(row.disputed_minor),
+        disputeLost: Number(row.dispute_lost_minor),
         donors: Number(row.donors),
         percent: percentOf(raised, goal),
         startsAt: row.starts_at,

@@ -41,6 +41,9 @@ export async function createDonationCheckout(stripe: Stripe, config: Config, req
     metadata,
     // Copied onto the payment or subscription so refunds, disputes and invoices map back.
     ...(monthly ? { subscription_data: { metadata } } : { submit_type: 'donate' as const, payment_intent_data: { metadata } }),
+    // Short-lived sessions leave card testers a small window; 31 minutes keeps a minute of
+    // slack over Stripe's 30-minute minimum for clock skew.
+    expires_at: Math.floor(req.now.getTime() / 1000) + 31 * 60,
     success_url: `${config.baseUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: cancel.toString(),
   };

@@ -1,48 +1,50 @@
 // Maps each Stripe event type the site cares about to the ledger call it makes. Types not
-// in the map are acknowledged and change nothing.
+// in the map are acknowledged and change nothing. Every handler is idempotent and accepts
+// its event in any order relative to the others.
 import type Stripe from 'stripe';
-import type { Config } from '../config.ts';
-import type { Ledger } from '../ledger/index.ts';
-import { fulfillCheckoutSession, recordPaidInvoice, type FulfilOutcome } from './fulfill.ts';
+import { recordChargeRefunds, recordDispute, type ChargeDeps } from './charges.ts';
+import { endPledge, expireCheckoutSession, fulfillCheckoutSession, recordPaidInvoice, type FulfilOutcome, type Source } from './fulfill.ts';
 
-export interface EventDeps {
-  ledger: Ledger;
-  fundraiser: Config['fundraiser'];
-}
+export type EventDeps = ChargeDeps;
 
 export type EventOutcome = FulfilOutcome | { result: 'unhandled-type' };
 
-type Handler = (deps: EventDeps, event: Stripe.Event) => Promise<FulfilOutcome>;
+type ObjectOf<T extends Stripe.Event.Type> = Extract<Stripe.Event, { type: T }>['data']['object'];
+type Handler<O> = (deps: EventDeps, object: O, source: Source) => Promise<FulfilOutcome>;
 
-const sessionEvent =
-  (failed: boolean): Handler =>
-  (deps, event) =>
-    fulfillCheckoutSession(deps, {
-      session: event.data.object as Stripe.Checkout.Session,
-      occurredAt: new Date(event.created * 1000),
-      failed,
-      event: { id: event.id, type: event.type },
-    });
+const session =
+  (failed: boolean): Handler<Stripe.Checkout.Session> =>
+  (deps, s, source) =>
+    fulfillCheckoutSession(deps, { session: s, occurredAt: source.occurredAt, failed, event: source.event });
 
-const handlers: Partial<Record<Stripe.Event.Type, Handler>> = {
-  'checkout.session.completed': sessionEvent(false),
-  'checkout.session.async_payment_succeeded': sessionEvent(false),
-  'checkout.session.async_payment_failed': sessionEvent(true),
-  'invoice.paid': (deps, event) =>
-    recordPaidInvoice(deps, {
-      invoice: event.data.object as Stripe.Invoice,
-      occurredAt: new Date(event.created * 1000),
-      event: { id: event.id, type: event.type },
-    }),
+const dispute: Handler<Stripe.Dispute> = (deps, d, source) => recordDispute(deps, d, source);
+
+const handlers: { [T in Stripe.Event.Type]?: Handler<ObjectOf<T>> } = {
+  'checkout.session.completed': session(false),
+  'checkout.session.async_payment_succeeded': session(false),
+  'checkout.session.async_payment_failed': session(true),
+  'checkout.session.expired': (deps, s, source) => expireCheckoutSession(deps, s, source),
+  'invoice.paid': (deps, invoice, source) => recordPaidInvoice(deps, { invoice, occurredAt: source.occurredAt, event: source.event }),
+  'customer.subscription.deleted': (deps, sub, source) => endPledge(deps, sub, source),
+  'charge.refunded': (deps, charge, source) => recordChargeRefunds(deps, charge, source),
+  'charge.refund.updated': async (deps, refund, source) => {
+    // A refund that failed or was cancelled changes the charge's cumulative amount: re-read it.
+    const chargeId = typeof refund.charge === 'string' ? refund.charge : refund.charge?.id;
+    if (!chargeId) return { result: 'ignored', reason: 'refund without a charge' };
+    return recordChargeRefunds(deps, await deps.stripe.charges.retrieve(chargeId), source);
+  },
+  'charge.dispute.created': dispute,
+  'charge.dispute.updated': dispute,
+  'charge.dispute.closed': dispute,
+  'charge.dispute.funds_withdrawn': dispute,
+  'charge.dispute.funds_reinstated': dispute,
 };
 
-export function handlesEventType(type: string): boolean {
-  return type in handlers;
-}
+export const HANDLED_EVENT_TYPES = Object.keys(handlers) as Stripe.Event.Type[];
 
 /** Records the event; throws when recording fails so the caller answers 5xx and Stripe retries. */
 export async function handleStripeEvent(deps: EventDeps, event: Stripe.Event): Promise<EventOutcome> {
-  const handler = handlers[event.type];
+  const handler = handlers[event.type] as Handler<unknown> | undefined;
   if (!handler) return { result: 'unhandled-type' };
-  return handler(deps, event);
+  return handler(deps, event.data.object, { occurredAt: new Date(event.created * 1000), event: { id: event.id, type: event.type } });
 }

@@ -1,0 +1,78 @@
+// Refunds and disputes arrive as charge and dispute events that do not say which gift they
+// belong to. One-off gifts' charges carry the site's metadata (copied from the
+// PaymentIntent); a monthly pledge's charges do not, so they are traced to their invoice
+// through Stripe's API. Anything that traces to no gift of this fundraiser is ignored.
+import type Stripe from 'stripe';
+import type { Config } from '../config.ts';
+import type { Ledger } from '../ledger/index.ts';
+import { idOf, isOurs, METADATA_FUNDRAISER, type FulfilOutcome, type Source } from './fulfill.ts';
+
+export interface ChargeDeps {
+  ledger: Ledger;
+  fundraiser: Config['fundraiser'];
+  stripe: Stripe;
+}
+
+type Link = { paymentIntentId: string | null; invoiceId: string | null } | null;
+
+async function linkOf(deps: ChargeDeps, paymentIntentId: string | null, metadata: Stripe.Metadata | null): Promise<Link> {
+  if (metadata && isOurs(metadata, deps.fundraiser.id)) return { paymentIntentId, invoiceId: null };
+  if (metadata?.[METADATA_FUNDRAISER]) return null; // another fundraiser on the same account
+  if (paymentIntentId && (await deps.ledger.knowsPayment({ paymentIntentId }))) return { paymentIntentId, invoiceId: null };
+  if (!paymentIntentId) return null;
+  // A subscription's charge: find its invoice, and whether that invoice is one of our pledges.
+  const payments = await deps.stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: paymentIntentId }, limit: 3 });
+  for (const p of payments.data) {
+    const invoiceId = idOf(p.invoice);
+    if (!invoiceId) continue;
+    if (await deps.ledger.knowsPayment({ invoiceId })) return { paymentIntentId, invoiceId };
+    const invoice = typeof p.invoice === 'object' && 'parent' in p.invoice ? p.invoice : await deps.stripe.invoices.retrieve(invoiceId);
+    if (isOurs(invoice.parent?.subscription_details?.metadata, deps.fundraiser.id)) return { paymentIntentId, invoiceId };
+  }
+  return null;
+}
+
+/** charge.refunded (and reconciliation): stores Stripe's cumulative refunded amount. */
+export async function recordChargeRefunds(deps: ChargeDeps, charge: Stripe.Charge, source: Source): Promise<FulfilOutcome> {
+  const link = await linkOf(deps, idOf(charge.payment_intent), charge.metadata);
+  if (!link) return { result: 'ignored', reason: 'charge does not belong to a gift of this fundraiser' };
+  return deps.ledger.recordCharge(
+    {
+      chargeId: charge.id,
+      paymentIntentId: link.paymentIntentId,
+      invoiceId: link.invoiceId,
+      currency: charge.currency,
+      amountMinor: charge.amount,
+      amountRefundedMinor: charge.amount_refunded,
+      observedAt: source.occurredAt,
+    },
+    source.event,
+  );
+}
+
+/** charge.dispute.* (and reconciliation): flags, subtracts (lost) or restores (won). */
+export async function recordDispute(deps: ChargeDeps, dispute: Stripe.Dispute, source: Source): Promise<FulfilOutcome> {
+  const chargeId = idOf(dispute.charge)!;
+  let paymentIntentId = idOf(dispute.payment_intent);
+  let metadata: Stripe.Metadata | null = null;
+  if (!paymentIntentId || !(await deps.ledger.knowsPayment({ paymentIntentId }))) {
+    // The dispute itself names no campaign; its charge does (for one-off gifts).
+    const charge = typeof dispute.charge === 'object' ? dispute.charge : await deps.stripe.charges.retrieve(chargeId);
+    metadata = charge.metadata;
+    paymentIntentId = paymentIntentId ?? idOf(charge.payment_intent);
+  }
+  const link = await linkOf(deps, paymentIntentId, metadata);
+  if (!link) return { result: 'ignored', reason: 'dispute does not concern a gift of this fundraiser' };
+  return deps.ledger.recordDispute(
+    {
+      disputeId: dispute.id,
+      chargeId,
+      paymentIntentId: link.paymentIntentId,
+      invoiceId: link.invoiceId,
+      amountMinor: dispute.amount,
+      status: dispute.status,
+      observedAt: source.occurredAt,
+    },
+    source.event,
+  );
+}
