@@ -17,6 +17,7 @@ import cookieParser from 'cookie-parser';
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', path.join(PROJECT_ROOT, 'views'));
   app.locals.h = viewHelpers(deps.config);

@@ -235,6 +235,13 @@ export class EmulatorState {
     return copy;
   }
 
+  /** Forgets every object and event (tests that replay many histories against one emulator). */
+  reset(): void {
+    for (const m of [this.sessions, this.extras, this.paymentIntents, this.charges, this.customers, this.subscriptions, this.invoices, this.refunds, this.disputes, this.events, this.invoicePayments]) {
+      m.clear();
+    }
+  }
+
   stop(): void {
     for (const t of this.settleTimers) clearTimeout(t);
     this.settleTimers.clear();

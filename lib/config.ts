@@ -68,6 +68,9 @@ const schema = z.object({
   FUNDRAISER_CAMPAIGN_START: optionalString,
   FUNDRAISER_CAMPAIGN_END: optionalString,
   APPEAL_FILE: optionalString,
+  DONATE_LIMIT_PER_IP: positiveInt(30),
+  DONATE_LIMIT_GLOBAL: positiveInt(60),
+  TRUST_PROXY: optionalString,
   APP_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional()),
   DONATION_MIN: positiveInt(2),
   DONATION_MAX: positiveInt(10_000),
@@ -103,6 +106,14 @@ export interface Config {
   };
   /** Signs CSRF tokens; must be the same on every instance. */
   readonly secret: string;
+  /** Express's `trust proxy`: which hops may set X-Forwarded-For, so limits see the real client. */
+  readonly trustProxy: boolean | number | string;
+  readonly limits: {
+    /** Donate attempts one address may make in 10 minutes (many readers can share one address). */
+    readonly donatePerIp: number;
+    /** Checkout Sessions the whole site may create per minute: caps a distributed card-testing burst. */
+    readonly donateGlobalPerMinute: number;
+  };
   readonly fundraiser: {
     readonly id: string;
     readonly orgName: string;
@@ -161,6 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
       apiUrl: embeddedEmulator ? baseUrl : e.STRIPE_API_URL?.replace(/\/+$/, ''),
       embeddedEmulator,
     }),
+    trustProxy: trustProxy(e.TRUST_PROXY),
+    limits: Object.freeze({ donatePerIp: e.DONATE_LIMIT_PER_IP, donateGlobalPerMinute: e.DONATE_LIMIT_GLOBAL }),
     // Outside production a per-process secret is fine: forms simply renew after a restart.
     secret: e.APP_SECRET ?? randomBytes(32).toString('hex'),
     fundraiser: Object.freeze({
@@ -175,6 +188,13 @@ export function loadConfig(env: Env = process.env): Config {
       donationMax: e.DONATION_MAX,
     }),
   });
+}
+
+function trustProxy(v: string | undefined): boolean | number | string {
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v; // a list such as "loopback, 10.0.0.0/8"
 }
 
 function sqlitePath(p: string): string {

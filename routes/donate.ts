@@ -1,5 +1,6 @@
 // POST /donate: validate the choice, create a Checkout Session, send the reader to it.
-import { Router, type ErrorRequestHandler, type Request } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import { donateLimiters } from '../lib/rate-limits.ts';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Csrf } from '../lib/csrf.ts';
 import { parseDonation } from '../lib/donation-options.ts';
@@ -16,7 +17,13 @@ function formStateOf(body: Record<string, unknown>): FormState {
 export function donateRoutes(deps: AppDeps, csrf: Csrf): Router {
   const router = Router();
 
-  router.post('/donate', csrf.protect, async (req, res) => {
+  const limited = (req: Request, res: Response) => {
+    const error = 'Too many donation attempts have come from your network just now. Nothing was charged; please wait a few minutes and try again.';
+    if (wantsJson(req)) return void res.status(429).json({ error });
+    void renderAppeal(deps, csrf, req, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 429);
+  };
+
+  router.post('/donate', ...donateLimiters(deps.config, limited), csrf.protect, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const form = formStateOf(body);
     const parsed = parseDonation(body, deps.config.fundraiser);

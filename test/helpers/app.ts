@@ -31,6 +31,9 @@ export async function makeTestApp(opts: { env?: Record<string, string>; now?: Da
     STRIPE_SECRET_KEY: 'sk_test_suite',
     STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     STRIPE_API_URL: 'http://127.0.0.1:9',
+    // Tests post many forms from one address; the limits have tests of their own.
+    DONATE_LIMIT_PER_IP: '100000',
+    DONATE_LIMIT_GLOBAL: '100000',
     ...opts.env,
   });
   let now = opts.now ?? new Date('2026-06-15T12:00:00Z');

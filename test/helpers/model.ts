@@ -1,0 +1,50 @@
+// The reference model of the ledger's rules, computed straight from Stripe's final state
+// (the emulator's objects), not from events: what the bar must show once every event has
+// arrived, whatever their order or number.
+import type Stripe from 'stripe';
+import type { EmulatorState } from '../../emulator/state.ts';
+
+export interface ExpectedTotals {
+  raised: number;
+  gross: number;
+  refunded: number;
+  disputed: number;
+  disputeLost: number;
+  donors: number;
+}
+
+const OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);
+
+export function expectedTotals(state: EmulatorState, fundraiserId: string): ExpectedTotals {
+  const t: ExpectedTotals = { raised: 0, gross: 0, refunded: 0, disputed: 0, disputeLost: 0, donors: 0 };
+  const donors = new Set<string>();
+
+  const count = (amount: number, pi: Stripe.PaymentIntent | undefined, donorKey: string) => {
+    const charge = pi && typeof pi.latest_charge === 'string' ? state.charges.get(pi.latest_charge) : undefined;
+    const disputes = charge ? [...state.disputes.values()].filter((d) => d.charge === charge.id) : [];
+    const refunded = Math.min(amount, charge?.amount_refunded ?? 0);
+    const lost = Math.min(amount - refunded, sum(disputes.filter((d) => d.status === 'lost').map((d) => d.amount)));
+    const open = Math.min(amount - refunded - lost, sum(disputes.filter((d) => OPEN.has(d.status)).map((d) => d.amount)));
+    t.gross += amount;
+    t.refunded += refunded;
+    t.disputeLost += lost;
+    t.disputed += open;
+    t.raised += amount - refunded - lost;
+    if (amount - refunded - lost > 0) donors.add(donorKey);
+  };
+
+  for (const s of state.sessions.values()) {
+    if (s.metadata?.fundraiser !== fundraiserId || s.mode !== 'payment' || s.payment_status !== 'paid') continue;
+    count(s.amount_total!, state.paymentIntents.get(s.payment_intent as string), s.id);
+  }
+  for (const inv of state.invoices.values()) {
+    const details = inv.parent?.subscription_details;
+    if (details?.metadata?.fundraiser !== fundraiserId || inv.status !== 'paid') continue;
+    const payment = [...state.invoicePayments.values()].find((p) => p.invoice === inv.id);
+    count(inv.amount_paid, state.paymentIntents.get(String(payment?.payment.payment_intent)), String(details.subscription));
+  }
+  t.donors = donors.size;
+  return t;
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
