@@ -93,8 +93,9 @@ export interface Ledger {
   endPledge(subscriptionId: string, facts: Omit<PledgeFacts, 'subscriptionId'>, event?: EventRef): Promise<RecordOutcome>;
   /** Marks an event as seen when it changes nothing in the ledger. */
   acknowledgeEvent(event: EventRef, objectId: string | null, outcome: string): Promise<boolean>;
-  /** Whether a payment intent or invoice already belongs to a recorded gift or charge. */
-  knowsPayment(ref: { paymentIntentId?: string | null; invoiceId?: string | null }): Promise<boolean>;
+  /** How a payment intent the ledger has seen links to its gift (null when unseen). */
+  linkOfPayment(paymentIntentId: string): Promise<{ paymentIntentId: string; invoiceId: string | null } | null>;
+  knowsInvoice(invoiceId: string): Promise<boolean>;
   noteWebhook(event: EventRef, at: Date): Promise<void>;
   lastWebhook(): Promise<{ at: string; eventId: string; type: string } | null>;
   progress(): Promise<Progress>;
@@ -275,7 +276,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
             .where('id', '=', facts.chargeId)
             .execute();
         }
-        const changed = await recomputeLinked(trx, { paymentIntentId: facts.paymentIntentId, invoiceId: facts.invoiceId }, at);
+        const changed = await recomputeLinked(trx, { paymentIntentId: existing?.payment_intent_id ?? facts.paymentIntentId, invoiceId: existing?.invoice_id ?? facts.invoiceId }, at);
         return { result: 'recorded', changed };
       });
     },
@@ -303,9 +304,20 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
         } else {
           const moves = disputeRank(facts.status) > disputeRank(existing.status) || (disputeRank(facts.status) === disputeRank(existing.status) && observed > existing.observed_at && disputeRank(facts.status) === 0);
           if (!moves) return { result: 'recorded', changed: false };
-          await trx.updateTable('ledger_disputes').set({ status: facts.status, amount_minor: facts.amountMinor, observed_at: observed, updated_at: at }).where('id', '=', facts.disputeId).execute();
+          await trx
+            .updateTable('ledger_disputes')
+            .set({
+              status: facts.status,
+              amount_minor: facts.amountMinor,
+              payment_intent_id: existing.payment_intent_id ?? facts.paymentIntentId,
+              invoice_id: existing.invoice_id ?? facts.invoiceId,
+              observed_at: observed,
+              updated_at: at,
+            })
+            .where('id', '=', facts.disputeId)
+            .execute();
         }
-        const changed = await recomputeLinked(trx, { paymentIntentId: facts.paymentIntentId, invoiceId: facts.invoiceId }, at);
+        const changed = await recomputeLinked(trx, { paymentIntentId: existing?.payment_intent_id ?? facts.paymentIntentId, invoiceId: existing?.invoice_id ?? facts.invoiceId }, at);
         return { result: 'recorded', changed };
       });
     },
@@ -380,18 +392,15 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
       return tx((trx) => insertEvent(trx, event, objectId, outcome));
     },
 
-    async knowsPayment({ paymentIntentId, invoiceId }) {
-      if (paymentIntentId) {
-        const gift = await db.selectFrom('contributions').select('id').where('payment_intent_id', '=', paymentIntentId).executeTakeFirst();
-        if (gift) return true;
-        const charge = await db.selectFrom('ledger_charges').select('id').where('payment_intent_id', '=', paymentIntentId).executeTakeFirst();
-        if (charge) return true;
-      }
-      if (invoiceId) {
-        const gift = await db.selectFrom('contributions').select('id').where('stripe_id', '=', invoiceId).executeTakeFirst();
-        if (gift) return true;
-      }
-      return false;
+    async linkOfPayment(paymentIntentId) {
+      const gift = await db.selectFrom('contributions').select(['stripe_id', 'frequency']).where('payment_intent_id', '=', paymentIntentId).executeTakeFirst();
+      if (gift) return { paymentIntentId, invoiceId: gift.frequency === 'monthly' ? gift.stripe_id : null };
+      const charge = await db.selectFrom('ledger_charges').select('invoice_id').where('payment_intent_id', '=', paymentIntentId).executeTakeFirst();
+      return charge ? { paymentIntentId, invoiceId: charge.invoice_id } : null;
+    },
+
+    async knowsInvoice(invoiceId) {
+      return (await db.selectFrom('contributions').select('id').where('stripe_id', '=', invoiceId).executeTakeFirst()) !== undefined;
     },
 
     async noteWebhook(event, at) {

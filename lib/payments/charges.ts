@@ -18,14 +18,15 @@ type Link = { paymentIntentId: string | null; invoiceId: string | null } | null;
 async function linkOf(deps: ChargeDeps, paymentIntentId: string | null, metadata: Stripe.Metadata | null): Promise<Link> {
   if (metadata && isOurs(metadata, deps.fundraiser.id)) return { paymentIntentId, invoiceId: null };
   if (metadata?.[METADATA_FUNDRAISER]) return null; // another fundraiser on the same account
-  if (paymentIntentId && (await deps.ledger.knowsPayment({ paymentIntentId }))) return { paymentIntentId, invoiceId: null };
   if (!paymentIntentId) return null;
+  const known = await deps.ledger.linkOfPayment(paymentIntentId);
+  if (known) return known;
   // A subscription's charge: find its invoice, and whether that invoice is one of our pledges.
   const payments = await deps.stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: paymentIntentId }, limit: 3 });
   for (const p of payments.data) {
     const invoiceId = idOf(p.invoice);
     if (!invoiceId) continue;
-    if (await deps.ledger.knowsPayment({ invoiceId })) return { paymentIntentId, invoiceId };
+    if (await deps.ledger.knowsInvoice(invoiceId)) return { paymentIntentId, invoiceId };
     const invoice = typeof p.invoice === 'object' && 'parent' in p.invoice ? p.invoice : await deps.stripe.invoices.retrieve(invoiceId);
     if (isOurs(invoice.parent?.subscription_details?.metadata, deps.fundraiser.id)) return { paymentIntentId, invoiceId };
   }
@@ -55,7 +56,7 @@ export async function recordDispute(deps: ChargeDeps, dispute: Stripe.Dispute, s
   const chargeId = idOf(dispute.charge)!;
   let paymentIntentId = idOf(dispute.payment_intent);
   let metadata: Stripe.Metadata | null = null;
-  if (!paymentIntentId || !(await deps.ledger.knowsPayment({ paymentIntentId }))) {
+  if (!paymentIntentId || !(await deps.ledger.linkOfPayment(paymentIntentId))) {
     // The dispute itself names no campaign; its charge does (for one-off gifts).
     const charge = typeof dispute.charge === 'object' ? dispute.charge : await deps.stripe.charges.retrieve(chargeId);
     metadata = charge.metadata;

@@ -184,6 +184,22 @@ describe('monthly pledges', () => {
     await assertMatchesModel();
   });
 
+  it("when a renewal's charge is refunded twice and then disputed, then each lands on that renewal", async () => {
+    const id = ourSession(2000, 'subscription');
+    st().pay(id, 'card', 'm@example.org');
+    const renewal = st().renew(st().sessions.get(id)!.subscription as string);
+    const payment = [...st().invoicePayments.values()].find((p) => p.invoice === renewal.id)!;
+    const chargeId = st().paymentIntents.get(payment.payment.payment_intent as string)!.latest_charge as string;
+    await send(allEvents());
+    st().refund({ charge: chargeId }, 300);
+    st().refund({ charge: chargeId }, 200);
+    const dp = st().dispute(chargeId);
+    st().closeDispute(dp.id, 'lost');
+    await send(allEvents().filter((e) => e.type.startsWith('charge.')));
+    assert.deepEqual(await totals(), { raised: 2000, gross: 4000, refunded: 500, disputed: 0, disputeLost: 1500, donors: 1 });
+    await assertMatchesModel();
+  });
+
   it('when a pledge is cancelled, then it is marked ended and its paid months still count', async () => {
     const id = ourSession(1000, 'subscription');
     st().pay(id, 'card', 'm@example.org');

@@ -1,0 +1,139 @@
+// Property: for any history of gifts, bank debits, refunds, disputes, renewals and
+// cancellations, delivering its events shuffled and duplicated leaves the ledger exactly
+// where the reference model (computed from Stripe's final state) says.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type Stripe from 'stripe';
+import { loadConfig } from '../../lib/config.ts';
+import { createDb, migrateToLatest } from '../../lib/db/index.ts';
+import { createLedger } from '../../lib/ledger/index.ts';
+import { handleStripeEvent } from '../../lib/payments/events.ts';
+import { checkoutSession } from '../../emulator/objects.ts';
+import { expectedTotals } from '../helpers/model.ts';
+import { startLiveStack, type LiveStack } from '../helpers/live.ts';
+
+const RUNS = 300;
+
+type Cmd =
+  | { t: 'gift'; amount: number; how: 'card' | 'delayed_success' | 'delayed_failure' | 'abandon' | 'expire'; ours: boolean }
+  | { t: 'monthly'; amount: number; renewals: number; cancel: boolean }
+  | { t: 'refund'; target: number; fraction: number }
+  | { t: 'dispute'; target: number; outcome: 'won' | 'lost' | 'open' };
+
+const amount = fc.integer({ min: 2, max: 500 }).map((n) => n * 100);
+const cmd: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('gift' as const), amount, how: fc.constantFrom('card', 'card', 'delayed_success', 'delayed_failure', 'abandon', 'expire'), ours: fc.integer({ min: 0, max: 4 }).map((n) => n > 0) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('monthly' as const), amount, renewals: fc.integer({ min: 0, max: 3 }), cancel: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('refund' as const), target: fc.nat(), fraction: fc.double({ min: 0.01, max: 1, noNaN: true }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('dispute' as const), target: fc.nat(), outcome: fc.constantFrom('won', 'lost', 'open') }) },
+);
+const history = fc.record({
+  cmds: fc.array(cmd, { minLength: 1, maxLength: 12 }),
+  seed: fc.integer(),
+  duplicates: fc.array(fc.nat(), { maxLength: 15 }),
+});
+
+let s: LiveStack;
+before(async () => {
+  s = await startLiveStack();
+  s.emulator.delivery.enabled = false;
+});
+after(async () => {
+  await s.stop();
+});
+
+/** Plays the commands on the emulator as a reader, Stripe and staff would; returns nothing, leaves events. */
+function play(cmds: Cmd[], fundraiserId: string): void {
+  const st = s.emulator.state;
+  const charges: string[] = [];
+  const chargeOfPi = (piId: unknown) => st.paymentIntents.get(String(piId))?.latest_charge as string | undefined;
+  for (const c of cmds) {
+    if (c.t === 'gift' || c.t === 'monthly') {
+      const mode = c.t === 'gift' ? 'payment' : 'subscription';
+      const metadata: Stripe.Metadata = c.t === 'gift' && !c.ours ? { shop: 'x' } : { fundraiser: fundraiserId };
+      const session = checkoutSession({ mode, amount_total: c.amount, amount_subtotal: c.amount, metadata, success_url: 'http://x/ok' });
+      st.sessions.set(session.id, session);
+      st.extras.set(session.id, {
+        productName: 'Gift',
+        interval: mode === 'subscription' ? 'month' : null,
+        paymentIntentMetadata: mode === 'payment' ? metadata : {},
+        subscriptionMetadata: mode === 'subscription' ? metadata : {},
+      });
+      if (c.t === 'gift') {
+        if (c.how === 'abandon') continue;
+        if (c.how === 'expire') {
+          st.expire(session.id);
+          continue;
+        }
+        st.pay(session.id, c.how, 'p@example.org');
+        if (c.how !== 'card') st.settle(session.id, c.how === 'delayed_success' ? 'succeeded' : 'failed');
+        const ch = chargeOfPi(session.payment_intent);
+        if (ch) charges.push(ch);
+      } else {
+        st.pay(session.id, 'card', 'm@example.org');
+        const sub = session.subscription as string;
+        for (let i = 0; i < c.renewals; i++) st.renew(sub);
+        for (const p of st.invoicePayments.values()) {
+          const ch = chargeOfPi(p.payment.payment_intent);
+          if (ch && !charges.includes(ch)) charges.push(ch);
+        }
+        if (c.cancel) st.cancelSubscription(sub);
+      }
+    } else if (charges.length) {
+      const ch = st.charges.get(charges[c.target % charges.length]!)!;
+      if (c.t === 'refund') {
+        const left = ch.amount - ch.amount_refunded;
+        if (left > 0 && !ch.disputed) st.refund({ charge: ch.id }, Math.max(1, Math.floor(left * c.fraction)));
+      } else if (!ch.disputed && ch.amount_refunded < ch.amount) {
+        const dp = st.dispute(ch.id);
+        if (c.outcome !== 'open') st.closeDispute(dp.id, c.outcome);
+      }
+    }
+  }
+}
+
+function shuffle<T>(xs: T[], seed: number): T[] {
+  const out = [...xs];
+  let x = seed | 0 || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const j = Math.abs(x) % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+describe('ledger against the reference model', () => {
+  it(`when ${RUNS} random histories are delivered shuffled and duplicated, then the totals always equal the model`, async () => {
+    const config = loadConfig({ NODE_ENV: 'test', FUNDRAISER_CAMPAIGN_START: '2000-01-01', FUNDRAISER_CAMPAIGN_END: '2100-01-01', FUNDRAISER_GOAL: '1000' });
+    await fc.assert(
+      fc.asyncProperty(history, async ({ cmds, seed, duplicates }) => {
+        s.emulator.state.reset();
+        play(cmds, config.fundraiser.id);
+        const events = [...s.emulator.state.events.values()];
+        const deliveries: Stripe.Event[] = shuffle([...events, ...duplicates.filter(() => events.length > 0).map((i) => events[i % events.length]!)], seed);
+
+        const db = createDb({ dialect: 'sqlite', path: ':memory:' });
+        try {
+          await migrateToLatest(db);
+          const ledger = createLedger({ db, fundraiser: config.fundraiser, clock: () => new Date() });
+          const deps = { ledger, fundraiser: config.fundraiser, stripe: s.deps.stripe };
+          for (const e of deliveries) await handleStripeEvent(deps, e);
+          const expected = expectedTotals(s.emulator.state, config.fundraiser.id);
+          const p = await ledger.progress();
+          const actual = { raised: p.raised, gross: p.gross, refunded: p.refunded, disputed: p.disputed, disputeLost: p.disputeLost, donors: p.donors };
+          assert.deepEqual(actual, expected);
+          // And every event once more changes nothing.
+          for (const e of events) await handleStripeEvent(deps, e);
+          assert.deepEqual((await ledger.progress()).raised, expected.raised);
+        } finally {
+          await db.destroy();
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
