@@ -141,6 +141,23 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
     return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
+  async function insertPledge(trx: Trx, facts: PledgeFacts, status: 'active' | 'ended', at: string) {
+    await trx
+      .insertInto('pledges')
+      .values({
+        subscription_id: facts.subscriptionId,
+        checkout_session_id: facts.checkoutSessionId,
+        customer_id: facts.customerId,
+        email: facts.email,
+        currency: facts.currency,
+        amount_minor: facts.amountMinor,
+        status,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+  }
+
   /** Re-reads a gift's refunds and disputes and moves the totals by the difference. */
   async function recompute(trx: Trx, before: Contribution, at: string): Promise<boolean> {
     const adj = await adjustmentsFor(trx, { paymentIntentId: before.payment_intent_id, stripeId: before.stripe_id });
@@ -302,8 +319,9 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
             })
             .execute();
         } else {
-          const moves = disputeRank(facts.status) > disputeRank(existing.status) || (disputeRank(facts.status) === disputeRank(existing.status) && observed > existing.observed_at && disputeRank(facts.status) === 0);
-          if (!moves) return { result: 'recorded', changed: false };
+          const closes = disputeRank(facts.status) > disputeRank(existing.status);
+          const newerWhileOpen = disputeRank(facts.status) === 0 && disputeRank(existing.status) === 0 && observed > existing.observed_at;
+          if (!closes && !newerWhileOpen) return { result: 'recorded', changed: false };
           await trx
             .updateTable('ledger_disputes')
             .set({
@@ -341,20 +359,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
             .where('subscription_id', '=', facts.subscriptionId)
             .execute();
         } else {
-          await trx
-            .insertInto('pledges')
-            .values({
-              subscription_id: facts.subscriptionId,
-              checkout_session_id: facts.checkoutSessionId,
-              customer_id: facts.customerId,
-              email: facts.email,
-              currency: facts.currency,
-              amount_minor: facts.amountMinor,
-              status: 'active',
-              created_at: at,
-              updated_at: at,
-            })
-            .execute();
+          await insertPledge(trx, facts, 'active', at);
         }
         return { result: 'recorded', changed: true };
       });
@@ -369,20 +374,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
         if (existing) {
           await trx.updateTable('pledges').set({ status: 'ended', updated_at: at }).where('subscription_id', '=', subscriptionId).execute();
         } else {
-          await trx
-            .insertInto('pledges')
-            .values({
-              subscription_id: subscriptionId,
-              checkout_session_id: facts.checkoutSessionId,
-              customer_id: facts.customerId,
-              email: facts.email,
-              currency: facts.currency,
-              amount_minor: facts.amountMinor,
-              status: 'ended',
-              created_at: at,
-              updated_at: at,
-            })
-            .execute();
+          await insertPledge(trx, { subscriptionId, ...facts }, 'ended', at);
         }
         return { result: 'recorded', changed: true };
       });

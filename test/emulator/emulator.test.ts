@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import request from 'supertest';
 import { createStripeClient } from '../../lib/payments/stripe.ts';
-import { openForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 let s: LiveStack;
 before(async () => {
@@ -21,9 +21,7 @@ const donation = (amount = 2500): Stripe.Checkout.SessionCreateParams => ({
 });
 
 async function ourPaidSession(amount: string) {
-  const { agent, csrf, formId } = await openForm(s.app);
-  const res = await agent.post('/donate').type('form').send(`_csrf=${csrf}&form_id=${formId}&amount=other&other_amount=${amount}&frequency=once`).expect(303);
-  const id = res.headers.location!.split('/').pop()!;
+  const id = await checkoutThroughForm(s.app, amount);
   s.emulator.state.pay(id, 'card', 'x@example.org');
   return id;
 }

@@ -4,7 +4,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
+import type Stripe from 'stripe';
 import { createEmulator, listenEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.ts';
+import { checkoutSession } from '../../emulator/objects.ts';
+import type { EmulatorState } from '../../emulator/state.ts';
 import { makeTestApp, TEST_WEBHOOK_SECRET, type TestApp } from './app.ts';
 
 export interface LiveStack extends TestApp {
@@ -63,4 +66,27 @@ export async function openForm(app: express.Express | string) {
   const page = await agent.get('/').expect(200);
   const pick = (name: string) => page.text.match(new RegExp(`name="${name}" value="([^"]+)"`))?.[1] ?? '';
   return { agent, csrf: pick('_csrf'), formId: pick('form_id') };
+}
+
+/** Starts a checkout through the appeal's form, as a reader would; returns the session id. */
+export async function checkoutThroughForm(app: express.Express, amount: string, frequency: 'once' | 'monthly' = 'once'): Promise<string> {
+  const { agent, csrf, formId } = await openForm(app);
+  const preset = amount === '5' || amount === '25';
+  const body = new URLSearchParams({ _csrf: csrf, form_id: formId, frequency, ...(preset ? { amount } : { amount: 'other', other_amount: amount }) });
+  const res = await agent.post('/donate').type('form').send(body.toString()).expect(303);
+  return res.headers.location!.split('/').pop()!;
+}
+
+/** Puts a session straight into the emulator, as if a site (this one, given its metadata) had created it. */
+export function seedSession(state: EmulatorState, opts: { amount: number; mode?: 'payment' | 'subscription'; metadata: Stripe.Metadata }): string {
+  const mode = opts.mode ?? 'payment';
+  const session = checkoutSession({ mode, amount_total: opts.amount, amount_subtotal: opts.amount, metadata: opts.metadata, success_url: 'http://x/ok' });
+  state.sessions.set(session.id, session);
+  state.extras.set(session.id, {
+    productName: 'Gift',
+    interval: mode === 'subscription' ? 'month' : null,
+    paymentIntentMetadata: mode === 'payment' ? opts.metadata : {},
+    subscriptionMetadata: mode === 'subscription' ? opts.metadata : {},
+  });
+  return session.id;
 }

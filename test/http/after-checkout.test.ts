@@ -4,10 +4,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import request from 'supertest';
-import { checkoutSession } from '../../emulator/objects.ts';
 import { deliver } from '../helpers/app.ts';
 import { expectedTotals } from '../helpers/model.ts';
-import { startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 let s: LiveStack;
 before(async () => {
@@ -31,17 +30,7 @@ const st = () => s.emulator.state;
 const meta = () => ({ fundraiser: s.config.fundraiser.id, campaign: 'test' });
 
 /** A session the site would have created, without going through the form. */
-function ourSession(amount: number, mode: 'payment' | 'subscription' = 'payment'): string {
-  const session = checkoutSession({ mode, amount_total: amount, amount_subtotal: amount, metadata: meta(), success_url: 'http://x/ok' });
-  st().sessions.set(session.id, session);
-  st().extras.set(session.id, {
-    productName: 'Donation',
-    interval: mode === 'subscription' ? 'month' : null,
-    paymentIntentMetadata: mode === 'payment' ? meta() : {},
-    subscriptionMetadata: mode === 'subscription' ? meta() : {},
-  });
-  return session.id;
-}
+const ourSession = (amount: number, mode: 'payment' | 'subscription' = 'payment') => seedSession(st(), { amount, mode, metadata: meta() });
 
 function chargeOf(sessionId: string): Stripe.Charge {
   const session = st().sessions.get(sessionId)!;
@@ -110,11 +99,9 @@ describe('refunds', () => {
   });
 
   it('when a charge of another product on the account is refunded, then it is acknowledged and ignored', async () => {
-    const shop = checkoutSession({ mode: 'payment', amount_total: 900, metadata: { order: '1' }, success_url: 'http://x' });
-    st().sessions.set(shop.id, shop);
-    st().extras.set(shop.id, { productName: 'Mug', interval: null, paymentIntentMetadata: {}, subscriptionMetadata: {} });
-    st().pay(shop.id, 'card', 'shop@example.org');
-    st().refund({ charge: chargeOf(shop.id).id });
+    const shop = seedSession(st(), { amount: 900, metadata: { order: '1' } });
+    st().pay(shop, 'card', 'shop@example.org');
+    st().refund({ charge: chargeOf(shop).id });
     const res = await deliver(s.app, eventsOfType('charge.refunded')[0]!).expect(200);
     assert.equal(res.body.result, 'ignored');
     assert.equal((await s.deps.db.selectFrom('ledger_charges').selectAll().execute()).length, 0);

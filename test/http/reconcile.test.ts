@@ -7,7 +7,7 @@ import { createLedger } from '../../lib/ledger/index.ts';
 import { reconcile } from '../../lib/payments/reconcile.ts';
 import { TEST_WEBHOOK_SECRET } from '../helpers/app.ts';
 import { expectedTotals } from '../helpers/model.ts';
-import { openForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 let s: LiveStack;
 before(async () => {
@@ -20,11 +20,7 @@ after(async () => {
 const st = () => s.emulator.state;
 const since = () => new Date(Date.now() - 3600_000);
 
-async function give(amount: string, frequency: 'once' | 'monthly' = 'once'): Promise<string> {
-  const { agent, csrf, formId } = await openForm(s.app);
-  const res = await agent.post('/donate').type('form').send(`_csrf=${csrf}&form_id=${formId}&amount=other&other_amount=${amount}&frequency=${frequency}`).expect(303);
-  return res.headers.location!.split('/').pop()!;
-}
+const give = (amount: string, frequency: 'once' | 'monthly' = 'once') => checkoutThroughForm(s.app, amount, frequency);
 
 const chargeOf = (sessionId: string) => st().paymentIntents.get(st().sessions.get(sessionId)!.payment_intent as string)!.latest_charge as string;
 

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { countRows } from '../helpers/app.ts';
-import { openForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 let s: LiveStack;
 before(async () => {
@@ -12,14 +12,7 @@ after(async () => {
   await s.stop();
 });
 
-/** Starts a checkout through the site and returns its session id. */
-async function startCheckout(amount: string, frequency: 'once' | 'monthly' = 'once'): Promise<string> {
-  const { agent, csrf, formId } = await openForm(s.app);
-  const preset = amount === '5' || amount === '25';
-  const body = new URLSearchParams({ _csrf: csrf, form_id: formId, frequency, ...(preset ? { amount } : { amount: 'other', other_amount: amount }) });
-  const res = await agent.post('/donate').type('form').send(body.toString()).expect(303);
-  return res.headers.location!.split('/').pop()!;
-}
+const startCheckout = (amount: string, frequency: 'once' | 'monthly' = 'once') => checkoutThroughForm(s.app, amount, frequency);
 
 async function progress() {
   return (await request(s.app).get('/api/progress').expect(200)).body as { raised: number; donors: number };

@@ -9,9 +9,8 @@ import { loadConfig } from '../../lib/config.ts';
 import { createDb, migrateToLatest } from '../../lib/db/index.ts';
 import { createLedger } from '../../lib/ledger/index.ts';
 import { handleStripeEvent } from '../../lib/payments/events.ts';
-import { checkoutSession } from '../../emulator/objects.ts';
 import { expectedTotals } from '../helpers/model.ts';
-import { startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 const RUNS = 300;
 
@@ -52,14 +51,7 @@ function play(cmds: Cmd[], fundraiserId: string): void {
     if (c.t === 'gift' || c.t === 'monthly') {
       const mode = c.t === 'gift' ? 'payment' : 'subscription';
       const metadata: Stripe.Metadata = c.t === 'gift' && !c.ours ? { shop: 'x' } : { fundraiser: fundraiserId };
-      const session = checkoutSession({ mode, amount_total: c.amount, amount_subtotal: c.amount, metadata, success_url: 'http://x/ok' });
-      st.sessions.set(session.id, session);
-      st.extras.set(session.id, {
-        productName: 'Gift',
-        interval: mode === 'subscription' ? 'month' : null,
-        paymentIntentMetadata: mode === 'payment' ? metadata : {},
-        subscriptionMetadata: mode === 'subscription' ? metadata : {},
-      });
+      const session = st.sessions.get(seedSession(st, { amount: c.amount, mode, metadata }))!;
       if (c.t === 'gift') {
         if (c.how === 'abandon') continue;
         if (c.how === 'expire') {
