@@ -5,7 +5,7 @@ import { createDb, migrateToLatest } from '../lib/db/index.ts';
 
 try {
   const config = loadConfig();
-  const db = createDb(config.database);
+  const db = createDb(config.database, { poolSize: config.databasePool.size, statementTimeoutMs: config.databasePool.statementTimeoutMs });
   const applied = await migrateToLatest(db);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   await db.destroy();

@@ -26,7 +26,7 @@ async function main() {
   const dryRun = values['dry-run'] ?? false;
 
   const config = loadConfig();
-  const db = createDb(config.database);
+  const db = createDb(config.database, { poolSize: config.databasePool.size, statementTimeoutMs: config.databasePool.statementTimeoutMs });
   await migrateToLatest(db);
   const clock = () => new Date();
   const ledger = createLedger({ db, fundraiser: config.fundraiser, clock, dryRun });

@@ -43,6 +43,8 @@ const schema = z.object({
       .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'must be sqlite:<path> or postgres://...')
       .optional(),
   ),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   STRIPE_SECRET_KEY: optionalString.pipe(
     z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_... or sk_live_...').optional(),
   ),
@@ -94,6 +96,7 @@ export interface Config {
   readonly port: number;
   readonly baseUrl: string;
   readonly database: { readonly dialect: 'sqlite'; readonly path: string } | { readonly dialect: 'postgres'; readonly url: string };
+  readonly databasePool: { readonly size: number; readonly statementTimeoutMs: number };
   readonly stripe: {
     /** true when no key is set: the built-in emulator stands in for Stripe. */
     readonly emulator: boolean;
@@ -165,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: e.PORT,
     baseUrl,
     database: Object.freeze(database),
+    databasePool: Object.freeze({ size: e.DATABASE_POOL_SIZE, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS }),
     stripe: Object.freeze({
       emulator: !e.STRIPE_SECRET_KEY,
       secretKey: e.STRIPE_SECRET_KEY ?? EMULATOR_SECRET_KEY,

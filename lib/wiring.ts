@@ -21,7 +21,7 @@ export interface AppDeps {
 export async function buildDeps(config: Config, overrides: Partial<Pick<AppDeps, 'clock' | 'logger' | 'stripe'>> = {}): Promise<AppDeps> {
   const clock = overrides.clock ?? (() => new Date());
   const logger = overrides.logger ?? createLogger(config.env);
-  const db = createDb(config.database);
+  const db = createDb(config.database, { poolSize: config.databasePool.size, statementTimeoutMs: config.databasePool.statementTimeoutMs });
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
   const ledger = createLedger({ db, fundraiser: config.fundraiser, clock });

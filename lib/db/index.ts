@@ -1,9 +1,10 @@
-// The Kysely instance for the configured database, and the migrations. Everything
-// dialect-specific lives in this folder.
+// The Kysely instance for the configured database, migrations, and transactions with
+// retry. Everything dialect-specific lives in this folder.
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type Transaction } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import * as m0001 from './migrations/0001_initial.ts';
@@ -17,9 +18,31 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export function createDb(database: Config['database']): Db {
-  if (database.dialect !== 'sqlite') {
-    throw new Error('PostgreSQL support is not built yet: use DATABASE_URL=sqlite:<path>');
+export interface DbOptions {
+  /** PostgreSQL connections per instance. */
+  poolSize?: number;
+  /** PostgreSQL statement_timeout, so a stuck query fails (and Stripe retries) instead of hanging. */
+  statementTimeoutMs?: number;
+}
+
+// bigint (int8) columns hold money in minor units; as JS numbers they are exact up to 2^53.
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export function createDb(database: Config['database'], opts: DbOptions = {}): Db {
+  if (database.dialect === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: database.url,
+      max: opts.poolSize ?? 10,
+      statement_timeout: opts.statementTimeoutMs ?? 10_000,
+      connectionTimeoutMillis: 10_000,
+      types: pgTypes,
+    });
+    // An idle client losing its connection (a database restart) must not crash the process.
+    pool.on('error', () => undefined);
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (database.path !== ':memory:') fs.mkdirSync(path.dirname(database.path), { recursive: true });
   const conn = new SQLite(database.path);
@@ -46,5 +69,31 @@ export async function ping(db: Db): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+// Errors after which the same transaction, run again from the start, can succeed:
+// PostgreSQL's serialization failure and deadlock, a unique key another transaction took
+// first (the re-run reads its row), and SQLite's "database is busy".
+const RETRYABLE = new Set(['40001', '40P01', '23505', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT']);
+
+export function isRetryable(err: unknown): boolean {
+  return RETRYABLE.has(String((err as { code?: unknown })?.code));
+}
+
+/**
+ * Runs `fn` in one SERIALIZABLE transaction (what SQLite always gives), retrying a few
+ * times when the database says a concurrent transaction got in the way. `fn` must do
+ * nothing but database work, since it may run more than once.
+ */
+export async function serializable<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().setIsolationLevel('serializable').execute(fn);
+    } catch (err) {
+      if (attempt >= attempts || !isRetryable(err)) throw err;
+      // Back off a little, with jitter, so colliding transactions do not collide again.
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+    }
   }
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { displayedWindow } from '../campaign-window.ts';
 import { percentOf, toMinor } from '../money.ts';
 import type { Contribution, ContributionStatus, Frequency } from '../db/schema.ts';
-import type { Db } from '../db/index.ts';
+import { serializable, type Db } from '../db/index.ts';
 import { campaignAt, ensureCampaign } from './campaigns.ts';
 import { adjustmentsFor, disputeRank, settleTotals, type Trx } from './figures.ts';
 
@@ -120,7 +120,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
   /** One transaction; in a dry run its work is rolled back and only the answer kept. */
   async function tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     try {
-      return await db.transaction().execute(async (trx) => {
+      return await serializable(db, async (trx) => {
         const value = await fn(trx);
         if (deps.dryRun) throw new DryRunRollback(value);
         return value;
@@ -436,7 +436,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
           .executeTakeFirst();
       let row = await read();
       if (!row) {
-        await db.transaction().execute((trx) => ensureCampaign(trx, fundraiser, window, now));
+        await serializable(db, (trx) => ensureCampaign(trx, fundraiser, window, now));
         row = await read();
       }
       if (!row) throw new Error(`campaign ${window.slug} could not be created`);
@@ -465,7 +465,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
 
     async syncCampaign() {
       const now = clock();
-      await db.transaction().execute(async (trx) => {
+      await serializable(db, async (trx) => {
         const campaign = await ensureCampaign(trx, fundraiser, displayedWindow(fundraiser.window, now), now);
         if (campaign.currency !== fundraiser.currency) {
           throw new Error(

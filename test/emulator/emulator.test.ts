@@ -101,6 +101,7 @@ describe('emulator: Stripe API through the official SDK', () => {
 
 describe('emulator: webhook delivery', () => {
   it('when the site answers 500 once, then the emulator retries and the gift counts once', async () => {
+    await s.emulator.whenIdle(); // earlier tests' deliveries are done
     const before = (await request(s.app).get('/api/progress')).body.raised as number;
     s.failWebhooks(500);
     const id = await ourPaidSession('17');

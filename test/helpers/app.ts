@@ -1,7 +1,4 @@
 // Builds the real app on a throwaway SQLite file with a controllable clock.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Stripe from 'stripe';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -10,6 +7,7 @@ import { buildDeps, type AppDeps } from '../../lib/wiring.ts';
 import { createApp } from '../../app.ts';
 import { checkoutSession, stripeEvent } from '../../emulator/objects.ts';
 import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from '../../lib/payments/fulfill.ts';
+import { freshDatabase } from './database.ts';
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_suite_secret';
 
@@ -17,16 +15,17 @@ export interface TestApp {
   app: Express;
   deps: AppDeps;
   config: Config;
-  dir: string;
+  /** DATABASE_URL of this app's own throwaway database. */
+  databaseUrl: string;
   setNow(d: Date): void;
   close(): Promise<void>;
 }
 
 export async function makeTestApp(opts: { env?: Record<string, string>; now?: Date; deps?: Partial<AppDeps> } = {}): Promise<TestApp> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-test-'));
+  const database = await freshDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: `sqlite:${path.join(dir, 'test.sqlite')}`,
+    DATABASE_URL: database.url,
     FUNDRAISER_GOAL: '50000',
     STRIPE_SECRET_KEY: 'sk_test_suite',
     STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
@@ -42,13 +41,13 @@ export async function makeTestApp(opts: { env?: Record<string, string>; now?: Da
     app: createApp(deps),
     deps,
     config,
-    dir,
+    databaseUrl: database.url,
     setNow: (d) => {
       now = d;
     },
     close: async () => {
-      await deps.db.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await deps.db.destroy().catch(() => undefined);
+      await database.drop();
     },
   };
 }

@@ -1,11 +1,9 @@
 // Runs the real `server.ts` (what `npm start` runs) as a child process on a free port, with
 // its own temp database and the built-in emulator: the newcomer's path, end to end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/config.ts';
+import { freshDatabase } from './database.ts';
 
 export interface ServerProcess {
   url: string;
@@ -26,7 +24,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-e2e-'));
+  const database = await freshDatabase();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
@@ -36,7 +34,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
       PATH: process.env.PATH,
       PORT: String(port),
       BASE_URL: url,
-      DATABASE_URL: `sqlite:${path.join(dir, 'e2e.sqlite')}`,
+      DATABASE_URL: database.url,
       FUNDRAISER_GOAL: '1000',
       ...env,
     },
@@ -66,7 +64,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
         child.kill('SIGTERM');
         await exited;
       }
-      fs.rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }

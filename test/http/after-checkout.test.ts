@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import request from 'supertest';
 import { deliver } from '../helpers/app.ts';
+import { emptyLedger } from '../helpers/database.ts';
 import { expectedTotals } from '../helpers/model.ts';
 import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
@@ -19,11 +20,7 @@ beforeEach(async () => {
   // Events are collected, not sent: each test delivers them in the order it wants.
   s.emulator.delivery.enabled = false;
   s.emulator.state.reset();
-  for (const t of ['contributions', 'ledger_charges', 'ledger_disputes', 'pledges', 'stripe_events'] as const) await s.deps.db.deleteFrom(t).execute();
-  await s.deps.db
-    .updateTable('campaign_totals')
-    .set({ raised_minor: 0, gross_minor: 0, refunded_minor: 0, disputed_minor: 0, dispute_lost_minor: 0, donors: 0 })
-    .execute();
+  await emptyLedger(s.deps.db);
 });
 
 const st = () => s.emulator.state;

@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/config.ts';
 import { createLedger } from '../../lib/ledger/index.ts';
 import { reconcile } from '../../lib/payments/reconcile.ts';
@@ -105,7 +104,7 @@ describe('reconciliation', () => {
     s.emulator.delivery.enabled = true;
     const env = {
       PATH: process.env.PATH,
-      DATABASE_URL: `sqlite:${path.join(s.dir, 'test.sqlite')}`,
+      DATABASE_URL: s.databaseUrl,
       STRIPE_SECRET_KEY: 'sk_test_suite',
       STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       STRIPE_API_URL: s.emulatorUrl,

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import request from 'supertest';
-import { sql } from 'kysely';
 import {
   completedSession,
   countRows,
@@ -12,6 +11,7 @@ import {
   sessionEvent,
   type TestApp,
 } from '../helpers/app.ts';
+import { breakInserts } from '../helpers/database.ts';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -158,13 +158,13 @@ describe('POST /webhooks/stripe', () => {
   });
 
   it('when recording fails, then it answers 500, writes nothing, and the retry counts once', async () => {
-    await sql`create trigger fail_insert before insert on contributions begin select raise(abort, 'disk on fire'); end`.execute(t.deps.db);
+    const restore = await breakInserts(t.deps.db, 'contributions');
     const event = sessionEvent('checkout.session.completed', completedSession(t.config));
     await deliver(t.app, event).expect(500);
     assert.equal(await countRows(t.deps, 'stripe_events'), 0, 'the event is not marked as processed');
     await assertTotals(0, 0);
 
-    await sql`drop trigger fail_insert`.execute(t.deps.db);
+    await restore();
     await deliver(t.app, event).expect(200);
     await deliver(t.app, event).expect(200);
     await assertTotals(2500, 1);

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type Stripe from 'stripe';
 import { loadConfig } from '../../lib/config.ts';
-import { createDb, migrateToLatest } from '../../lib/db/index.ts';
+import { createDb, migrateToLatest, type Db } from '../../lib/db/index.ts';
 import { createLedger } from '../../lib/ledger/index.ts';
 import { handleStripeEvent } from '../../lib/payments/events.ts';
 import { expectedTotals } from '../helpers/model.ts';
 import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { emptyLedger, freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
 const RUNS = 300;
 
@@ -34,12 +35,19 @@ const history = fc.record({
 });
 
 let s: LiveStack;
+let database: TestDatabase;
+let db: Db;
 before(async () => {
   s = await startLiveStack();
   s.emulator.delivery.enabled = false;
+  database = await freshDatabase();
+  db = createDb(loadConfig({ DATABASE_URL: database.url }).database);
+  await migrateToLatest(db);
 });
 after(async () => {
   await s.stop();
+  await db.destroy();
+  await database.drop();
 });
 
 /** Plays the commands on the emulator as a reader, Stripe and staff would; returns nothing, leaves events. */
@@ -108,9 +116,8 @@ describe('ledger against the reference model', () => {
         const events = [...s.emulator.state.events.values()];
         const deliveries: Stripe.Event[] = shuffle([...events, ...duplicates.filter(() => events.length > 0).map((i) => events[i % events.length]!)], seed);
 
-        const db = createDb({ dialect: 'sqlite', path: ':memory:' });
-        try {
-          await migrateToLatest(db);
+        await emptyLedger(db);
+        {
           const ledger = createLedger({ db, fundraiser: config.fundraiser, clock: () => new Date() });
           const deps = { ledger, fundraiser: config.fundraiser, stripe: s.deps.stripe };
           for (const e of deliveries) await handleStripeEvent(deps, e);
@@ -121,8 +128,6 @@ describe('ledger against the reference model', () => {
           // And every event once more changes nothing.
           for (const e of events) await handleStripeEvent(deps, e);
           assert.deepEqual((await ledger.progress()).raised, expected.raised);
-        } finally {
-          await db.destroy();
         }
       }),
       { numRuns: RUNS },

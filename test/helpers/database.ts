@@ -1,0 +1,63 @@
+// A fresh, empty database for one test: a temp SQLite file, or, when the suite runs against
+// PostgreSQL (TEST_DATABASE_URL, set by test/run.ts), a new database on that server.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
+import { isPostgres } from '../../lib/db/dialect.ts';
+
+export const TEST_PG = process.env.TEST_DATABASE_URL;
+
+export interface TestDatabase {
+  url: string;
+  dialect: 'sqlite' | 'postgres';
+  drop(): Promise<void>;
+}
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  if (!TEST_PG) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-db-'));
+    return { url: `sqlite:${path.join(dir, 'test.sqlite')}`, dialect: 'sqlite', drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await admin(`create database ${name}`);
+  const url = new URL(TEST_PG);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    dialect: 'postgres',
+    drop: () => admin(`drop database if exists ${name} with (force)`),
+  };
+}
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_PG });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Makes every insert into `table` fail (a fault to test), until the returned function is called. */
+export async function breakInserts(db: Kysely<any>, table: string): Promise<() => Promise<void>> {
+  if (isPostgres(db)) {
+    await sql`create or replace function fail_insert() returns trigger language plpgsql as $$ begin raise exception 'disk on fire'; end $$`.execute(db);
+    await sql.raw(`create trigger fail_insert before insert on ${table} for each row execute function fail_insert()`).execute(db);
+    return async () => void (await sql.raw(`drop trigger fail_insert on ${table}`).execute(db));
+  }
+  await sql.raw(`create trigger fail_insert before insert on ${table} begin select raise(abort, 'disk on fire'); end`).execute(db);
+  return async () => void (await sql`drop trigger fail_insert`.execute(db));
+}
+
+/** Deletes every gift, charge, dispute, pledge and event, and zeroes the totals. */
+export async function emptyLedger(db: Kysely<any>): Promise<void> {
+  for (const t of ['contributions', 'ledger_charges', 'ledger_disputes', 'pledges', 'stripe_events']) await db.deleteFrom(t).execute();
+  await db
+    .updateTable('campaign_totals')
+    .set({ raised_minor: 0, gross_minor: 0, refunded_minor: 0, disputed_minor: 0, dispute_lost_minor: 0, donors: 0 })
+    .execute();
+}

@@ -1,0 +1,115 @@
+// npm test: the whole suite on SQLite, then again on a throwaway PostgreSQL that this script
+// starts (initdb + pg_ctl, in a temp folder, on a free port) and removes afterwards.
+// REQUIRE_POSTGRES=1 (set by .ci/run) makes a missing PostgreSQL a failure, not a skip.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './helpers/server-process.ts';
+import { PROJECT_ROOT } from '../lib/config.ts';
+
+const files = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : fs.readdirSync(path.join(PROJECT_ROOT, 'test'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.ts')).map((f) => path.join('test', f)).sort();
+
+interface RunResult {
+  pass: number;
+  fail: number;
+  code: number;
+}
+
+function runSuite(label: string, env: Record<string, string | undefined>): Promise<RunResult> {
+  console.log(`\n=== test suite on ${label} ===\n`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...files], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let pass = 0;
+    let fail = 0;
+    let tail = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      const text = tail + chunk.toString();
+      const lines = text.split('\n');
+      tail = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^# (pass|fail) (\d+)$/.exec(line);
+        if (m) m[1] === 'pass' ? (pass = Number(m[2])) : (fail = Number(m[2]));
+      }
+    });
+    child.on('close', (code) => resolve({ pass, fail, code: code ?? 1 }));
+  });
+}
+
+function findPgBin(name: string): string | null {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), ...globPgDirs()]) {
+    const p = path.join(dir, name);
+    if (fs.existsSync(p)) return p;
+  }
+  return null;
+}
+
+function globPgDirs(): string[] {
+  const root = '/usr/lib/postgresql';
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root).sort().reverse().map((v) => path.join(root, v, 'bin'));
+}
+
+async function startPostgres(): Promise<{ url: string; stop: () => void } | null> {
+  const initdb = findPgBin('initdb');
+  const pgCtl = findPgBin('pg_ctl');
+  if (!initdb || !pgCtl) return null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-pg-'));
+  // initdb refuses to run as root: run the server as the postgres user then.
+  const asRoot = process.getuid?.() === 0;
+  const as = (cmd: string, args: string[]) => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]) as [string, string[]];
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+    fs.chownSync(dir, uid, gid);
+  }
+  const data = path.join(dir, 'data');
+  const port = await freePort();
+  execFileSync(...as(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']), { stdio: 'ignore' });
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  execFileSync(...as(pgCtl, ['-D', data, '-o', opts, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']), { stdio: 'ignore' });
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => {
+      try {
+        execFileSync(...as(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']), { stdio: 'ignore' });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+const results: RunResult[] = [await runSuite('SQLite', { TEST_DATABASE_URL: undefined })];
+
+let pgServer: Awaited<ReturnType<typeof startPostgres>> = null;
+try {
+  pgServer = await startPostgres();
+} catch (err) {
+  console.error(`could not start PostgreSQL: ${(err as Error).message}`);
+}
+if (pgServer) {
+  try {
+    results.push(await runSuite('PostgreSQL', { TEST_DATABASE_URL: pgServer.url }));
+  } finally {
+    pgServer.stop();
+  }
+} else if (process.env.REQUIRE_POSTGRES === '1') {
+  console.error('PostgreSQL is required (REQUIRE_POSTGRES=1) but initdb/pg_ctl could not start one');
+  results.push({ pass: 0, fail: 1, code: 1 });
+} else {
+  console.warn('\n!!! initdb/pg_ctl not found: the PostgreSQL run was SKIPPED (install postgresql to run it)\n');
+}
+
+const pass = results.reduce((a, r) => a + r.pass, 0);
+const fail = results.reduce((a, r) => a + r.fail, 0);
+const ok = results.every((r) => r.code === 0) && fail === 0;
+console.log(`\nall: ${pass} passed, ${fail} failed`);
+process.exit(ok ? 0 : 1);
