@@ -1,13 +1,60 @@
 // Card-testing defence on POST /donate: a limit per address and one for the whole site.
-// In-process counters for now (one instance); see README for several instances.
-import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+// Counters live in the database, so every instance behind a load balancer shares them.
+import { rateLimit, type Options, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
 import type { Request, Response } from 'express';
 import type { Config } from './config.ts';
+import type { Db } from './db/index.ts';
 
-export function donateLimiters(config: Config, onLimited: (req: Request, res: Response) => void): RateLimitRequestHandler[] {
+/** An express-rate-limit store on the `rate_limits` table: one atomic upsert per hit. */
+export class DatabaseStore implements Store {
+  private windowMs = 60_000;
+  constructor(
+    private readonly db: Db,
+    readonly prefix: string,
+  ) {}
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+  }
+
+  async increment(key: string) {
+    const now = new Date();
+    const nowIso = now.toISOString();
+    const reset = new Date(now.getTime() + this.windowMs).toISOString();
+    const row = await this.db
+      .insertInto('rate_limits')
+      .values({ key: this.prefix + key, hits: 1, reset_at: reset })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => ({
+          hits: eb.case().when('rate_limits.reset_at', '<=', nowIso).then(1).else(eb('rate_limits.hits', '+', 1)).end(),
+          reset_at: eb.case().when('rate_limits.reset_at', '<=', nowIso).then(reset).else(eb.ref('rate_limits.reset_at')).end(),
+        })),
+      )
+      .returning(['hits', 'reset_at'])
+      .executeTakeFirstOrThrow();
+    // Now and then, forget windows long gone so the table stays small.
+    if (Math.random() < 0.01) await this.db.deleteFrom('rate_limits').where('reset_at', '<', nowIso).execute();
+    return { totalHits: Number(row.hits), resetTime: new Date(row.reset_at) };
+  }
+
+  async decrement(key: string) {
+    await this.db
+      .updateTable('rate_limits')
+      .set((eb) => ({ hits: eb('hits', '-', 1) }))
+      .where('key', '=', this.prefix + key)
+      .where('hits', '>', 0)
+      .execute();
+  }
+
+  async resetKey(key: string) {
+    await this.db.deleteFrom('rate_limits').where('key', '=', this.prefix + key).execute();
+  }
+}
+
+export function donateLimiters(config: Config, db: Db, onLimited: (req: Request, res: Response) => void): RateLimitRequestHandler[] {
   const common = { standardHeaders: 'draft-8' as const, legacyHeaders: false, handler: onLimited };
   return [
-    rateLimit({ ...common, windowMs: 10 * 60_000, limit: config.limits.donatePerIp }),
+    rateLimit({ ...common, windowMs: 10 * 60_000, limit: config.limits.donatePerIp, store: new DatabaseStore(db, 'donate-ip:') }),
     // Only attempts that created a session count toward the site-wide cap, so a flood of
     // junk posts cannot lock every honest reader out.
     rateLimit({
@@ -16,6 +63,7 @@ export function donateLimiters(config: Config, onLimited: (req: Request, res: Re
       limit: config.limits.donateGlobalPerMinute,
       keyGenerator: () => 'all-readers',
       skipFailedRequests: true,
+      store: new DatabaseStore(db, 'donate-all:'),
     }),
   ];
 }

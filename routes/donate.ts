@@ -23,7 +23,7 @@ export function donateRoutes(deps: AppDeps, csrf: Csrf): Router {
     void renderAppeal(deps, csrf, req, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 429);
   };
 
-  router.post('/donate', ...donateLimiters(deps.config, limited), csrf.protect, async (req, res) => {
+  router.post('/donate', ...donateLimiters(deps.config, deps.db, limited), csrf.protect, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const form = formStateOf(body);
     const parsed = parseDonation(body, deps.config.fundraiser);

@@ -8,12 +8,14 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, 
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import * as m0001 from './migrations/0001_initial.ts';
+import * as m0002 from './migrations/0002_rate_limits.ts';
 
 export type Db = Kysely<Database>;
 
 // Listed here rather than read from the folder, so the set is explicit and bundles cleanly.
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_rate_limits': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

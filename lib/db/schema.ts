@@ -101,6 +101,12 @@ export interface WebhookStatusTable {
   last_event_type: string;
 }
 
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  reset_at: string;
+}
+
 export interface StripeEventsTable {
   id: string;
   type: string;
@@ -116,6 +122,7 @@ export interface Database {
   ledger_charges: LedgerChargesTable;
   ledger_disputes: LedgerDisputesTable;
   pledges: PledgesTable;
+  rate_limits: RateLimitsTable;
   stripe_events: StripeEventsTable;
   webhook_status: WebhookStatusTable;
 }
