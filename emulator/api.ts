@@ -286,6 +286,7 @@ function listOf<T extends { id: string; created?: number }>(state: EmulatorState
     if (created.lt) items = items.filter((o) => c(o) < Number(created.lt));
   }
   if (typeof q.type === 'string') items = items.filter((o) => (o as { type?: string }).type === q.type);
+  if (Array.isArray(q.types)) items = items.filter((o) => (q.types as unknown[]).includes((o as { type?: string }).type));
   if (typeof q.status === 'string') items = items.filter((o) => (o as { status?: string }).status === q.status);
   if (typeof q.starting_after === 'string') {
     const i = items.findIndex((o) => o.id === q.starting_after);

@@ -160,6 +160,7 @@ export class EmulatorState {
 
   refund(target: { charge?: string; paymentIntent?: string }, amount?: number): Stripe.Refund {
     const ch = this.chargeFor(target);
+    if (ch.disputed) throw new EmulatorError(400, `Charge ${ch.id} has been charged back; refund it through the dispute instead.`, 'invalid_request_error', 'charge_disputed');
     const left = ch.amount - ch.amount_refunded;
     const value = amount ?? left;
     if (!Number.isInteger(value) || value <= 0) throw new EmulatorError(400, 'Refund amount must be a positive integer.', 'invalid_request_error', 'parameter_invalid_integer', 'amount');

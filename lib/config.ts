@@ -146,6 +146,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (production && !e.STRIPE_SECRET_KEY) {
     throw new ConfigError('STRIPE_SECRET_KEY', 'is required when NODE_ENV=production (the built-in Stripe emulator never runs in production)');
   }
+  if (production && e.STRIPE_API_URL) {
+    // A leftover emulator or mock URL must never receive a live secret key.
+    throw new ConfigError('STRIPE_API_URL', 'must not be set when NODE_ENV=production (the site talks to Stripe itself)');
+  }
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
     throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'is required whenever STRIPE_SECRET_KEY is set');
   }

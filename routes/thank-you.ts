@@ -4,6 +4,8 @@ import { Router, type Response } from 'express';
 import type Stripe from 'stripe';
 import type { AppDeps } from '../lib/wiring.ts';
 import { fulfillCheckoutSession, isOurs, recordPaidInvoice } from '../lib/payments/fulfill.ts';
+import { rateLimit } from 'express-rate-limit';
+import { DatabaseStore } from '../lib/rate-limits.ts';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
 
@@ -11,10 +13,31 @@ type Outcome = 'paid' | 'processing' | 'failed' | 'not-paid' | 'expired';
 
 export function thankYouRoutes(deps: AppDeps): Router {
   const router = Router();
-  router.get('/thank-you', async (req, res) => {
+  // Each unknown session id costs a call to Stripe: a flood of made-up ids must not use up
+  // the account's API rate limit, which /donate and the webhook need.
+  const limit = rateLimit({
+    windowMs: 10 * 60_000,
+    limit: 120,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    store: new DatabaseStore(deps.db, 'thank-you:'),
+    handler: (_req, res) => res.status(429).render('error', { title: 'Too many requests', message: 'Please wait a few minutes and reload this page.', noindex: true }),
+  });
+
+  router.get('/thank-you', limit, async (req, res) => {
     res.set('Cache-Control', 'private, no-store');
     const id = typeof req.query.session_id === 'string' ? req.query.session_id : '';
     if (!SESSION_ID.test(id)) return notFound(res);
+
+    // A one-off gift already recorded as paid is thanked from the ledger: reloads and shared
+    // links cost no call to Stripe.
+    const known = await deps.ledger.findGift(id);
+    if (known?.status === 'paid') {
+      return void res.render('thank-you', {
+        ...pageFor('paid', false, Number(known.amount_minor), known.currency, known.email),
+        progress: await deps.ledger.progress(),
+      });
+    }
 
     let session: Stripe.Checkout.Session;
     try {
@@ -42,19 +65,24 @@ export function thankYouRoutes(deps: AppDeps): Router {
       else outcome = (await deps.ledger.findGift(session.id))?.status === 'failed' ? 'failed' : 'processing';
     }
 
-    const progress = await deps.ledger.progress();
     res.render('thank-you', {
+      ...pageFor(outcome, session.mode === 'subscription', session.amount_total ?? 0, session.currency ?? fundraiser.currency, session.customer_details?.email ?? null),
+      progress: await deps.ledger.progress(),
+    });
+  });
+
+  function pageFor(outcome: Outcome, monthly: boolean, amount: number, currency: string, email: string | null) {
+    return {
       title: outcome === 'paid' ? 'Thank you' : 'Your gift',
       noindex: true,
       outcome,
-      monthly: session.mode === 'subscription',
-      amount: session.amount_total ?? 0,
-      currency: session.currency ?? fundraiser.currency,
-      email: maskEmail(session.customer_details?.email ?? null),
-      org: fundraiser.orgName,
-      progress,
-    });
-  });
+      monthly,
+      amount,
+      currency,
+      email: maskEmail(email),
+      org: deps.config.fundraiser.orgName,
+    };
+  }
   return router;
 }
 

@@ -27,6 +27,9 @@ export interface CampaignTotalsTable {
   updated_at: string;
 }
 
+/** How good a "paid at" time is: Stripe's own (an event, an invoice's paid_at) > a charge's creation > our clock. */
+export type TimeSource = 'clock' | 'charge' | 'stripe';
+
 export type ContributionStatus = 'pending' | 'paid' | 'failed' | 'expired';
 export type Frequency = 'once' | 'monthly';
 
@@ -55,6 +58,8 @@ export interface ContributionsTable {
   counted_donor: number;
   campaign_id: number | null;
   paid_at: string | null;
+  /** Where paid_at came from (see TimeSource): a better source later corrects it, and the campaign with it. */
+  paid_at_source: TimeSource | null;
   created_at: string;
   updated_at: string;
 }

@@ -5,7 +5,7 @@
 import type { Config } from '../config.ts';
 import { displayedWindow } from '../campaign-window.ts';
 import { percentOf, toMinor } from '../money.ts';
-import type { Contribution, ContributionStatus, Frequency } from '../db/schema.ts';
+import type { Contribution, ContributionStatus, Frequency, TimeSource } from '../db/schema.ts';
 import { serializable, type Db } from '../db/index.ts';
 import { campaignAt, ensureCampaign } from './campaigns.ts';
 import { adjustmentsFor, disputeRank, settleTotals, type Trx } from './figures.ts';
@@ -26,6 +26,8 @@ export interface GiftFacts {
   amountMinor: number;
   /** When Stripe says this happened; decides the campaign a payment counts toward. */
   occurredAt: Date;
+  /** How trustworthy occurredAt is; a paid gift is re-timed when a better source arrives. */
+  timeSource: TimeSource;
 }
 
 export interface ChargeFacts {
@@ -107,6 +109,7 @@ export interface Ledger {
 // A gift's status only moves forward: pending -> paid | failed | expired. A late or replayed
 // snapshot saying "pending" must never undo a payment Stripe already confirmed.
 const RANK: Record<ContributionStatus, number> = { pending: 0, paid: 1, failed: 1, expired: 1 };
+const TIME_RANK: Record<TimeSource, number> = { clock: 0, charge: 1, stripe: 2 };
 
 class DryRunRollback extends Error {
   constructor(readonly value: unknown) {
@@ -198,22 +201,31 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
         const existing = await trx.selectFrom('contributions').selectAll().where('stripe_id', '=', facts.stripeId).executeTakeFirst();
         const status = existing && RANK[existing.status] >= RANK[facts.status] ? existing.status : facts.status;
         const learnsPayment = existing && !existing.payment_intent_id && facts.paymentIntentId;
-        if (existing && status === existing.status && !learnsPayment) return { result: 'recorded', changed: false, contribution: existing };
-
         const becomesPaid = status === 'paid' && existing?.status !== 'paid';
+        // A gift first recorded with our own clock (the thank-you page) moves to the campaign
+        // of the moment Stripe says it was paid, when Stripe's word arrives.
+        const betterTime =
+          existing?.status === 'paid' && facts.status === 'paid' && TIME_RANK[facts.timeSource] > TIME_RANK[existing.paid_at_source ?? 'clock'];
+        if (existing && status === existing.status && !learnsPayment && !betterTime) return { result: 'recorded', changed: false, contribution: existing };
+
         let campaignId = existing?.campaign_id ?? null;
         let paidAt = existing?.paid_at ?? null;
-        if (!existing || becomesPaid) {
+        let paidAtSource = existing?.paid_at_source ?? null;
+        if (!existing || becomesPaid || betterTime) {
           const campaign = await campaignAt(trx, fundraiser, facts.occurredAt, now);
           // Money in another currency than the campaign's is kept but not added to its bar.
           campaignId = campaign && campaign.currency === facts.currency ? campaign.id : null;
-          if (becomesPaid) paidAt = facts.occurredAt.toISOString();
+          if (becomesPaid || betterTime) {
+            paidAt = facts.occurredAt.toISOString();
+            paidAtSource = facts.timeSource;
+          }
         }
         const paymentIntentId = existing?.payment_intent_id ?? facts.paymentIntentId;
         const adj = await adjustmentsFor(trx, { paymentIntentId, stripeId: facts.stripeId });
         const values = {
           status,
           paid_at: paidAt,
+          paid_at_source: paidAtSource,
           campaign_id: campaignId,
           payment_intent_id: paymentIntentId,
           customer_id: existing?.customer_id ?? facts.customerId,
@@ -240,7 +252,9 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
               .returningAll()
               .executeTakeFirstOrThrow();
         await settleTotals(trx, existing, row, at);
-        return { result: 'recorded', changed: true, contribution: row };
+        // Only a better time that left the gift where it was is not worth reporting as a fix.
+        const changed = !(betterTime && status === existing?.status && row.campaign_id === existing.campaign_id && !learnsPayment);
+        return { result: 'recorded', changed, contribution: row };
       });
     },
 

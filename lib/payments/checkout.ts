@@ -6,6 +6,8 @@ import type { DonationChoice } from '../donation-options.ts';
 import { displayedWindow } from '../campaign-window.ts';
 import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from './fulfill.ts';
 
+const SLOT_MS = 10 * 60_000;
+
 export interface CheckoutRequest {
   choice: DonationChoice;
   /** Random id of the rendered form: a double submit of the same choice yields one session. */
@@ -25,6 +27,12 @@ export async function createDonationCheckout(stripe: Stripe, config: Config, req
   const cancel = new URL('/', config.baseUrl);
   cancel.search = new URLSearchParams({ cancelled: '1', amount: String(choice.amount), frequency: choice.frequency }).toString();
 
+  // Short-lived sessions leave card testers a small window. The expiry is taken from a
+  // 10-minute slot, not the second, so a double submit sends identical parameters under its
+  // idempotency key (Stripe refuses a key reused with other parameters): 31 to 41 minutes
+  // away, a minute of slack over Stripe's 30-minute minimum for clock skew.
+  const slot = Math.floor(req.now.getTime() / SLOT_MS);
+  const expiresAt = Math.floor(((slot + 1) * SLOT_MS) / 1000) + 31 * 60;
   const params: Stripe.Checkout.SessionCreateParams = {
     mode: monthly ? 'subscription' : 'payment',
     line_items: [
@@ -41,12 +49,10 @@ export async function createDonationCheckout(stripe: Stripe, config: Config, req
     metadata,
     // Copied onto the payment or subscription so refunds, disputes and invoices map back.
     ...(monthly ? { subscription_data: { metadata } } : { submit_type: 'donate' as const, payment_intent_data: { metadata } }),
-    // Short-lived sessions leave card testers a small window; 31 minutes keeps a minute of
-    // slack over Stripe's 30-minute minimum for clock skew.
-    expires_at: Math.floor(req.now.getTime() / 1000) + 31 * 60,
+    expires_at: expiresAt,
     success_url: `${config.baseUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: cancel.toString(),
   };
-  const idempotencyKey = createHash('sha256').update(`${fundraiser.id}|${req.formId}|${choice.amountMinor}|${choice.frequency}`).digest('hex');
+  const idempotencyKey = createHash('sha256').update(`${fundraiser.id}|${req.formId}|${choice.amountMinor}|${choice.frequency}|${slot}`).digest('hex');
   return stripe.checkout.sessions.create(params, { idempotencyKey });
 }

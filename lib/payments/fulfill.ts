@@ -4,6 +4,7 @@
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { EventRef, Ledger, RecordOutcome } from '../ledger/index.ts';
+import type { TimeSource } from '../db/schema.ts';
 
 /** Metadata every Checkout Session the site creates carries, so its events can be told apart. */
 export const METADATA_FUNDRAISER = 'fundraiser';
@@ -30,6 +31,8 @@ export interface SessionInput {
   session: Stripe.Checkout.Session;
   /** When the state was observed: the event's `created`, or the moment the page retrieved it. */
   occurredAt: Date;
+  /** Where occurredAt comes from; an event's time is Stripe's own. Default: 'stripe' with an event, else 'clock'. */
+  timeSource?: TimeSource;
   /** Set for async_payment_failed: the snapshot alone still says `unpaid`. */
   failed?: boolean;
   event?: EventRef;
@@ -78,6 +81,7 @@ export async function fulfillCheckoutSession(deps: FulfilDeps, input: SessionInp
       currency: session.currency,
       amountMinor: session.amount_total,
       occurredAt: input.occurredAt,
+      timeSource: input.timeSource ?? (input.event ? 'stripe' : 'clock'),
     },
     input.event,
   );
@@ -130,6 +134,7 @@ export async function recordPaidInvoice(
       amountMinor: invoice.amount_paid,
       // The invoice says when it was paid; that moment picks the campaign, whichever path records it.
       occurredAt: paidAt ? new Date(paidAt * 1000) : input.occurredAt,
+      timeSource: paidAt || input.event ? 'stripe' : 'clock',
     },
     input.event,
   );

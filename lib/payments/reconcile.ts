@@ -1,6 +1,8 @@
 // Reconciliation: asks Stripe what happened in a window and feeds every object through the
 // same idempotent functions the webhook uses, so it can only fill gaps, never double count.
 import { recordChargeRefunds, recordDispute, type ChargeDeps } from './charges.ts';
+import type Stripe from 'stripe';
+import { HANDLED_EVENT_TYPES, handleStripeEvent } from './events.ts';
 import { endPledge, expireCheckoutSession, fulfillCheckoutSession, idOf, recordPaidInvoice, type FulfilOutcome } from './fulfill.ts';
 
 export interface ReconcileOptions {
@@ -11,7 +13,7 @@ export interface ReconcileOptions {
 }
 
 export interface Fix {
-  kind: 'session' | 'invoice' | 'refund' | 'dispute' | 'pledge';
+  kind: 'event' | 'session' | 'invoice' | 'refund' | 'dispute' | 'pledge';
   id: string;
   what: string;
 }
@@ -24,7 +26,7 @@ export interface ReconcileReport {
 export async function reconcile(deps: ChargeDeps & { clock: () => Date }, opts: ReconcileOptions): Promise<ReconcileReport> {
   const { stripe } = deps;
   const created = { gte: Math.floor(opts.since.getTime() / 1000), ...(opts.until ? { lt: Math.floor(opts.until.getTime() / 1000) } : {}) };
-  const report: ReconcileReport = { checked: { session: 0, invoice: 0, refund: 0, dispute: 0, pledge: 0 }, fixed: [] };
+  const report: ReconcileReport = { checked: { event: 0, session: 0, invoice: 0, refund: 0, dispute: 0, pledge: 0 }, fixed: [] };
   const now = () => ({ occurredAt: deps.clock() });
   const note = (kind: Fix['kind'], id: string, what: string, outcome: FulfilOutcome) => {
     report.checked[kind]++;
@@ -33,6 +35,15 @@ export async function reconcile(deps: ChargeDeps & { clock: () => Date }, opts: 
     if (n % 100 === 0) opts.onProgress?.(`${n} ${kind}s checked, ${report.fixed.length} fixes so far`);
   };
 
+  // First Stripe's own events of the window (it keeps 30 days): they carry Stripe's times
+  // and cover objects created before the window that changed inside it. Events the webhook
+  // already recorded are skipped by their ids.
+  for await (const event of stripe.events.list({ created, types: HANDLED_EVENT_TYPES, limit: 100 })) {
+    const outcome = await handleStripeEvent(deps, event);
+    if (outcome.result !== 'unhandled-type') note('event', event.id, event.type, outcome);
+  }
+
+  // Then the objects themselves, for history older than Stripe keeps events.
   for await (const session of stripe.checkout.sessions.list({ created, limit: 100, expand: ['data.payment_intent.latest_charge'] })) {
     if (session.status === 'open') continue;
     let outcome: FulfilOutcome;
@@ -44,7 +55,7 @@ export async function reconcile(deps: ChargeDeps & { clock: () => Date }, opts: 
       const failed = session.payment_status === 'unpaid' && (pi?.status === 'requires_payment_method' || pi?.status === 'canceled');
       // The charge's time is when the money moved, which picks the campaign.
       const occurredAt = charge ? new Date(charge.created * 1000) : deps.clock();
-      outcome = await fulfillCheckoutSession(deps, { session: session, occurredAt, failed });
+      outcome = await fulfillCheckoutSession(deps, { session, occurredAt, timeSource: charge ? 'charge' : 'clock', failed });
     }
     note('session', session.id, `${session.mode} session ${session.status}/${session.payment_status}`, outcome);
   }
@@ -53,13 +64,19 @@ export async function reconcile(deps: ChargeDeps & { clock: () => Date }, opts: 
     note('invoice', invoice.id, `invoice paid ${invoice.amount_paid} ${invoice.currency}`, await recordPaidInvoice(deps, { invoice, occurredAt: deps.clock() }));
   }
 
-  const seenCharges = new Set<string>();
+  // A charge's cumulative refund, timed by its latest refund (Stripe's clock, not ours).
+  const refunded = new Map<string, { charge: Stripe.Charge | null; latest: number }>();
   for await (const refund of stripe.refunds.list({ created, limit: 100, expand: ['data.charge'] })) {
     const chargeId = idOf(refund.charge);
-    if (!chargeId || seenCharges.has(chargeId)) continue;
-    seenCharges.add(chargeId);
-    const charge = typeof refund.charge === 'object' && refund.charge ? refund.charge : await stripe.charges.retrieve(chargeId);
-    note('refund', charge.id, `charge refunded ${charge.amount_refunded} of ${charge.amount}`, await recordChargeRefunds(deps, charge, now()));
+    if (!chargeId) continue;
+    const seen = refunded.get(chargeId);
+    const charge = typeof refund.charge === 'object' ? refund.charge : null;
+    refunded.set(chargeId, { charge: seen?.charge ?? charge, latest: Math.max(seen?.latest ?? 0, refund.created) });
+  }
+  for (const [chargeId, { charge, latest }] of refunded) {
+    const current = charge ?? (await stripe.charges.retrieve(chargeId));
+    const outcome = await recordChargeRefunds(deps, current, { occurredAt: new Date(latest * 1000) });
+    note('refund', chargeId, `charge refunded ${current.amount_refunded} of ${current.amount}`, outcome);
   }
 
   for await (const dispute of stripe.disputes.list({ created, limit: 100 })) {

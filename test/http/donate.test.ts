@@ -122,6 +122,19 @@ describe('POST /donate: checkout', () => {
     assert.equal(sessions().length, 1);
   });
 
+  it('when the same form is sent again a minute later (the Back button), then it still leads to one session, not an error', async () => {
+    const slot = 10 * 60_000;
+    s.setNow(new Date(Math.floor(Date.now() / slot) * slot + 1000));
+    const { agent, csrf, formId } = await openForm(s.app);
+    const body = `_csrf=${csrf}&form_id=${formId}&amount=25&frequency=monthly`;
+    const first = await agent.post('/donate').type('form').send(body).expect(303);
+    s.setNow(new Date(Math.floor(Date.now() / slot) * slot + 61_000));
+    const again = await agent.post('/donate').type('form').send(body).expect(303);
+    assert.equal(again.headers.location, first.headers.location);
+    assert.equal(sessions().length, 1);
+    s.setNow(new Date());
+  });
+
   it('when asked for JSON, then the answer is the Checkout URL', async () => {
     const res = await expectStatus(post({ amount: '5', frequency: 'once' }, { json: true }), 200);
     assert.equal(res.body.url, sessions()[0]!.url);

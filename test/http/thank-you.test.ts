@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { countRows } from '../helpers/app.ts';
+import { completedSession, countRows, deliver, makeTestApp, sessionEvent } from '../helpers/app.ts';
 import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 let s: LiveStack;
@@ -125,6 +125,19 @@ describe('GET /thank-you', () => {
     const p = await progress();
     assert.equal(p.raised, before.raised + 800);
     assert.equal(p.donors, before.donors + 1);
+  });
+
+  it('when the gift is already recorded as paid, then the page thanks without asking Stripe', async () => {
+    const offline = await makeTestApp(); // its Stripe API address answers nothing
+    try {
+      const session = completedSession(offline.config, { amount_total: 1500 });
+      await deliver(offline.app, sessionEvent('checkout.session.completed', session)).expect(200);
+      const page = await request(offline.app).get(`/thank-you?session_id=${session.id}`).expect(200);
+      assert.match(page.text, /Thank you for your gift of \$15\./);
+      assert.match(page.text, /r•••@example\.org/);
+    } finally {
+      await offline.close();
+    }
   });
 
   it('when the session id is unknown, malformed or missing, then a friendly 404', async () => {

@@ -12,6 +12,7 @@ import {
   type TestApp,
 } from '../helpers/app.ts';
 import { breakInserts } from '../helpers/database.ts';
+import { fulfillCheckoutSession } from '../../lib/payments/fulfill.ts';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -179,6 +180,25 @@ describe('POST /webhooks/stripe', () => {
 });
 
 describe('campaign windows through the webhook', () => {
+  it("when the thank-you page records a gift just after the window closed, then Stripe's event time moves it back into the campaign", async () => {
+    const fixed = await makeTestApp({ env: { FUNDRAISER_CAMPAIGN_START: '2026-01-01', FUNDRAISER_CAMPAIGN_END: '2026-12-31' } });
+    try {
+      const session = completedSession(fixed.config, { amount_total: 700 });
+      // The page loads at 00:00:01, after the window: our clock puts the gift in no campaign.
+      await fulfillCheckoutSession({ ledger: fixed.deps.ledger, fundraiser: fixed.config.fundraiser }, { session, occurredAt: new Date('2026-12-31T00:00:01Z') });
+      assert.equal((await fixed.deps.ledger.progress()).raised, 0);
+      // Stripe's event says it was paid at 23:59:58, inside the window.
+      const paid = Math.floor(new Date('2026-12-30T23:59:58Z').getTime() / 1000);
+      await deliver(fixed.app, sessionEvent('checkout.session.completed', session, { created: paid })).expect(200);
+      const p = await fixed.deps.ledger.progress();
+      assert.equal(p.raised, 700);
+      assert.equal(p.donors, 1);
+      assert.equal((await fixed.deps.ledger.findGift(session.id))?.paid_at, '2026-12-30T23:59:58.000Z');
+    } finally {
+      await fixed.close();
+    }
+  });
+
   it('when gifts are paid at 23:59:59 on Dec 31 and 00:00:00 on Jan 1, then each counts for its own year', async () => {
     const at = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
     const late = completedSession(t.config, { amount_total: 500 });

@@ -44,6 +44,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('counted_donor', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('campaign_id', 'bigint', (c) => c.references('campaigns.id'))
     .addColumn('paid_at', 'text')
+    .addColumn('paid_at_source', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
