@@ -205,6 +205,11 @@ function trustProxy(v: string | undefined): boolean | number | string {
   return v; // a list such as "loopback, 10.0.0.0/8"
 }
 
+/** The environment's configuration with some variables replaced (command-line tools). */
+export function loadConfigWith(overrides: Env): Config {
+  return loadConfig({ ...process.env, ...overrides });
+}
+
 function sqlitePath(p: string): string {
   if (p === ':memory:') return p;
   return path.resolve(PROJECT_ROOT, p);

@@ -23,8 +23,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const database = await freshDatabase();
+/** Starts server.ts; with `databaseUrl`, several processes can share one database (it is not dropped). */
+export async function startServerProcess(env: Record<string, string> = {}, databaseUrl?: string): Promise<ServerProcess> {
+  const database = databaseUrl ? { url: databaseUrl, drop: async () => undefined } : await freshDatabase();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';

@@ -1,0 +1,62 @@
+// Moves a whole ledger from one database to another (SQLite to PostgreSQL when a site
+// outgrows one machine): same migrations on both sides, rows copied in key order in one
+// transaction, identity sequences moved past the copied ids.
+import { sql } from 'kysely';
+import type { Database } from './schema.ts';
+import { isPostgres } from './dialect.ts';
+import type { Db } from './index.ts';
+
+/** Every table, parents before children. A test checks no table of the schema is missing. */
+export const COPIED_TABLES: Array<keyof Database> = [
+  'campaigns',
+  'campaign_totals',
+  'contributions',
+  'ledger_charges',
+  'ledger_disputes',
+  'pledges',
+  'stripe_events',
+  'webhook_status',
+  'rate_limits',
+];
+
+const ORDER_BY: Partial<Record<keyof Database, string>> = {
+  campaigns: 'id',
+  campaign_totals: 'campaign_id',
+  contributions: 'id',
+  pledges: 'subscription_id',
+  rate_limits: 'key',
+};
+
+export interface CopyReport {
+  rows: Record<string, number>;
+}
+
+export async function copyDatabase(from: Db, to: Db, opts: { batch?: number; onProgress?: (line: string) => void } = {}): Promise<CopyReport> {
+  const batch = opts.batch ?? 1000;
+  for (const table of ['campaigns', 'contributions', 'stripe_events'] as const) {
+    const row = await to.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (Number(row.n) > 0) throw new Error(`the target database already holds ${table}; copy only into an empty, freshly migrated database`);
+  }
+  const report: CopyReport = { rows: {} };
+  await to.transaction().execute(async (trx) => {
+    for (const table of COPIED_TABLES) {
+      const order = ORDER_BY[table] ?? 'id';
+      let copied = 0;
+      for (let offset = 0; ; offset += batch) {
+        const rows = await from.selectFrom(table).selectAll().orderBy(sql.ref(order)).limit(batch).offset(offset).execute();
+        if (rows.length === 0) break;
+        await trx.insertInto(table).values(rows as never).execute();
+        copied += rows.length;
+        if (copied % (batch * 10) === 0) opts.onProgress?.(`${table}: ${copied} rows`);
+      }
+      report.rows[table] = copied;
+    }
+    if (isPostgres(to)) {
+      // Rows came with their ids; new rows must get ids after them.
+      for (const table of ['campaigns', 'contributions']) {
+        await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(trx);
+      }
+    }
+  });
+  return report;
+}
