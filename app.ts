@@ -10,6 +10,7 @@ import { appealRoutes } from './routes/appeal.ts';
 import { donateRoutes } from './routes/donate.ts';
 import { apiRoutes } from './routes/api.ts';
 import { thankYouRoutes } from './routes/thank-you.ts';
+import { staffRoutes } from './routes/staff.ts';
 import { viewHelpers } from './routes/view-helpers.ts';
 import { createCsrf } from './lib/csrf.ts';
 import cookieParser from 'cookie-parser';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(appealRoutes(deps, csrf));
   app.use(donateRoutes(deps, csrf));
   app.use(thankYouRoutes(deps));
+  app.use(staffRoutes(deps, csrf));
 
   app.use((req, res) => {
     res.status(404);

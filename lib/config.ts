@@ -73,6 +73,9 @@ const schema = z.object({
   DONATE_LIMIT_PER_IP: positiveInt(30),
   DONATE_LIMIT_GLOBAL: positiveInt(60),
   TRUST_PROXY: optionalString,
+  STAFF_WEBHOOK_WARNING_HOURS: positiveInt(24),
+  LOGIN_LIMIT_PER_ACCOUNT: positiveInt(10),
+  LOGIN_LIMIT_PER_IP: positiveInt(50),
   APP_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional()),
   DONATION_MIN: positiveInt(2),
   DONATION_MAX: positiveInt(10_000),
@@ -111,6 +114,13 @@ export interface Config {
   readonly secret: string;
   /** Express's `trust proxy`: which hops may set X-Forwarded-For, so limits see the real client. */
   readonly trustProxy: boolean | number | string;
+  readonly staff: {
+    /** The dashboard warns when no webhook arrived for this long during a running campaign. */
+    readonly webhookWarningHours: number;
+    /** Failed logins allowed per 15 minutes, for one account and from one address. */
+    readonly loginLimitPerAccount: number;
+    readonly loginLimitPerIp: number;
+  };
   readonly limits: {
     /** Donate attempts one address may make in 10 minutes (many readers can share one address). */
     readonly donatePerIp: number;
@@ -181,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
       embeddedEmulator,
     }),
     trustProxy: trustProxy(e.TRUST_PROXY),
+    staff: Object.freeze({ webhookWarningHours: e.STAFF_WEBHOOK_WARNING_HOURS, loginLimitPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT, loginLimitPerIp: e.LOGIN_LIMIT_PER_IP }),
     limits: Object.freeze({ donatePerIp: e.DONATE_LIMIT_PER_IP, donateGlobalPerMinute: e.DONATE_LIMIT_GLOBAL }),
     // Outside production a per-process secret is fine: forms simply renew after a restart.
     secret: e.APP_SECRET ?? randomBytes(32).toString('hex'),
@@ -203,6 +214,11 @@ function trustProxy(v: string | undefined): boolean | number | string {
   if (v === 'true') return true;
   if (/^\d+$/.test(v)) return Number(v);
   return v; // a list such as "loopback, 10.0.0.0/8"
+}
+
+/** STAFF_PASSWORD, for `npm run staff` run by automation instead of a person at a prompt. */
+export function staffPasswordFromEnv(): string | undefined {
+  return process.env.STAFF_PASSWORD || undefined;
 }
 
 /** The environment's configuration with some variables replaced (command-line tools). */

@@ -1,12 +1,14 @@
 // Functions the templates use; formatting happens here and nowhere earlier.
 import type { Config } from '../lib/config.ts';
-import { formatMoney, formatNumber, toMinor } from '../lib/money.ts';
+import { formatMoney, formatNumber, minorDigits, toMinor } from '../lib/money.ts';
 
 export function viewHelpers(config: Config) {
   const currency = config.fundraiser.currency;
   return {
     money: (minor: number, cur: string = currency) => formatMoney(minor, cur),
     wholeMoney: (major: number) => formatMoney(toMinor(major, currency), currency),
+    /** Minor units as a plain number of major units, for form fields. */
+    major: (minor: number, cur: string = currency) => minor / 10 ** minorDigits(cur),
     number: (n: number) => formatNumber(n),
     currencySymbol: currencySymbol(currency),
     percentText,

@@ -17,6 +17,9 @@ export const COPIED_TABLES: Array<keyof Database> = [
   'stripe_events',
   'webhook_status',
   'rate_limits',
+  'staff_users',
+  'staff_sessions',
+  'staff_audit',
 ];
 
 const ORDER_BY: Partial<Record<keyof Database, string>> = {
@@ -25,6 +28,7 @@ const ORDER_BY: Partial<Record<keyof Database, string>> = {
   contributions: 'id',
   pledges: 'subscription_id',
   rate_limits: 'key',
+  staff_sessions: 'sid',
 };
 
 export interface CopyReport {
@@ -53,7 +57,7 @@ export async function copyDatabase(from: Db, to: Db, opts: { batch?: number; onP
     }
     if (isPostgres(to)) {
       // Rows came with their ids; new rows must get ids after them.
-      for (const table of ['campaigns', 'contributions']) {
+      for (const table of ['campaigns', 'contributions', 'staff_users', 'staff_audit']) {
         await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(trx);
       }
     }

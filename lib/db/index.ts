@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_rate_limits.ts';
+import * as m0003 from './migrations/0003_staff.ts';
 
 export type Db = Kysely<Database>;
 
@@ -16,6 +17,7 @@ export type Db = Kysely<Database>;
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_rate_limits': m0002,
+  '0003_staff': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

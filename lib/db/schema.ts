@@ -6,6 +6,8 @@ export interface CampaignsTable {
   id: Generated<number>;
   slug: string;
   goal_minor: number;
+  /** E-mail of the staff member who set the goal; null = FUNDRAISER_GOAL applies. */
+  goal_set_by: string | null;
   currency: string;
   starts_at: string;
   ends_at: string;
@@ -44,6 +46,10 @@ export interface ContributionsTable {
   payment_intent_id: string | null;
   customer_id: string | null;
   email: string | null;
+  donor_name: string | null;
+  /** 'stripe', or 'manual' for an offline gift (a cheque) staff entered, with its reason in note. */
+  source: 'stripe' | 'manual';
+  note: string | null;
   frequency: Frequency;
   status: ContributionStatus;
   currency: string;
@@ -106,6 +112,32 @@ export interface WebhookStatusTable {
   last_event_type: string;
 }
 
+export type StaffRole = 'admin' | 'viewer';
+
+export interface StaffUsersTable {
+  id: Generated<number>;
+  email: string;
+  password_hash: string;
+  role: StaffRole;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StaffSessionsTable {
+  sid: string;
+  staff_user_id: number | null;
+  data: string;
+  expires_at: string;
+}
+
+export interface StaffAuditTable {
+  id: Generated<number>;
+  at: string;
+  staff_email: string;
+  action: string;
+  detail: string;
+}
+
 export interface RateLimitsTable {
   key: string;
   hits: number;
@@ -128,6 +160,9 @@ export interface Database {
   ledger_disputes: LedgerDisputesTable;
   pledges: PledgesTable;
   rate_limits: RateLimitsTable;
+  staff_users: StaffUsersTable;
+  staff_sessions: StaffSessionsTable;
+  staff_audit: StaffAuditTable;
   stripe_events: StripeEventsTable;
   webhook_status: WebhookStatusTable;
 }

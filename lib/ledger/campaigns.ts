@@ -23,6 +23,7 @@ export async function ensureCampaign(
     .values({
       slug: window.slug,
       goal_minor: toMinor(fundraiser.goal, fundraiser.currency),
+      goal_set_by: null,
       currency: fundraiser.currency,
       starts_at: window.startsAt.toISOString(),
       ends_at: window.endsAt.toISOString(),

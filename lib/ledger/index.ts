@@ -7,7 +7,9 @@ import { displayedWindow } from '../campaign-window.ts';
 import { percentOf, toMinor } from '../money.ts';
 import type { Contribution, ContributionStatus, Frequency, TimeSource } from '../db/schema.ts';
 import { serializable, type Db } from '../db/index.ts';
+import { randomUUID } from 'node:crypto';
 import { campaignAt, ensureCampaign } from './campaigns.ts';
+import { writeAudit } from './audit-trail.ts';
 import { adjustmentsFor, disputeRank, settleTotals, type Trx } from './figures.ts';
 
 export interface GiftFacts {
@@ -20,6 +22,7 @@ export interface GiftFacts {
   paymentIntentId: string | null;
   customerId: string | null;
   email: string | null;
+  donorName?: string | null;
   frequency: Frequency;
   status: Exclude<ContributionStatus, 'expired'>;
   currency: string;
@@ -93,6 +96,10 @@ export interface Ledger {
   /** Links a monthly pledge to its donor; moves no money (each paid invoice does). */
   recordPledge(facts: PledgeFacts, event?: EventRef): Promise<RecordOutcome>;
   endPledge(subscriptionId: string, facts: Omit<PledgeFacts, 'subscriptionId'>, event?: EventRef): Promise<RecordOutcome>;
+  /** An offline gift (a cheque, a bank transfer) staff entered, with its reason; audited. */
+  recordManualGift(input: { amountMinor: number; receivedAt: Date; reason: string; donorName: string | null; staffEmail: string }): Promise<Contribution>;
+  /** Staff set the goal of the campaign on show; audited. It then outlives FUNDRAISER_GOAL. */
+  setGoal(goalMinor: number, staffEmail: string): Promise<void>;
   /** Marks an event as seen when it changes nothing in the ledger. */
   acknowledgeEvent(event: EventRef, objectId: string | null, outcome: string): Promise<boolean>;
   /** How a payment intent the ledger has seen links to its gift (null when unseen). */
@@ -239,6 +246,9 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
               .insertInto('contributions')
               .values({
                 ...values,
+                source: 'stripe',
+                donor_name: facts.donorName ?? null,
+                note: null,
                 stripe_id: facts.stripeId,
                 checkout_session_id: facts.checkoutSessionId,
                 subscription_id: facts.subscriptionId,
@@ -394,6 +404,56 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
       });
     },
 
+    async recordManualGift(input) {
+      return tx(async (trx) => {
+        const now = clock();
+        const at = now.toISOString();
+        const id = `manual_${randomUUID()}`;
+        const campaign = await campaignAt(trx, fundraiser, input.receivedAt, now);
+        const row = await trx
+          .insertInto('contributions')
+          .values({
+            stripe_id: id,
+            checkout_session_id: null,
+            subscription_id: null,
+            donor_key: id,
+            payment_intent_id: null,
+            customer_id: null,
+            email: null,
+            donor_name: input.donorName,
+            source: 'manual',
+            note: input.reason,
+            frequency: 'once',
+            status: 'paid',
+            currency: fundraiser.currency,
+            amount_minor: input.amountMinor,
+            refunded_minor: 0,
+            disputed_minor: 0,
+            dispute_lost_minor: 0,
+            counted_donor: 0,
+            campaign_id: campaign && campaign.currency === fundraiser.currency ? campaign.id : null,
+            paid_at: input.receivedAt.toISOString(),
+            paid_at_source: 'stripe',
+            created_at: at,
+            updated_at: at,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await settleTotals(trx, undefined, row, at);
+        await writeAudit(trx, input.staffEmail, 'offline gift', `${row.amount_minor} ${row.currency} received ${row.paid_at} (${id}): ${input.reason}`, at);
+        return row;
+      });
+    },
+
+    async setGoal(goalMinor, staffEmail) {
+      await tx(async (trx) => {
+        const now = clock();
+        const campaign = await ensureCampaign(trx, fundraiser, displayedWindow(fundraiser.window, now), now);
+        await trx.updateTable('campaigns').set({ goal_minor: goalMinor, goal_set_by: staffEmail, updated_at: now.toISOString() }).where('id', '=', campaign.id).execute();
+        await writeAudit(trx, staffEmail, 'goal', `campaign ${campaign.slug}: ${campaign.goal_minor} -> ${goalMinor} ${campaign.currency}`, now.toISOString());
+      });
+    },
+
     async acknowledgeEvent(event, objectId, outcome) {
       return tx((trx) => insertEvent(trx, event, objectId, outcome));
     },
@@ -488,7 +548,8 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
           );
         }
         const goalMinor = toMinor(fundraiser.goal, campaign.currency);
-        if (Number(campaign.goal_minor) !== goalMinor) {
+        // A goal staff set in the staff area wins over the configured default.
+        if (campaign.goal_set_by === null && Number(campaign.goal_minor) !== goalMinor) {
           await trx.updateTable('campaigns').set({ goal_minor: goalMinor, updated_at: now.toISOString() }).where('id', '=', campaign.id).execute();
         }
       });

@@ -76,6 +76,7 @@ export async function fulfillCheckoutSession(deps: FulfilDeps, input: SessionInp
       paymentIntentId: idOf(session.payment_intent),
       customerId: idOf(session.customer),
       email: emailOf(session),
+      donorName: session.customer_details?.name ?? null,
       frequency: 'once',
       status,
       currency: session.currency,

@@ -7,6 +7,7 @@ import { freshDatabase } from './database.ts';
 
 export interface ServerProcess {
   url: string;
+  databaseUrl: string;
   logs: () => string;
   stop(): Promise<void>;
 }
@@ -58,6 +59,7 @@ export async function startServerProcess(env: Record<string, string> = {}, datab
   }
   return {
     url,
+    databaseUrl: database.url,
     logs: () => output,
     stop: async () => {
       if (child.exitCode === null) {

@@ -12,6 +12,7 @@ import { COPIED_TABLES } from '../../lib/db/copy.ts';
 import { createLedger, type GiftFacts } from '../../lib/ledger/index.ts';
 import { auditTotals } from '../../lib/ledger/audit.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { addStaff, authenticate } from '../../lib/staff/users.ts';
 
 let dir: string;
 let sourceUrl: string;
@@ -58,6 +59,9 @@ before(async () => {
   await ledger.recordCharge({ chargeId: 'ch_copy_1', paymentIntentId: 'pi_test_copy_1', invoiceId: null, currency: 'usd', amountMinor: 1001, amountRefundedMinor: 500, observedAt: new Date() });
   await ledger.recordDispute({ disputeId: 'dp_copy_2', chargeId: 'ch_copy_2', paymentIntentId: 'pi_test_copy_2', invoiceId: null, amountMinor: 1002, status: 'lost', observedAt: new Date() });
   await ledger.noteWebhook({ id: 'evt_last', type: 'invoice.paid' }, new Date());
+  await addStaff(db, 'boss@example.org', 'a long staff password', 'admin', new Date());
+  await addStaff(db, 'reader@example.org', 'another staff password', 'viewer', new Date());
+  await ledger.recordManualGift({ amountMinor: 9900, receivedAt: new Date(), reason: 'cheque 42', donorName: null, staffEmail: 'boss@example.org' });
   await db.destroy();
 });
 after(async () => {
@@ -82,7 +86,8 @@ describe('npm run db:copy', () => {
   it('when a SQLite ledger with gifts, refunds, disputes and pledges is moved, then every row and total comes along', async () => {
     const res = await cli('--from', sourceUrl, '--to', target.url);
     assert.equal(res.status, 0, res.stderr);
-    assert.match(res.stdout, /contributions: 252 rows/);
+    assert.match(res.stdout, /contributions: 253 rows/);
+    assert.match(res.stdout, /staff_users: 2 rows/);
     assert.match(res.stdout, /every campaign total matches its gifts/);
     const before = await snapshot(sourceUrl);
     const after = await snapshot(target.url);
@@ -98,7 +103,9 @@ describe('npm run db:copy', () => {
       const ledger = createLedger({ db, fundraiser, clock: () => new Date() });
       const out = await ledger.recordGift(gift(5000), { id: 'evt_after_move', type: 'checkout.session.completed' });
       assert.equal(out.result, 'recorded');
-      assert.ok(out.result === 'recorded' && out.contribution && out.contribution.id > 252);
+      assert.ok(out.result === 'recorded' && out.contribution && out.contribution.id > 253);
+      assert.equal((await authenticate(db, 'boss@example.org', 'a long staff password'))?.role, 'admin', 'staff can still log in');
+      await addStaff(db, 'new@example.org', 'a third staff password', 'viewer', new Date());
       assert.equal((await ledger.recordGift(gift(1), { id: 'evt_copy_1', type: 'checkout.session.completed' })).result, 'duplicate-event', 'copied event ids still dedupe');
     } finally {
       await db.destroy();

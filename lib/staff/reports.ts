@@ -1,0 +1,233 @@
+// What the staff pages show: figures first (from the ledger's running totals), then the
+// breakdowns and lists, read from the contributions themselves.
+import { Readable } from 'node:stream';
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import type { ContributionStatus, Frequency } from '../db/schema.ts';
+import type { Ledger, Progress } from '../ledger/index.ts';
+import { contains } from '../campaign-window.ts';
+import { minorDigits, toMinor } from '../money.ts';
+import { PRESET_AMOUNTS } from '../donation-options.ts';
+
+export interface Dashboard {
+  progress: Progress;
+  averageGift: number;
+  paidGifts: number;
+  split: Array<{ label: string; frequency: Frequency; count: number; gross: number }>;
+  pledges: { active: number; monthlyMinor: number; ended: number };
+  daily: Array<{ day: string; net: number }>;
+  recent: GiftRow[];
+  lastWebhook: { at: string; type: string } | null;
+  webhookWarning: string | null;
+}
+
+
+function gifts(db: Db) {
+  return db
+    .selectFrom('contributions')
+    .leftJoin('campaigns', 'campaigns.id', 'contributions.campaign_id')
+    .select([
+      'contributions.id',
+      'contributions.created_at',
+      'contributions.paid_at',
+      'contributions.status',
+      'contributions.frequency',
+      'contributions.source',
+      'contributions.currency',
+      'contributions.amount_minor',
+      'contributions.refunded_minor',
+      'contributions.disputed_minor',
+      'contributions.dispute_lost_minor',
+      'contributions.email',
+      'contributions.donor_name',
+      'contributions.note',
+      'contributions.stripe_id',
+      'contributions.checkout_session_id',
+      'contributions.payment_intent_id',
+      'contributions.subscription_id',
+      'campaigns.slug as campaign',
+    ]);
+}
+
+export type GiftRow = Awaited<ReturnType<ReturnType<typeof gifts>['execute']>>[number];
+
+export async function dashboard(deps: { db: Db; ledger: Ledger; config: Config; clock: () => Date }): Promise<Dashboard> {
+  const { db, ledger, config } = deps;
+  const progress = await ledger.progress();
+  const campaign = await db.selectFrom('campaigns').select('id').where('slug', '=', progress.campaign).executeTakeFirstOrThrow();
+  const presets = PRESET_AMOUNTS.map((p) => toMinor(p, progress.currency));
+
+  // Literals, not parameters: PostgreSQL must see the same expression in SELECT and GROUP BY.
+  const bucket = sql<string>`case when amount_minor = ${sql.lit(presets[0])} then 'p0' when amount_minor = ${sql.lit(presets[1])} then 'p1' else 'other' end`;
+  const splitRows = await db
+    .selectFrom('contributions')
+    .select([bucket.as('bucket'), 'frequency', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('amount_minor').as('gross')])
+    .where('campaign_id', '=', campaign.id)
+    .where('status', '=', 'paid')
+    .groupBy([bucket, 'frequency'])
+    .execute();
+  const label = (b: string) => (b === 'p0' ? `$${PRESET_AMOUNTS[0]}` : b === 'p1' ? `$${PRESET_AMOUNTS[1]}` : 'other amounts');
+  const split = (['once', 'monthly'] as const).flatMap((frequency) =>
+    ['p0', 'p1', 'other'].map((b) => {
+      const r = splitRows.find((x) => x.bucket === b && x.frequency === frequency);
+      return { label: label(b).replace('$', currencyPrefix(progress.currency)), frequency, count: Number(r?.n ?? 0), gross: Number(r?.gross ?? 0) };
+    }),
+  );
+  const paidGifts = split.reduce((a, s) => a + s.count, 0);
+
+  const pledgeRows = await db
+    .selectFrom('pledges')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('amount_minor').as('monthly')])
+    .groupBy('status')
+    .execute();
+  const active = pledgeRows.find((r) => r.status === 'active');
+
+  const day = sql<string>`substr(paid_at, 1, 10)`;
+  const daily = await db
+    .selectFrom('contributions')
+    .select([day.as('day'), (eb) => eb.fn.sum<number>(sql`amount_minor - refunded_minor - dispute_lost_minor`).as('net')])
+    .where('campaign_id', '=', campaign.id)
+    .where('status', '=', 'paid')
+    .groupBy(day)
+    .orderBy(day)
+    .execute();
+
+  const recent = await gifts(db).orderBy('contributions.id', 'desc').limit(10).execute();
+  const last = await ledger.lastWebhook();
+  const now = deps.clock();
+  const running = contains({ startsAt: new Date(progress.startsAt), endsAt: new Date(progress.endsAt) }, now);
+  const silenceMs = config.staff.webhookWarningHours * 3600_000;
+  let webhookWarning: string | null = null;
+  if (running && !last) webhookWarning = 'No webhook from Stripe has ever arrived: check the endpoint and its signing secret.';
+  else if (running && last && now.getTime() - new Date(last.at).getTime() > silenceMs) {
+    webhookWarning = `No webhook from Stripe for over ${config.staff.webhookWarningHours} hours during the campaign: check the endpoint, then run npm run reconcile.`;
+  }
+
+  return {
+    progress,
+    averageGift: paidGifts ? Math.round(progress.gross / paidGifts) : 0,
+    paidGifts,
+    split,
+    pledges: { active: Number(active?.n ?? 0), monthlyMinor: Number(active?.monthly ?? 0), ended: Number(pledgeRows.find((r) => r.status === 'ended')?.n ?? 0) },
+    daily: daily.map((d) => ({ day: d.day, net: Number(d.net) })),
+    recent,
+    lastWebhook: last ? { at: last.at, type: last.type } : null,
+    webhookWarning,
+  };
+}
+
+function currencyPrefix(currency: string): string {
+  const parts = new Intl.NumberFormat('en-US', { style: 'currency', currency }).formatToParts(0);
+  return parts.find((p) => p.type === 'currency')?.value ?? '';
+}
+
+export interface GiftFilter {
+  status?: ContributionStatus;
+  frequency?: Frequency;
+  /** Inclusive day, YYYY-MM-DD (UTC), on the paid date or else the created date. */
+  from?: string;
+  to?: string;
+  minMinor?: number;
+  maxMinor?: number;
+}
+
+function filtered(db: Db, f: GiftFilter) {
+  const when = sql<string>`coalesce(contributions.paid_at, contributions.created_at)`;
+  let q = gifts(db);
+  if (f.status) q = q.where('contributions.status', '=', f.status);
+  if (f.frequency) q = q.where('contributions.frequency', '=', f.frequency);
+  if (f.from) q = q.where(when, '>=', `${f.from}T00:00:00.000Z`);
+  if (f.to) q = q.where(when, '<', nextDay(f.to));
+  if (f.minMinor !== undefined) q = q.where('contributions.amount_minor', '>=', f.minMinor);
+  if (f.maxMinor !== undefined) q = q.where('contributions.amount_minor', '<=', f.maxMinor);
+  return q;
+}
+
+function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
+}
+
+export async function giftPage(db: Db, f: GiftFilter, page: number, perPage = 50) {
+  const rows = await filtered(db, f)
+    .orderBy('contributions.id', 'desc')
+    .limit(perPage + 1)
+    .offset((page - 1) * perPage)
+    .execute();
+  return { rows: rows.slice(0, perPage), hasNext: rows.length > perPage };
+}
+
+/** Every matching gift, newest first, read in batches so a million rows never sit in memory. */
+export async function* allGifts(db: Db, f: GiftFilter, batch = 1000) {
+  let before = Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    const rows = await filtered(db, f).where('contributions.id', '<', before).orderBy('contributions.id', 'desc').limit(batch).execute();
+    if (rows.length === 0) return;
+    yield* rows;
+    before = Number(rows[rows.length - 1]!.id);
+  }
+}
+
+export const CSV_COLUMNS = [
+  'id',
+  'created_at',
+  'paid_at',
+  'status',
+  'frequency',
+  'source',
+  'currency',
+  'amount',
+  'refunded',
+  'disputed',
+  'dispute_lost',
+  'net',
+  'campaign',
+  'donor_name',
+  'email',
+  'stripe_id',
+  'checkout_session_id',
+  'payment_intent_id',
+  'subscription_id',
+  'note',
+] as const;
+
+/** One CSV record; money in major units with the currency's decimals ("25.00"). */
+export function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_COLUMNS)[number], string> {
+  const major = (minor: number) => (minor / 10 ** minorDigits(r.currency)).toFixed(minorDigits(r.currency));
+  const amount = Number(r.amount_minor);
+  const refunded = Number(r.refunded_minor);
+  const lost = Number(r.dispute_lost_minor);
+  return {
+    id: String(r.id),
+    created_at: r.created_at,
+    paid_at: r.paid_at ?? '',
+    status: r.status,
+    frequency: r.frequency,
+    source: r.source,
+    currency: r.currency,
+    amount: major(amount),
+    refunded: major(refunded),
+    disputed: major(Number(r.disputed_minor)),
+    dispute_lost: major(lost),
+    net: major(r.status === 'paid' ? Math.max(0, amount - refunded - lost) : 0),
+    campaign: r.campaign ?? '',
+    donor_name: r.donor_name ?? '',
+    email: withEmail ? (r.email ?? '') : '',
+    stripe_id: r.stripe_id,
+    checkout_session_id: r.checkout_session_id ?? '',
+    payment_intent_id: r.payment_intent_id ?? '',
+    subscription_id: r.subscription_id ?? '',
+    note: r.note ?? '',
+  };
+}
+
+export function giftRecords(db: Db, f: GiftFilter, withEmail: boolean): Readable {
+  return Readable.from(
+    (async function* () {
+      for await (const r of allGifts(db, f)) yield csvRecord(r, withEmail);
+    })(),
+  );
+}
+

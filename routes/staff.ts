@@ -1,0 +1,203 @@
+// The staff area: login, dashboard, gifts, CSV export, settings. Every route but the login
+// page needs a session; pages send strangers to the login, data answers them 401.
+import { pipeline } from 'node:stream/promises';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import session from 'express-session';
+import { rateLimit } from 'express-rate-limit';
+import { stringify } from 'csv-stringify';
+import type { AppDeps } from '../lib/wiring.ts';
+import type { Csrf } from '../lib/csrf.ts';
+import type { ContributionStatus, Frequency } from '../lib/db/schema.ts';
+import { DatabaseStore } from '../lib/rate-limits.ts';
+import { DatabaseSessionStore } from '../lib/staff/session-store.ts';
+import { authenticate, findStaff, type StaffUser } from '../lib/staff/users.ts';
+import { CSV_COLUMNS, dashboard, giftPage, giftRecords, type GiftFilter } from '../lib/staff/reports.ts';
+import { recentAudit } from '../lib/ledger/audit-trail.ts';
+import { toMinor } from '../lib/money.ts';
+
+const SESSION_TTL_MS = 8 * 3600_000;
+const STATUSES: ContributionStatus[] = ['pending', 'paid', 'failed', 'expired'];
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    staff?: StaffUser;
+  }
+}
+
+export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
+  const router = Router();
+  const secure = deps.config.baseUrl.startsWith('https:');
+  router.use(
+    '/staff',
+    session({
+      name: secure ? '__Host-fr.staff' : 'fr.staff',
+      secret: deps.config.secret,
+      store: new DatabaseSessionStore(deps.db, SESSION_TTL_MS),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_TTL_MS, path: '/' },
+    }),
+    async (req, res, next) => {
+      res.set('Cache-Control', 'private, no-store');
+      const id = req.session.staffUserId;
+      if (id !== undefined) {
+        const staff = await findStaff(deps.db, id);
+        if (staff) res.locals.staff = staff;
+        else delete req.session.staffUserId; // the account was removed
+      }
+      next();
+    },
+  );
+
+  const page: RequestHandler = (req, res, next) => {
+    if (res.locals.staff) return next();
+    res.redirect(302, `/staff/login?next=${encodeURIComponent(req.originalUrl)}`);
+  };
+  const data: RequestHandler = (_req, res, next) => (res.locals.staff ? next() : void res.status(401).json({ error: 'Log in first.' }));
+  const admin: RequestHandler = (_req, res, next) =>
+    res.locals.staff?.role === 'admin' ? next() : void res.status(403).render('error', { title: 'Not allowed', message: 'Only an admin can do that.', noindex: true });
+
+  const render = (req: Request, res: Response, view: string, locals: Record<string, unknown>, status = 200) =>
+    res.status(status).render(`staff/${view}`, { noindex: true, staff: res.locals.staff, csrfToken: csrf.token(req, res), path: req.originalUrl.split('?')[0], ...locals });
+
+  // Login: generic errors, throttled per address and per account (failures only).
+  const loginFailed = (req: Request, res: Response) =>
+    render(req, res, 'login', { title: 'Staff login', error: 'Too many failed attempts. Wait 15 minutes and try again.', email: '', next: '' }, 429);
+  const throttle = [
+    rateLimit({ windowMs: 15 * 60_000, limit: deps.config.staff.loginLimitPerIp, skipSuccessfulRequests: true, store: new DatabaseStore(deps.db, 'login-ip:'), handler: loginFailed }),
+    rateLimit({
+      windowMs: 15 * 60_000,
+      limit: deps.config.staff.loginLimitPerAccount,
+      skipSuccessfulRequests: true,
+      store: new DatabaseStore(deps.db, 'login-account:'),
+      keyGenerator: (req) => String((req.body as Record<string, unknown> | undefined)?.email ?? '').trim().toLowerCase().slice(0, 200),
+      handler: loginFailed,
+    }),
+  ];
+  const safeNext = (v: unknown) => (typeof v === 'string' && /^\/staff(\/[\w./?=&%-]*)?$/.test(v) ? v : '/staff');
+
+  router.get('/staff/login', (req, res) => {
+    if (res.locals.staff) return res.redirect(302, '/staff');
+    render(req, res, 'login', { title: 'Staff login', error: null, email: '', next: safeNext(req.query.next) });
+  });
+
+  router.post('/staff/login', ...throttle, csrf.protect, async (req, res, next) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const email = typeof body.email === 'string' ? body.email.slice(0, 200) : '';
+    const password = typeof body.password === 'string' ? body.password.slice(0, 1000) : '';
+    const staff = email && password ? await authenticate(deps.db, email, password) : null;
+    if (!staff) {
+      deps.logger.warn({ ip: req.ip }, 'staff login failed');
+      return render(req, res, 'login', { title: 'Staff login', error: 'That e-mail and password do not match an account.', email, next: safeNext(body.next) }, 401);
+    }
+    // A new session id at login, so a planted cookie cannot ride into the staff area.
+    req.session.regenerate((err) => {
+      if (err) return next(err);
+      req.session.staffUserId = staff.id;
+      req.session.save((err2) => (err2 ? next(err2) : res.redirect(303, safeNext(body.next))));
+    });
+  });
+
+  router.post('/staff/logout', csrf.protect, (req, res, next) => {
+    req.session.destroy((err) => {
+      if (err) return next(err);
+      res.clearCookie(secure ? '__Host-fr.staff' : 'fr.staff', { path: '/' });
+      res.redirect(303, '/staff/login');
+    });
+  });
+
+  router.get('/staff', page, async (req, res) => {
+    render(req, res, 'dashboard', { title: 'Fundraiser dashboard', d: await dashboard(deps) });
+  });
+
+  router.get('/staff/api/summary', data, async (_req, res) => {
+    const d = await dashboard(deps);
+    res.json({ ...d.progress, averageGift: d.averageGift, paidGifts: d.paidGifts, activePledges: d.pledges.active, lastWebhook: d.lastWebhook, webhookWarning: d.webhookWarning });
+  });
+
+  router.get('/staff/gifts', page, async (req, res) => {
+    const { filter, errors, query } = parseFilter(req, deps.config.fundraiser.currency);
+    const pageNo = Math.max(1, Math.min(100_000, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
+    const result = await giftPage(deps.db, filter, pageNo);
+    render(req, res, 'gifts', { title: 'Gifts', ...result, pageNo, query, errors, statuses: STATUSES, isAdmin: res.locals.staff?.role === 'admin' });
+  });
+
+  router.get('/staff/gifts.csv', data, async (req, res) => {
+    const { filter, errors } = parseFilter(req, deps.config.fundraiser.currency);
+    if (errors.length) return void res.status(400).json({ error: errors.join(' ') });
+    const name = `gifts-${filter.from ?? 'start'}-to-${filter.to ?? 'now'}.csv`;
+    res.set('Content-Type', 'text/csv; charset=utf-8');
+    res.set('Content-Disposition', `attachment; filename="${name}"`);
+    // Cells that start with = + - @ are neutralised, so a donor named =HYPERLINK(...) stays text.
+    await pipeline(giftRecords(deps.db, filter, res.locals.staff?.role === 'admin'), stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true }), res);
+  });
+
+  router.get('/staff/settings', page, admin, async (req, res) => {
+    render(req, res, 'settings', { title: 'Campaign settings', progress: await deps.ledger.progress(), audit: await recentAudit(deps.db), error: null, notice: req.query.saved ? 'Saved.' : null });
+  });
+
+  const settingsError = async (req: Request, res: Response, error: string) =>
+    render(req, res, 'settings', { title: 'Campaign settings', progress: await deps.ledger.progress(), audit: await recentAudit(deps.db), error, notice: null }, 400);
+
+  router.post('/staff/settings/goal', page, admin, csrf.protect, async (req, res) => {
+    const goal = wholeAmount((req.body as Record<string, unknown>)?.goal);
+    if (goal === null) return settingsError(req, res, 'The goal must be a whole amount greater than 0.');
+    await deps.ledger.setGoal(toMinor(goal, deps.config.fundraiser.currency), res.locals.staff!.email);
+    res.redirect(303, '/staff/settings?saved=1');
+  });
+
+  router.post('/staff/adjustments', page, admin, csrf.protect, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const amount = wholeAmount(body.amount);
+    const reason = typeof body.reason === 'string' ? body.reason.trim().slice(0, 500) : '';
+    const received = typeof body.received_on === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(body.received_on) ? new Date(`${body.received_on}T12:00:00Z`) : null;
+    if (amount === null) return settingsError(req, res, 'The amount must be a whole amount greater than 0.');
+    if (!received || Number.isNaN(received.getTime())) return settingsError(req, res, 'Give the date the money was received.');
+    if (reason.length < 3) return settingsError(req, res, 'Say where the money came from (for example "cheque from J. Smith, no. 1234").');
+    const donorName = typeof body.donor_name === 'string' && body.donor_name.trim() ? body.donor_name.trim().slice(0, 200) : null;
+    await deps.ledger.recordManualGift({ amountMinor: toMinor(amount, deps.config.fundraiser.currency), receivedAt: received, reason, donorName, staffEmail: res.locals.staff!.email });
+    res.redirect(303, '/staff/settings?saved=1');
+  });
+
+  router.use('/staff', ((err, req, res, next) => {
+    if (!csrf.isCsrfError(err)) return next(err);
+    res.status(403).render('error', { title: 'This form has expired', message: 'Go back, reload the page and try again.', noindex: true });
+  }) as import('express').ErrorRequestHandler);
+
+  // Staff pages that do not exist still need a login to learn so.
+  router.use('/staff', page, (_req: Request, res: Response, _next: NextFunction) => {
+    res.status(404).render('error', { title: 'Page not found', message: 'There is no such staff page.', noindex: true });
+  });
+  return router;
+}
+
+function wholeAmount(v: unknown): number | null {
+  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v.trim().replace(/,/g, ''))) return null;
+  const n = Number(v.trim().replace(/,/g, ''));
+  return n > 0 ? n : null;
+}
+
+function parseFilter(req: Request, currency: string): { filter: GiftFilter; errors: string[]; query: Record<string, string> } {
+  const q = req.query;
+  const s = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() : '');
+  const filter: GiftFilter = {};
+  const errors: string[] = [];
+  const status = s('status');
+  if (status) (STATUSES as string[]).includes(status) ? (filter.status = status as ContributionStatus) : errors.push('Unknown status.');
+  const frequency = s('frequency');
+  if (frequency) frequency === 'once' || frequency === 'monthly' ? (filter.frequency = frequency as Frequency) : errors.push('Unknown frequency.');
+  for (const k of ['from', 'to'] as const) {
+    const v = s(k);
+    if (v) /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) ? (filter[k] = v) : errors.push(`"${k}" must be a date (YYYY-MM-DD).`);
+  }
+  for (const [k, field] of [['min', 'minMinor'], ['max', 'maxMinor']] as const) {
+    const v = s(k);
+    if (v) {
+      const n = wholeAmount(v);
+      n === null ? errors.push(`"${k}" must be a whole amount.`) : (filter[field] = toMinor(n, currency));
+    }
+  }
+  const query = Object.fromEntries(['status', 'frequency', 'from', 'to', 'min', 'max'].map((k) => [k, s(k)]));
+  return { filter, errors, query };
+}
