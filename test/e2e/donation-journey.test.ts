@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import fs from 'node:fs';
+import { loadConfig } from '../../lib/config.ts';
+import { createDb } from '../../lib/db/index.ts';
+import { addStaff } from '../../lib/staff/users.ts';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -93,6 +97,41 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     assert.match(await page.textContent('body') ?? '', /nothing was charged/);
     assert.equal(await page.locator('input[name=other_amount]').inputValue(), '40');
     assert.equal(await raised(), 5500);
+    await context.close();
+  });
+
+  it('when staff log in, then they see the gifts made in this run, export them as CSV, and the dashboard is screenshotted', async () => {
+    const db = createDb(loadConfig({ DATABASE_URL: server.databaseUrl }).database);
+    try {
+      await addStaff(db, 'staff@example.org', 'a long staff password', 'admin', new Date());
+    } finally {
+      await db.destroy();
+    }
+    const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/staff`);
+    await page.waitForURL(/\/staff\/login/);
+    await screenshot(page, 'staff-login-desktop');
+    await page.getByLabel('E-mail').fill('staff@example.org');
+    await page.getByLabel('Password').fill('a long staff password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${server.url}/staff`);
+    assert.equal((await page.locator('[data-k="raised"]').textContent())?.trim(), '$55');
+    assert.match(await page.locator('table.data').last().textContent() ?? '', /donor@example\.org/);
+    await screenshot(page, 'staff-dashboard-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'staff-dashboard-phone');
+    await page.setViewportSize(DESKTOP);
+
+    await page.getByRole('link', { name: 'Gifts', exact: true }).click();
+    await page.waitForURL(/\/staff\/gifts/);
+    await screenshot(page, 'staff-gifts-desktop');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    assert.match(csv.split('\n')[0]!, /^id,created_at,paid_at,status/);
+    assert.ok(csv.split('\n').filter((l) => /,paid,/.test(l)).length >= 3, 'the paid gifts of this run are in the CSV');
+    await page.goto(`${server.url}/staff/settings`);
+    await screenshot(page, 'staff-settings-desktop');
     await context.close();
   });
 
