@@ -11,6 +11,7 @@ import { donateRoutes } from './routes/donate.ts';
 import { apiRoutes } from './routes/api.ts';
 import { thankYouRoutes } from './routes/thank-you.ts';
 import { staffRoutes } from './routes/staff.ts';
+import { embedRoutes } from './routes/embed.ts';
 import { viewHelpers } from './routes/view-helpers.ts';
 import { createCsrf } from './lib/csrf.ts';
 import cookieParser from 'cookie-parser';
@@ -43,10 +44,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '16kb' }));
 
-  // Public JSON first: it sets no cookies, so a CDN may cache it.
+  // Public JSON and the embeds first: they set no cookies, so a CDN may cache them.
   app.use(apiRoutes(deps));
+  app.use(cookieParser());
+  app.use(embedRoutes(deps));
   const csrf = createCsrf(deps.config);
-  app.use(cookieParser(), csrf.visitor);
+  app.use(csrf.visitor);
   app.use(appealRoutes(deps, csrf));
   app.use(donateRoutes(deps, csrf));
   app.use(thankYouRoutes(deps));

@@ -74,6 +74,12 @@ const schema = z.object({
   DONATE_LIMIT_GLOBAL: positiveInt(60),
   TRUST_PROXY: optionalString,
   STAFF_WEBHOOK_WARNING_HOURS: positiveInt(24),
+  EMBED_ALLOWED_ORIGINS: optionalString,
+  EMBED_CLOSE_DAYS: positiveInt(7),
+  EMBED_GIFT_HIDE_DAYS: z.preprocess((v) => (v === undefined || v === '' ? undefined : v), z.coerce.number().int('must be a whole number of days').positive('must be greater than 0').optional()),
+  READERS_PER_MONTH: positiveInt(4_000_000),
+  AVERAGE_GIFT_FALLBACK: positiveInt(25),
+  AVERAGE_GIFT_MIN_DONORS: positiveInt(20),
   LOGIN_LIMIT_PER_ACCOUNT: positiveInt(10),
   LOGIN_LIMIT_PER_IP: positiveInt(50),
   APP_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional()),
@@ -120,6 +126,20 @@ export interface Config {
     /** Failed logins allowed per 15 minutes, for one account and from one address. */
     readonly loginLimitPerAccount: number;
     readonly loginLimitPerIp: number;
+  };
+  readonly embed: {
+    /** Host sites (origins) that may frame the banner and read the public figures from a browser. */
+    readonly allowedOrigins: readonly string[];
+    /** "Close" hides the banner this many days. */
+    readonly closeDays: number;
+    /** A gift hides it this many days; null = for the rest of the campaign. */
+    readonly giftHideDays: number | null;
+  };
+  readonly appealNumbers: {
+    readonly readersPerMonth: number;
+    /** Shown as the average gift until this many donors make the real average meaningful. */
+    readonly averageGiftFallback: number;
+    readonly averageGiftMinDonors: number;
   };
   readonly limits: {
     /** Donate attempts one address may make in 10 minutes (many readers can share one address). */
@@ -191,6 +211,8 @@ export function loadConfig(env: Env = process.env): Config {
       embeddedEmulator,
     }),
     trustProxy: trustProxy(e.TRUST_PROXY),
+    embed: Object.freeze({ allowedOrigins: Object.freeze(origins(e.EMBED_ALLOWED_ORIGINS)), closeDays: e.EMBED_CLOSE_DAYS, giftHideDays: e.EMBED_GIFT_HIDE_DAYS ?? null }),
+    appealNumbers: Object.freeze({ readersPerMonth: e.READERS_PER_MONTH, averageGiftFallback: e.AVERAGE_GIFT_FALLBACK, averageGiftMinDonors: e.AVERAGE_GIFT_MIN_DONORS }),
     staff: Object.freeze({ webhookWarningHours: e.STAFF_WEBHOOK_WARNING_HOURS, loginLimitPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT, loginLimitPerIp: e.LOGIN_LIMIT_PER_IP }),
     limits: Object.freeze({ donatePerIp: e.DONATE_LIMIT_PER_IP, donateGlobalPerMinute: e.DONATE_LIMIT_GLOBAL }),
     // Outside production a per-process secret is fine: forms simply renew after a restart.
@@ -206,6 +228,20 @@ export function loadConfig(env: Env = process.env): Config {
       donationMin: e.DONATION_MIN,
       donationMax: e.DONATION_MAX,
     }),
+  });
+}
+
+function origins(v: string | undefined): string[] {
+  if (!v) return [];
+  return v.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    let url: URL;
+    try {
+      url = new URL(s);
+    } catch {
+      throw new ConfigError('EMBED_ALLOWED_ORIGINS', `must be a comma-separated list of origins such as https://forum.example.org (got ${JSON.stringify(s)})`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('EMBED_ALLOWED_ORIGINS', `must use http or https (got ${JSON.stringify(s)})`);
+    return url.origin;
   });
 }
 

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Csrf } from '../lib/csrf.ts';
 import { AVERAGE_GIFT_PRESET, PRESET_AMOUNTS } from '../lib/donation-options.ts';
+import { appealNumbers, fillCopy } from './appeal-copy.ts';
 
 export interface FormState {
   amount?: string;
@@ -18,9 +19,10 @@ export async function renderAppeal(deps: AppDeps, csrf: Csrf, req: Request, res:
   const progress = await deps.ledger.progress();
   // The page carries a per-visitor token, so shared caches must not keep it.
   res.set('Cache-Control', 'private, no-store');
+  const numbers = appealNumbers(deps.config, progress);
   res.status(status).render('appeal', {
     title: deps.appeal.title,
-    appeal: deps.appeal,
+    appeal: { ...deps.appeal, letter: deps.appeal.letter.map((p) => fillCopy(p, numbers)) },
     org: deps.config.fundraiser.orgName,
     progress,
     presets: PRESET_AMOUNTS,

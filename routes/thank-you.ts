@@ -6,6 +6,7 @@ import type { AppDeps } from '../lib/wiring.ts';
 import { fulfillCheckoutSession, isOurs, recordPaidInvoice } from '../lib/payments/fulfill.ts';
 import { rateLimit } from 'express-rate-limit';
 import { DatabaseStore } from '../lib/rate-limits.ts';
+import { writeHidden } from './embed.ts';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
 
@@ -33,10 +34,7 @@ export function thankYouRoutes(deps: AppDeps): Router {
     // links cost no call to Stripe.
     const known = await deps.ledger.findGift(id);
     if (known?.status === 'paid') {
-      return void res.render('thank-you', {
-        ...pageFor('paid', false, Number(known.amount_minor), known.currency, known.email),
-        progress: await deps.ledger.progress(),
-      });
+      return void res.render('thank-you', await finish(res, pageFor('paid', false, Number(known.amount_minor), known.currency, known.email)));
     }
 
     let session: Stripe.Checkout.Session;
@@ -65,11 +63,23 @@ export function thankYouRoutes(deps: AppDeps): Router {
       else outcome = (await deps.ledger.findGift(session.id))?.status === 'failed' ? 'failed' : 'processing';
     }
 
-    res.render('thank-you', {
-      ...pageFor(outcome, session.mode === 'subscription', session.amount_total ?? 0, session.currency ?? fundraiser.currency, session.customer_details?.email ?? null),
-      progress: await deps.ledger.progress(),
-    });
+    res.render('thank-you', await finish(res, pageFor(outcome, session.mode === 'subscription', session.amount_total ?? 0, session.currency ?? fundraiser.currency, session.customer_details?.email ?? null)));
   });
+
+  /** The bar, and for a reader who gave: the banner hidden for the rest of the campaign (or as configured). */
+  async function finish(res: Response, page: ReturnType<typeof pageFor>) {
+    const progress = await deps.ledger.progress();
+    let backUrl = deps.config.fundraiser.siteUrl;
+    if (page.outcome === 'paid' || page.outcome === 'processing') {
+      const now = deps.clock();
+      const days = deps.config.embed.giftHideDays;
+      const until = days ? new Date(now.getTime() + days * 86_400_000) : new Date(progress.endsAt);
+      writeHidden(res, deps, { reason: 'gift', at: now.toISOString(), until: until.toISOString() });
+      // The script banner lives on the host's origin: the link back tells it.
+      if (backUrl) backUrl = `${backUrl.split('#')[0]}#fundraiser-thanks=${until.getTime()}`;
+    }
+    return { ...page, progress, backUrl };
+  }
 
   function pageFor(outcome: Outcome, monthly: boolean, amount: number, currency: string, email: string | null) {
     return {
