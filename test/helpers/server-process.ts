@@ -38,7 +38,8 @@ export async function startServerProcess(env: Record<string, string> = {}, datab
       BASE_URL: url,
       DATABASE_URL: database.url,
       FUNDRAISER_GOAL: '1000',
-      ...env,
+      // "{url}" in a value stands for the server's own address, known only now.
+      ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{url}', url)])),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

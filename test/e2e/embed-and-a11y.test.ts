@@ -1,0 +1,145 @@
+// The banner on a host page, its dismissal rules, keyboard-only giving, and axe-core's
+// accessibility checks on every page, in Debian's Chromium.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { loadConfig } from '../../lib/config.ts';
+import { createDb } from '../../lib/db/index.ts';
+import { addStaff } from '../../lib/staff/users.ts';
+import { DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+let server: ServerProcess;
+let browser: Browser;
+
+before(async () => {
+  server = await startServerProcess({ FUNDRAISER_SITE_URL: '{url}/embed/demo' });
+  browser = await launchChromium();
+  const db = createDb(loadConfig({ DATABASE_URL: server.databaseUrl }).database);
+  await addStaff(db, 'a11y@example.org', 'a long staff password', 'admin', new Date());
+  await db.destroy();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function axe(page: Page, label: string): Promise<void> {
+  await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (ctx?: unknown, opts?: unknown) => Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }> } }).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    });
+    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+  });
+  assert.deepEqual(violations, [], `axe on ${label}`);
+}
+
+async function raised(): Promise<number> {
+  return ((await (await fetch(`${server.url}/api/progress`)).json()) as { raised: number }).raised;
+}
+
+describe('the banner on a host page', () => {
+  it('when the demo page loads, then the script banner shows the live total in its shadow root and the iframe banner shows too', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/embed/demo`);
+    const banner = page.locator('[data-fundraiser-banner]');
+    await banner.waitFor();
+    assert.match((await banner.locator('.f').textContent()) ?? '', /^\$0 raised of \$1,000/);
+    assert.equal(await page.evaluate(() => document.querySelector('.b')), null, 'its markup stays in the shadow root');
+    const frame = page.frameLocator('iframe.banner-frame');
+    assert.match((await frame.locator('.figures').textContent()) ?? '', /\$0/);
+    await screenshot(page, 'embed-demo-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'embed-demo-phone');
+    await context.close();
+  });
+
+  it('when a reader closes the script banner, then it stays hidden on reload and returns after 7 days', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/embed/demo`);
+    await page.locator('[data-fundraiser-banner]').waitFor();
+    await page.getByRole('button', { name: 'Close the fundraiser banner' }).first().click();
+    assert.equal(await page.locator('[data-fundraiser-banner]').count(), 0);
+    await page.reload();
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.locator('[data-fundraiser-banner]').count(), 0, 'hidden after reload');
+
+    const later = await context.newPage();
+    await later.clock.install({ time: new Date(Date.now() + 7 * 86_400_000 + 60_000) });
+    await later.goto(`${server.url}/embed/demo`);
+    await later.locator('[data-fundraiser-banner]').waitFor();
+    await context.close();
+  });
+
+  it('when JavaScript is off, then the iframe banner still works and its close button hides it', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/embed/banner`);
+    assert.match((await page.locator('.figures').textContent()) ?? '', /raised of \$1,000/);
+    assert.equal(await page.getByRole('link', { name: 'Give $5' }).getAttribute('target'), '_top');
+    await page.getByRole('button', { name: 'Close the fundraiser banner' }).click();
+    await page.waitForURL(/\/embed\/banner$/);
+    assert.match((await page.textContent('body')) ?? '', /Banner hidden/);
+    await context.close();
+  });
+
+  it('when a reader gives using only the keyboard, then the gift goes through, and back on the host page the banner stays hidden', async () => {
+    // bypassCSP lets the test inject axe-core; the site's own CSP allows no inline script.
+    const context = await browser.newContext({ viewport: PHONE, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    // Tab to the frequency radios, then to the amounts; arrows move within a radio group.
+    await page.keyboard.press('Tab'); // skip link
+    await page.keyboard.press('Tab'); // "Once"
+    await page.keyboard.press('Tab'); // first amount radio
+    await page.keyboard.press('ArrowRight'); // $25
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).value), '25');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Enter'); // submits the form
+    await page.waitForURL(/\/c\/pay\//);
+    await page.getByRole('button', { name: /Pay with test card/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/thank-you/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /gift of \$25\./);
+    await axe(page, 'thank-you');
+    assert.equal(await raised(), 2500);
+
+    await page.getByRole('link', { name: 'Back to Drugs-Forum' }).click();
+    await page.waitForURL(/\/embed\/demo$/);
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.locator('[data-fundraiser-banner]').count(), 0, 'the script banner stays hidden after a gift');
+    assert.match((await page.frameLocator('iframe.banner-frame').locator('body').textContent()) ?? '', /Thank you for your gift/);
+    await context.close();
+  });
+});
+
+describe('accessibility', () => {
+  it('when axe-core checks the appeal, the banner, the demo page and the staff pages, then there are no violations', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
+    const page = await context.newPage();
+    for (const path of ['/', '/?cancelled=1&amount=40&frequency=monthly', '/embed/banner', '/embed/demo', '/staff/login']) {
+      await page.goto(`${server.url}${path}`);
+      await axe(page, path);
+    }
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Donate' }).click();
+    await page.waitForLoadState();
+    await axe(page, 'appeal with an error');
+
+    await page.goto(`${server.url}/staff/login`);
+    await page.getByLabel('E-mail').fill('a11y@example.org');
+    await page.getByLabel('Password').fill('a long staff password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${server.url}/staff`);
+    for (const path of ['/staff', '/staff/gifts', '/staff/settings']) {
+      await page.goto(`${server.url}${path}`);
+      await axe(page, path);
+    }
+    await context.close();
+  });
+});
