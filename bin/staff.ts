@@ -1,4 +1,4 @@
-// npm run staff -- add <email> [--role admin|viewer] | remove <email> | list | reset-password <email>
+// npm run staff -- add <email> [--role admin|viewer]   (viewer unless told: least privilege) | remove <email> | list | reset-password <email>
 // Passwords come from a hidden prompt, or from STAFF_PASSWORD (or standard input) for automation.
 import 'dotenv/config';
 import readline from 'node:readline';
@@ -37,7 +37,7 @@ async function readPassword(): Promise<string> {
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { role: { type: 'string', default: 'admin' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { role: { type: 'string', default: 'viewer' } } });
   const [command, email] = positionals;
   const config = loadConfig();
   const db = createDb(config.database);

@@ -70,6 +70,8 @@ export function embedRoutes(deps: AppDeps): Router {
     // The versioned URL never changes content, so it may be cached for a year; the plain
     // one is revalidated hourly so hosts using it pick up new versions.
     res.set('Cache-Control', req.query.v === version ? 'public, max-age=31536000, immutable' : 'public, max-age=3600, stale-while-revalidate=86400');
+    // Host pages on other origins load it with <script src>: helmet's default same-origin would block that.
+    res.set('Cross-Origin-Resource-Policy', 'cross-origin');
     res.type('application/javascript').send(script);
   });
 
@@ -81,12 +83,12 @@ export function embedRoutes(deps: AppDeps): Router {
 
   router.get('/embed/banner', async (req, res) => {
     allowFramingByHosts(res, deps.config);
+    // Shown or hidden depends on the reader's cookie, so no shared cache may keep it
+    // (the script embed's banner.json is the CDN-friendly one); ETags still make reloads cheap.
+    res.set('Cache-Control', 'private, no-cache');
+    res.vary('Cookie');
     const hidden = readHidden(req, deps.clock());
-    if (hidden) {
-      res.set('Cache-Control', 'private, no-store');
-      return void res.render('embed/banner', { hidden, banner: null, title: 'Fundraiser' });
-    }
-    res.set('Cache-Control', SHORT_PUBLIC_CACHE);
+    if (hidden) return void res.render('embed/banner', { hidden, banner: null, title: 'Fundraiser' });
     res.render('embed/banner', { hidden: null, banner: bannerModel(deps, await deps.ledger.progress()), title: 'Fundraiser' });
   });
 

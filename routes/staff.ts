@@ -35,7 +35,8 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       store: new DatabaseSessionStore(deps.db, SESSION_TTL_MS),
       resave: false,
       saveUninitialized: false,
-      rolling: true,
+      // Not rolling: a session ends 8 hours after login, however long a dashboard tab polls.
+      rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_TTL_MS, path: '/' },
     }),
     async (req, res, next) => {
@@ -64,12 +65,14 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
   // Login: generic errors, throttled per address and per account (failures only).
   const loginFailed = (req: Request, res: Response) =>
     render(req, res, 'login', { title: 'Staff login', error: 'Too many failed attempts. Wait 15 minutes and try again.', email: '', next: '' }, 429);
+  // Only a wrong password (401) counts, so junk posts cannot lock an account out.
+  const wrongPasswordOnly = { skipSuccessfulRequests: true, requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 401 };
   const throttle = [
-    rateLimit({ windowMs: 15 * 60_000, limit: deps.config.staff.loginLimitPerIp, skipSuccessfulRequests: true, store: new DatabaseStore(deps.db, 'login-ip:'), handler: loginFailed }),
+    rateLimit({ windowMs: 15 * 60_000, limit: deps.config.staff.loginLimitPerIp, ...wrongPasswordOnly, store: new DatabaseStore(deps.db, 'login-ip:'), handler: loginFailed }),
     rateLimit({
       windowMs: 15 * 60_000,
       limit: deps.config.staff.loginLimitPerAccount,
-      skipSuccessfulRequests: true,
+      ...wrongPasswordOnly,
       store: new DatabaseStore(deps.db, 'login-account:'),
       keyGenerator: (req) => String((req.body as Record<string, unknown> | undefined)?.email ?? '').trim().toLowerCase().slice(0, 200),
       handler: loginFailed,
@@ -82,7 +85,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     render(req, res, 'login', { title: 'Staff login', error: null, email: '', next: safeNext(req.query.next) });
   });
 
-  router.post('/staff/login', ...throttle, csrf.protect, async (req, res, next) => {
+  router.post('/staff/login', csrf.protect, ...throttle, async (req, res, next) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const email = typeof body.email === 'string' ? body.email.slice(0, 200) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1000) : '';
@@ -102,7 +105,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
   router.post('/staff/logout', csrf.protect, (req, res, next) => {
     req.session.destroy((err) => {
       if (err) return next(err);
-      res.clearCookie(secure ? '__Host-fr.staff' : 'fr.staff', { path: '/' });
+      res.clearCookie(secure ? '__Host-fr.staff' : 'fr.staff', { path: '/', httpOnly: true, sameSite: 'lax', secure });
       res.redirect(303, '/staff/login');
     });
   });
@@ -154,6 +157,11 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     const received = typeof body.received_on === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(body.received_on) ? new Date(`${body.received_on}T12:00:00Z`) : null;
     if (amount === null) return settingsError(req, res, 'The amount must be a whole amount greater than 0.');
     if (!received || Number.isNaN(received.getTime())) return settingsError(req, res, 'Give the date the money was received.');
+    const progress = await deps.ledger.progress();
+    if (received.getTime() > deps.clock().getTime() + 86_400_000) return settingsError(req, res, 'The date received cannot be in the future.');
+    if (received.toISOString() < progress.startsAt || received.toISOString() >= progress.endsAt) {
+      return settingsError(req, res, `The date received must fall within campaign ${progress.campaign} (${progress.startsAt.slice(0, 10)} to ${progress.endsAt.slice(0, 10)}).`);
+    }
     if (reason.length < 3) return settingsError(req, res, 'Say where the money came from (for example "cheque from J. Smith, no. 1234").');
     const donorName = typeof body.donor_name === 'string' && body.donor_name.trim() ? body.donor_name.trim().slice(0, 200) : null;
     await deps.ledger.recordManualGift({ amountMinor: toMinor(amount, deps.config.fundraiser.currency), receivedAt: received, reason, donorName, staffEmail: res.locals.staff!.email });

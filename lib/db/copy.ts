@@ -42,12 +42,14 @@ export async function copyDatabase(from: Db, to: Db, opts: { batch?: number; onP
     if (Number(row.n) > 0) throw new Error(`the target database already holds ${table}; copy only into an empty, freshly migrated database`);
   }
   const report: CopyReport = { rows: {} };
-  await to.transaction().execute(async (trx) => {
+  // One read transaction on the source (a snapshot in SQLite's WAL mode and PostgreSQL), so
+  // rows written meanwhile cannot make the copied totals disagree with the copied gifts.
+  await from.transaction().execute(async (src) => to.transaction().execute(async (trx) => {
     for (const table of COPIED_TABLES) {
       const order = ORDER_BY[table] ?? 'id';
       let copied = 0;
       for (let offset = 0; ; offset += batch) {
-        const rows = await from.selectFrom(table).selectAll().orderBy(sql.ref(order)).limit(batch).offset(offset).execute();
+        const rows = await src.selectFrom(table).selectAll().orderBy(sql.ref(order)).limit(batch).offset(offset).execute();
         if (rows.length === 0) break;
         await trx.insertInto(table).values(rows as never).execute();
         copied += rows.length;
@@ -61,6 +63,6 @@ export async function copyDatabase(from: Db, to: Db, opts: { batch?: number; onP
         await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(trx);
       }
     }
-  });
+  }));
   return report;
 }

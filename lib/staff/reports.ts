@@ -86,7 +86,8 @@ export async function dashboard(deps: { db: Db; ledger: Ledger; config: Config; 
   const day = sql<string>`substr(paid_at, 1, 10)`;
   const daily = await db
     .selectFrom('contributions')
-    .select([day.as('day'), (eb) => eb.fn.sum<number>(sql`amount_minor - refunded_minor - dispute_lost_minor`).as('net')])
+    // Never below zero per gift, as in the totals (a lost dispute on a refunded charge).
+    .select([day.as('day'), (eb) => eb.fn.sum<number>(sql`case when amount_minor - refunded_minor - dispute_lost_minor < 0 then 0 else amount_minor - refunded_minor - dispute_lost_minor end`).as('net')])
     .where('campaign_id', '=', campaign.id)
     .where('status', '=', 'paid')
     .groupBy(day)

@@ -3,7 +3,7 @@
    and stays hidden after "close" (some days) or after a gift (the rest of the campaign). */
 (function () {
   var script = document.currentScript;
-  if (!script || !window.fetch || !document.body.attachShadow) return;
+  if (!script || !window.fetch || !Element.prototype.attachShadow) return;
   var base = new URL(script.src).origin;
   var key = 'fundraiser-banner:' + base;
   var now = Date.now();
@@ -19,10 +19,12 @@
   }
 
   // Back from a gift: the thank-you page links here with #fundraiser-thanks=<until, ms>.
-  var m = /(?:^#|&)fundraiser-thanks=(\d+)/.exec(location.hash);
+  var m = /(^#|&)fundraiser-thanks=(\d+)/.exec(location.hash);
   if (m) {
-    hide('gift', Number(m[1]));
-    history.replaceState(null, '', location.pathname + location.search);
+    hide('gift', Number(m[2]));
+    // Remove only our part of the hash, and keep the page's own history state.
+    var rest = location.hash.replace(/(^#|&)fundraiser-thanks=\d+/, '$1').replace(/^#&/, '#').replace(/^#$/, '');
+    history.replaceState(history.state, '', location.pathname + location.search + rest);
   }
   if (hiddenUntil()) return;
 
@@ -39,9 +41,12 @@
   }
 
   function render(b) {
+    if (!document.body) return void document.addEventListener('DOMContentLoaded', function () { render(b); });
     var host = el('div', { 'data-fundraiser-banner': '' });
     var target = document.querySelector('[data-fundraiser]');
-    if (target) target.appendChild(host); else script.parentNode.insertBefore(host, script);
+    if (target) target.appendChild(host);
+    else if (script.parentNode && script.parentNode !== document.head) script.parentNode.insertBefore(host, script);
+    else document.body.insertBefore(host, document.body.firstChild);
     var root = host.attachShadow({ mode: 'open' });
     var style = el('style');
     style.textContent =

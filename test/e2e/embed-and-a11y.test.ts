@@ -3,6 +3,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../lib/config.ts';
 import { createDb } from '../../lib/db/index.ts';
@@ -13,9 +15,18 @@ import { startServerProcess, type ServerProcess } from '../helpers/server-proces
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let server: ServerProcess;
 let browser: Browser;
+// A host page on another origin, as a forum would be.
+let host: http.Server;
+let hostUrl: string;
 
 before(async () => {
-  server = await startServerProcess({ FUNDRAISER_SITE_URL: '{url}/embed/demo' });
+  host = http.createServer((_req, res) => {
+    res.setHeader('Content-Type', 'text/html');
+    res.end(`<!doctype html><html lang="en"><head><title>Another site</title></head><body><main><h1>A forum elsewhere</h1><div data-fundraiser></div><p>Thread text.</p></main><script src="${server.url}/embed.js" async></script></body></html>`);
+  });
+  await new Promise<void>((r) => host.listen(0, '127.0.0.1', () => r()));
+  hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
+  server = await startServerProcess({ FUNDRAISER_SITE_URL: '{url}/embed/demo', EMBED_ALLOWED_ORIGINS: hostUrl });
   browser = await launchChromium();
   const db = createDb(loadConfig({ DATABASE_URL: server.databaseUrl }).database);
   await addStaff(db, 'a11y@example.org', 'a long staff password', 'admin', new Date());
@@ -24,6 +35,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  host?.close();
 });
 
 async function axe(page: Page, label: string): Promise<void> {
@@ -55,6 +67,15 @@ describe('the banner on a host page', () => {
     await screenshot(page, 'embed-demo-desktop');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'embed-demo-phone');
+    await context.close();
+  });
+
+  it('when the script is on a page of another origin, then the banner loads there too', async () => {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    await page.goto(hostUrl);
+    await page.locator('[data-fundraiser-banner]').waitFor();
+    assert.match((await page.locator('[data-fundraiser-banner] .f').textContent()) ?? '', /raised of \$1,000/);
     await context.close();
   });
 

@@ -37,6 +37,8 @@ describe('public figures for host sites', () => {
 
   it('when the banner is framed, then only this site and the configured hosts may do it; every other page forbids framing', async () => {
     const banner = await request(t.app).get('/embed/banner').expect(200);
+    assert.equal(banner.headers['cache-control'], 'private, no-cache', 'shown or hidden per reader: never in a shared cache');
+    assert.match(banner.headers.vary ?? '', /Cookie/);
     assert.match(banner.headers['content-security-policy']!, new RegExp(`frame-ancestors 'self' ${HOST} https://other.example.net(;|$)`));
     assert.equal(banner.headers['x-frame-options'], undefined);
     for (const path of ['/', '/api/progress', '/staff/login', '/thank-you?session_id=cs_test_x', '/embed/demo', '/healthz']) {
@@ -50,6 +52,7 @@ describe('public figures for host sites', () => {
     const src = demo.text.match(/<script src="(\/embed\.js\?v=[0-9a-f]+)"/)![1]!;
     const versioned = await request(t.app).get(src).expect(200).expect('Content-Type', /javascript/);
     assert.match(versioned.headers['cache-control']!, /max-age=31536000, immutable/);
+    assert.equal(versioned.headers['cross-origin-resource-policy'], 'cross-origin', 'host pages on other origins may load it');
     const plain = await request(t.app).get('/embed.js').expect(200);
     assert.match(plain.headers['cache-control']!, /max-age=3600/);
     assert.match(demo.text, /<iframe src="\/embed\/banner"/);

@@ -55,9 +55,10 @@ describe('staff access', () => {
     }
   });
 
-  it('when the login form has no CSRF token, then it is refused', async () => {
+  it('when the login form has no CSRF token, then it is refused, and such junk cannot lock the account', async () => {
     const { agent } = await loginForm(t.app);
-    await agent.post('/staff/login').type('form').send({ email: ADMIN.email, password: ADMIN.password }).expect(403);
+    for (let i = 0; i < 12; i++) await agent.post('/staff/login').type('form').send({ email: ADMIN.email, password: ADMIN.password }).expect(403);
+    await logIn(ADMIN);
   });
 
   it('when an admin logs in, then the dashboard is shown and the session lives in the database; logout ends it there', async () => {
@@ -168,6 +169,11 @@ describe('staff figures', () => {
     assert.equal((await t.deps.ledger.progress()).goal, 8_000_000);
     const invalid = await agent.post('/staff/adjustments').type('form').send({ _csrf: csrf, amount: '-5', received_on: '2026-01-01', reason: 'x' }).expect(400);
     assert.match(invalid.text, /whole amount greater than 0/);
+    const future = await agent.post('/staff/adjustments').type('form').send({ _csrf: csrf, amount: '5', received_on: '2099-01-01', reason: 'a cheque' }).expect(400);
+    assert.match(future.text, /cannot be in the future/);
+    const outside = await agent.post('/staff/adjustments').type('form').send({ _csrf: csrf, amount: '5', received_on: '2001-01-01', reason: 'a cheque' }).expect(400);
+    assert.match(outside.text, /must fall within campaign/);
+    assert.equal((await t.deps.ledger.progress()).raised, p.raised, 'refused offline gifts change nothing');
   });
 });
 
