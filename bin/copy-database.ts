@@ -3,9 +3,10 @@
 // every campaign's totals still equal its gifts. Stop the site first so nothing is written
 // to the old database meanwhile.
 import 'dotenv/config';
+import { runCommand } from './command.ts';
 import { parseArgs } from 'node:util';
 import { loadConfigWith } from '../lib/config.ts';
-import { createDb, migrateToLatest } from '../lib/db/index.ts';
+import { migrateToLatest, openDatabase } from '../lib/db/index.ts';
 import { copyDatabase } from '../lib/db/copy.ts';
 import { auditTotals } from '../lib/ledger/audit.ts';
 
@@ -14,8 +15,8 @@ async function main() {
   if (!values.to) throw new Error('usage: npm run db:copy -- --to <DATABASE_URL> [--from <DATABASE_URL>]  (--from defaults to DATABASE_URL)');
   const source = loadConfigWith(values.from ? { DATABASE_URL: values.from } : {});
   const target = loadConfigWith({ DATABASE_URL: values.to });
-  const from = createDb(source.database);
-  const to = createDb(target.database);
+  const from = openDatabase(source);
+  const to = openDatabase(target);
   try {
     await migrateToLatest(from);
     await migrateToLatest(to);
@@ -33,10 +34,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCommand(main);

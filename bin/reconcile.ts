@@ -2,9 +2,10 @@
 // Heals a ledger that missed webhooks: lists Stripe's sessions, invoices, refunds, disputes
 // and ended pledges for the window and records what is missing, through the webhook's path.
 import 'dotenv/config';
+import { runCommand } from './command.ts';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.ts';
-import { createDb, migrateToLatest } from '../lib/db/index.ts';
+import { openDatabase, migrateToLatest } from '../lib/db/index.ts';
 import { createLedger } from '../lib/ledger/index.ts';
 import { createStripeClient } from '../lib/payments/stripe.ts';
 import { reconcile } from '../lib/payments/reconcile.ts';
@@ -26,7 +27,7 @@ async function main() {
   const dryRun = values['dry-run'] ?? false;
 
   const config = loadConfig();
-  const db = createDb(config.database, { poolSize: config.databasePool.size, statementTimeoutMs: config.databasePool.statementTimeoutMs });
+  const db = openDatabase(config);
   await migrateToLatest(db);
   const clock = () => new Date();
   const ledger = createLedger({ db, fundraiser: config.fundraiser, clock, dryRun });
@@ -42,11 +43,4 @@ async function main() {
   }
 }
 
-main().then(
-  // The SDK's keep-alive sockets would hold the process open for a while; it is done.
-  () => process.exit(0),
-  (err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCommand(main);

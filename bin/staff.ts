@@ -1,10 +1,11 @@
 // npm run staff -- add <email> [--role admin|viewer]   (viewer unless told: least privilege) | remove <email> | list | reset-password <email>
 // Passwords come from a hidden prompt, or from STAFF_PASSWORD (or standard input) for automation.
 import 'dotenv/config';
+import { runCommand } from './command.ts';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadConfig, staffPasswordFromEnv } from '../lib/config.ts';
-import { createDb, migrateToLatest } from '../lib/db/index.ts';
+import { migrateToLatest, openDatabase } from '../lib/db/index.ts';
 import { MIN_PASSWORD_LENGTH } from '../lib/staff/passwords.ts';
 import { addStaff, listStaff, removeStaff, resetStaffPassword } from '../lib/staff/users.ts';
 
@@ -40,7 +41,7 @@ async function main() {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { role: { type: 'string', default: 'viewer' } } });
   const [command, email] = positionals;
   const config = loadConfig();
-  const db = createDb(config.database);
+  const db = openDatabase(config);
   try {
     await migrateToLatest(db);
     const now = new Date();
@@ -74,10 +75,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCommand(main);

@@ -3,7 +3,7 @@
 import type Stripe from 'stripe';
 import type { Config } from './config.ts';
 import { loadAppeal, type AppealContent } from './content.ts';
-import { createDb, migrateToLatest, type Db } from './db/index.ts';
+import { openDatabase, migrateToLatest, type Db } from './db/index.ts';
 import { createLedger, type Ledger } from './ledger/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createStripeClient } from './payments/stripe.ts';
@@ -21,7 +21,7 @@ export interface AppDeps {
 export async function buildDeps(config: Config, overrides: Partial<Pick<AppDeps, 'clock' | 'logger' | 'stripe'>> = {}): Promise<AppDeps> {
   const clock = overrides.clock ?? (() => new Date());
   const logger = overrides.logger ?? createLogger(config.env);
-  const db = createDb(config.database, { poolSize: config.databasePool.size, statementTimeoutMs: config.databasePool.statementTimeoutMs });
+  const db = openDatabase(config);
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
   const ledger = createLedger({ db, fundraiser: config.fundraiser, clock });

@@ -59,6 +59,11 @@ export function createDb(database: Config['database'], opts: DbOptions = {}): Db
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
 }
 
+/** The database the configuration names, with its pool settings. */
+export function openDatabase(config: Pick<Config, 'database' | 'databasePool'>): Db {
+  return createDb(config.database, { poolSize: config.databasePool.size, statementTimeoutMs: config.databasePool.statementTimeoutMs });
+}
+
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
