@@ -15,11 +15,38 @@ import { embedRoutes } from './routes/embed.ts';
 import { viewHelpers } from './routes/view-helpers.ts';
 import { createCsrf } from './lib/csrf.ts';
 import cookieParser from 'cookie-parser';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
+  // Templates are read once, not on every request.
+  app.set('view cache', true);
+
+  // One JSON log line per request, with a request id (the caller's X-Request-Id when sane).
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{8,100}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0], remoteAddress: req.remoteAddress }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'not-found' : 'other'), status: String(res.statusCode) }));
+    next();
+  });
   app.set('view engine', 'ejs');
   app.set('views', path.join(PROJECT_ROOT, 'views'));
   app.locals.h = viewHelpers(deps.config);

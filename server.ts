@@ -41,6 +41,7 @@ async function main() {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    deps.lifecycle.shuttingDown = true;
     logger.info({ signal }, 'shutting down');
     // Stop taking connections, let in-flight requests (webhooks mid-transaction) finish.
     emulator?.stop();

@@ -75,6 +75,8 @@ const schema = z.object({
   TRUST_PROXY: optionalString,
   STAFF_WEBHOOK_WARNING_HOURS: positiveInt(24),
   EMBED_ALLOWED_ORIGINS: optionalString,
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
   EMBED_CLOSE_DAYS: positiveInt(7),
   EMBED_GIFT_HIDE_DAYS: z.preprocess((v) => (v === undefined || v === '' ? undefined : v), z.coerce.number().int('must be a whole number of days').positive('must be greater than 0').optional()),
   READERS_PER_MONTH: positiveInt(4_000_000),
@@ -116,6 +118,9 @@ export interface Config {
     /** true when the site mounts the emulator itself (no key and no STRIPE_API_URL). */
     readonly embeddedEmulator: boolean;
   };
+  /** Bearer token for GET /metrics; null = metrics are not served. */
+  readonly metricsToken: string | null;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Signs CSRF tokens; must be the same on every instance. */
   readonly secret: string;
   /** Express's `trust proxy`: which hops may set X-Forwarded-For, so limits see the real client. */
@@ -211,6 +216,8 @@ export function loadConfig(env: Env = process.env): Config {
       embeddedEmulator,
     }),
     trustProxy: trustProxy(e.TRUST_PROXY),
+    metricsToken: e.METRICS_TOKEN ?? null,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     embed: Object.freeze({ allowedOrigins: Object.freeze(origins(e.EMBED_ALLOWED_ORIGINS)), closeDays: e.EMBED_CLOSE_DAYS, giftHideDays: e.EMBED_GIFT_HIDE_DAYS ?? null }),
     appealNumbers: Object.freeze({ readersPerMonth: e.READERS_PER_MONTH, averageGiftFallback: e.AVERAGE_GIFT_FALLBACK, averageGiftMinDonors: e.AVERAGE_GIFT_MIN_DONORS }),
     staff: Object.freeze({ webhookWarningHours: e.STAFF_WEBHOOK_WARNING_HOURS, loginLimitPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT, loginLimitPerIp: e.LOGIN_LIMIT_PER_IP }),

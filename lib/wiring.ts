@@ -7,9 +7,13 @@ import { openDatabase, migrateToLatest, type Db } from './db/index.ts';
 import { createLedger, type Ledger } from './ledger/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createStripeClient } from './payments/stripe.ts';
+import { createMetrics, type Metrics } from './monitoring.ts';
 
 export interface AppDeps {
   config: Config;
+  metrics: Metrics;
+  /** Set by server.ts on SIGTERM: /readyz then answers 503 so the load balancer drains us. */
+  lifecycle: { shuttingDown: boolean };
   db: Db;
   ledger: Ledger;
   stripe: Stripe;
@@ -20,7 +24,7 @@ export interface AppDeps {
 
 export async function buildDeps(config: Config, overrides: Partial<Pick<AppDeps, 'clock' | 'logger' | 'stripe'>> = {}): Promise<AppDeps> {
   const clock = overrides.clock ?? (() => new Date());
-  const logger = overrides.logger ?? createLogger(config.env);
+  const logger = overrides.logger ?? createLogger(config.logLevel);
   const db = openDatabase(config);
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
@@ -28,6 +32,8 @@ export async function buildDeps(config: Config, overrides: Partial<Pick<AppDeps,
   await ledger.syncCampaign();
   return {
     config,
+    metrics: createMetrics({ ledger, clock, webhookWarningHours: config.staff.webhookWarningHours }),
+    lifecycle: { shuttingDown: false },
     db,
     ledger,
     stripe: overrides.stripe ?? createStripeClient(config.stripe),

@@ -19,13 +19,15 @@ export function webhookRoutes(deps: AppDeps): Router {
   router.post('/webhooks/stripe', express.raw({ type: () => true, limit: '512kb' }), async (req, res) => {
     const signature = req.header('stripe-signature');
     if (!signature || !Buffer.isBuffer(req.body)) {
+      deps.metrics.webhookEvents.inc({ type: 'unknown', result: 'rejected' });
       return void res.status(400).json({ error: 'Missing Stripe-Signature header or body' });
     }
     let event: Stripe.Event;
     try {
       event = deps.stripe.webhooks.constructEvent(req.body, signature, deps.config.stripe.webhookSecret, SIGNATURE_TOLERANCE_SECONDS);
     } catch (err) {
-      deps.logger.warn({ reason: (err as Error).message }, 'webhook rejected: bad signature or body');
+      req.log.warn({ reason: (err as Error).message }, 'webhook rejected: bad signature or body');
+      deps.metrics.webhookEvents.inc({ type: 'unknown', result: 'rejected' });
       return void res.status(400).json({ error: 'Invalid signature or payload' });
     }
     if (!event || typeof event.id !== 'string' || typeof event.type !== 'string' || !event.data?.object) {
@@ -34,11 +36,13 @@ export function webhookRoutes(deps: AppDeps): Router {
     try {
       await noteArrival(event);
       const outcome = await handleStripeEvent({ ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe }, event);
-      deps.logger.info({ event: event.id, type: event.type, result: outcome.result }, 'webhook handled');
+      req.log.info({ event: event.id, type: event.type, result: outcome.result }, 'webhook handled');
+      deps.metrics.webhookEvents.inc({ type: event.type, result: outcome.result });
       res.json({ received: true, result: outcome.result });
     } catch (err) {
       // 5xx makes Stripe retry; nothing was committed because the transaction rolled back.
-      deps.logger.error({ err, event: event.id, type: event.type }, 'webhook could not be recorded');
+      req.log.error({ err, event: event.id, type: event.type }, 'webhook could not be recorded');
+      deps.metrics.webhookEvents.inc({ type: event.type, result: 'failed' });
       res.status(500).json({ error: 'Could not record the event; please retry' });
     }
   });

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { ContributionStatus, Frequency } from '../db/schema.ts';
 import type { Ledger, Progress } from '../ledger/index.ts';
-import { contains } from '../campaign-window.ts';
+import { webhookSilence } from '../monitoring.ts';
 import { minorDigits, toMinor } from '../money.ts';
 import { PRESET_AMOUNTS } from '../donation-options.ts';
 
@@ -96,14 +96,7 @@ export async function dashboard(deps: { db: Db; ledger: Ledger; config: Config; 
 
   const recent = await gifts(db).orderBy('contributions.id', 'desc').limit(10).execute();
   const last = await ledger.lastWebhook();
-  const now = deps.clock();
-  const running = contains({ startsAt: new Date(progress.startsAt), endsAt: new Date(progress.endsAt) }, now);
-  const silenceMs = config.staff.webhookWarningHours * 3600_000;
-  let webhookWarning: string | null = null;
-  if (running && !last) webhookWarning = 'No webhook from Stripe has ever arrived: check the endpoint and its signing secret.';
-  else if (running && last && now.getTime() - new Date(last.at).getTime() > silenceMs) {
-    webhookWarning = `No webhook from Stripe for over ${config.staff.webhookWarningHours} hours during the campaign: check the endpoint, then run npm run reconcile.`;
-  }
+  const webhookWarning = webhookSilence(progress, last, deps.clock(), config.staff.webhookWarningHours);
 
   return {
     progress,

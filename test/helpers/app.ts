@@ -21,7 +21,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function makeTestApp(opts: { env?: Record<string, string>; now?: Date; deps?: Partial<AppDeps> } = {}): Promise<TestApp> {
+export async function makeTestApp(opts: { env?: Record<string, string>; now?: Date; deps?: Partial<AppDeps>; logger?: AppDeps['logger'] } = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -36,7 +36,7 @@ export async function makeTestApp(opts: { env?: Record<string, string>; now?: Da
     ...opts.env,
   });
   let now = opts.now ?? new Date('2026-06-15T12:00:00Z');
-  const deps = { ...(await buildDeps(config, { clock: () => now })), ...opts.deps };
+  const deps = { ...(await buildDeps(config, { clock: () => now, ...(opts.logger ? { logger: opts.logger } : {}) })), ...opts.deps };
   return {
     app: createApp(deps),
     deps,

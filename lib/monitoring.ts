@@ -1,0 +1,64 @@
+// What operations watch: Prometheus metrics (webhook outcomes, ledger totals, request
+// latency) and the "no webhook for too long" signal the dashboard and /metrics share.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Ledger, Progress } from './ledger/index.ts';
+import { contains } from './campaign-window.ts';
+
+/** The warning when Stripe has gone quiet during a running campaign, or null. */
+export function webhookSilence(progress: Progress, last: { at: string } | null, now: Date, hours: number): string | null {
+  const running = contains({ startsAt: new Date(progress.startsAt), endsAt: new Date(progress.endsAt) }, now);
+  if (!running) return null;
+  if (!last) return 'No webhook from Stripe has ever arrived: check the endpoint and its signing secret.';
+  if (now.getTime() - new Date(last.at).getTime() > hours * 3600_000) {
+    return `No webhook from Stripe for over ${hours} hours during the campaign: check the endpoint, then run npm run reconcile.`;
+  }
+  return null;
+}
+
+export interface Metrics {
+  registry: Registry;
+  webhookEvents: Counter<'type' | 'result'>;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+}
+
+export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhookWarningHours: number }): Metrics {
+  const registry = new Registry();
+  const webhookEvents = new Counter({
+    name: 'fundraiser_webhook_events_total',
+    help: 'Signed Stripe events received, by type and outcome (recorded, duplicate-event, ignored, unhandled-type, failed, rejected)',
+    labelNames: ['type', 'result'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'fundraiser_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  // Read from the ledger at scrape time, so they are never stale.
+  const totals = new Gauge({ name: 'fundraiser_campaign_minor', help: 'Campaign figures in minor units (cents)', labelNames: ['figure'] as const, registers: [registry] });
+  const donors = new Gauge({ name: 'fundraiser_campaign_donors', help: 'Donors counted in the campaign on show', registers: [registry] });
+  const silence = new Gauge({ name: 'fundraiser_webhook_silence_alert', help: '1 when no webhook has arrived for too long during a running campaign', registers: [registry] });
+  const since = new Gauge({ name: 'fundraiser_seconds_since_last_webhook', help: 'Seconds since the last signed webhook (-1: never)', registers: [registry] });
+  new Gauge({
+    name: 'fundraiser_scrape_ok',
+    help: '1 when the ledger could be read for this scrape',
+    registers: [registry],
+    async collect() {
+      try {
+        const p = await deps.ledger.progress();
+        for (const [figure, v] of Object.entries({ raised: p.raised, goal: p.goal, gross: p.gross, refunded: p.refunded, disputed: p.disputed, dispute_lost: p.disputeLost })) totals.set({ figure }, v);
+        donors.set(p.donors);
+        const last = await deps.ledger.lastWebhook();
+        const now = deps.clock();
+        since.set(last ? Math.round((now.getTime() - new Date(last.at).getTime()) / 1000) : -1);
+        silence.set(webhookSilence(p, last, now, deps.webhookWarningHours) ? 1 : 0);
+        this.set(1);
+      } catch {
+        this.set(0);
+      }
+    },
+  });
+  return { registry, webhookEvents, httpDuration };
+}
