@@ -9,6 +9,8 @@ export interface ServerProcess {
   url: string;
   databaseUrl: string;
   logs: () => string;
+  /** Sends a signal and resolves with the exit code once the process has ended. */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,12 @@ export async function startServerProcess(env: Record<string, string> = {}, datab
     url,
     databaseUrl: database.url,
     logs: () => output,
+    kill: (signal) =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
