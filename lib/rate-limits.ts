@@ -1,5 +1,6 @@
 // Card-testing defence on POST /donate: a limit per address and one for the whole site.
 // Counters live in the database, so every instance behind a load balancer shares them.
+import { createHash } from 'node:crypto';
 import { rateLimit, type Options, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
 import type { Request, Response } from 'express';
 import type { Config } from './config.ts';
@@ -13,6 +14,11 @@ export class DatabaseStore implements Store {
     readonly prefix: string,
   ) {}
 
+  /** Keys come from the request (an address, a typed e-mail): hashed, they are short and any bytes are safe. */
+  private rowKey(key: string): string {
+    return this.prefix + createHash('sha256').update(key).digest('base64url').slice(0, 32);
+  }
+
   init(options: Options): void {
     this.windowMs = options.windowMs;
   }
@@ -23,7 +29,7 @@ export class DatabaseStore implements Store {
     const reset = new Date(now.getTime() + this.windowMs).toISOString();
     const row = await this.db
       .insertInto('rate_limits')
-      .values({ key: this.prefix + key, hits: 1, reset_at: reset })
+      .values({ key: this.rowKey(key), hits: 1, reset_at: reset })
       .onConflict((oc) =>
         oc.column('key').doUpdateSet((eb) => ({
           hits: eb.case().when('rate_limits.reset_at', '<=', nowIso).then(1).else(eb('rate_limits.hits', '+', 1)).end(),
@@ -41,13 +47,13 @@ export class DatabaseStore implements Store {
     await this.db
       .updateTable('rate_limits')
       .set((eb) => ({ hits: eb('hits', '-', 1) }))
-      .where('key', '=', this.prefix + key)
+      .where('key', '=', this.rowKey(key))
       .where('hits', '>', 0)
       .execute();
   }
 
   async resetKey(key: string) {
-    await this.db.deleteFrom('rate_limits').where('key', '=', this.prefix + key).execute();
+    await this.db.deleteFrom('rate_limits').where('key', '=', this.rowKey(key)).execute();
   }
 }
 

@@ -153,7 +153,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
   router.post('/staff/adjustments', page, admin, csrf.protect, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const amount = wholeAmount(body.amount);
-    const reason = typeof body.reason === 'string' ? body.reason.trim().slice(0, 500) : '';
+    const reason = typeof body.reason === 'string' ? plainText(body.reason).slice(0, 500) : '';
     const received = typeof body.received_on === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(body.received_on) ? new Date(`${body.received_on}T12:00:00Z`) : null;
     if (amount === null) return settingsError(req, res, 'The amount must be a whole amount greater than 0.');
     if (!received || Number.isNaN(received.getTime())) return settingsError(req, res, 'Give the date the money was received.');
@@ -163,7 +163,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       return settingsError(req, res, `The date received must fall within campaign ${progress.campaign} (${progress.startsAt.slice(0, 10)} to ${progress.endsAt.slice(0, 10)}).`);
     }
     if (reason.length < 3) return settingsError(req, res, 'Say where the money came from (for example "cheque from J. Smith, no. 1234").');
-    const donorName = typeof body.donor_name === 'string' && body.donor_name.trim() ? body.donor_name.trim().slice(0, 200) : null;
+    const donorName = typeof body.donor_name === 'string' && plainText(body.donor_name) ? plainText(body.donor_name).slice(0, 200) : null;
     await deps.ledger.recordManualGift({ amountMinor: toMinor(amount, deps.config.fundraiser.currency), receivedAt: received, reason, donorName, staffEmail: res.locals.staff!.email });
     res.redirect(303, '/staff/settings?saved=1');
   });
@@ -178,6 +178,11 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     res.status(404).render('error', { title: 'Page not found', message: 'There is no such staff page.', noindex: true });
   });
   return router;
+}
+
+/** Text as stored: no control characters (PostgreSQL refuses NUL), trimmed. */
+function plainText(v: string): string {
+  return v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
 }
 
 function wholeAmount(v: unknown): number | null {

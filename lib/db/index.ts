@@ -7,6 +7,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type Transaction } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
+import { isPostgres } from './dialect.ts';
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_rate_limits.ts';
 import * as m0003 from './migrations/0003_staff.ts';
@@ -90,15 +91,24 @@ export function isRetryable(err: unknown): boolean {
   return RETRYABLE.has(String((err as { code?: unknown })?.code));
 }
 
+// Any fixed number: the key of the advisory lock every ledger write holds on PostgreSQL.
+const LEDGER_LOCK = 724_311;
+
 /**
- * Runs `fn` in one SERIALIZABLE transaction (what SQLite always gives), retrying a few
- * times when the database says a concurrent transaction got in the way. `fn` must do
- * nothing but database work, since it may run more than once.
+ * Runs `fn` as one ledger write: one transaction, and one writer at a time across every
+ * instance (SQLite has one writer anyway; on PostgreSQL a transaction-scoped advisory lock
+ * does it, taken first so each later statement sees every write committed before). A hot
+ * totals row under SERIALIZABLE would instead fail most concurrent writers. Retried a few
+ * times on the errors listed above; `fn` must do nothing but database work.
  */
-export async function serializable<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>, attempts = 8): Promise<T> {
+export async function ledgerTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>, attempts = 8): Promise<T> {
+  const postgres = isPostgres(db);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().setIsolationLevel('serializable').execute(fn);
+      return await db.transaction().execute(async (trx) => {
+        if (postgres) await sql`select pg_advisory_xact_lock(${LEDGER_LOCK})`.execute(trx);
+        return fn(trx);
+      });
     } catch (err) {
       if (attempt >= attempts || !isRetryable(err)) throw err;
       // Back off a little, with jitter, so colliding transactions do not collide again.

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { displayedWindow } from '../campaign-window.ts';
 import { percentOf, toMinor } from '../money.ts';
 import type { Contribution, ContributionStatus, Frequency, TimeSource } from '../db/schema.ts';
-import { serializable, type Db } from '../db/index.ts';
+import { ledgerTransaction, type Db } from '../db/index.ts';
 import { randomUUID } from 'node:crypto';
 import { campaignAt, ensureCampaign } from './campaigns.ts';
 import { writeAudit } from './audit-trail.ts';
@@ -130,7 +130,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
   /** One transaction; in a dry run its work is rolled back and only the answer kept. */
   async function tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     try {
-      return await serializable(db, async (trx) => {
+      return await ledgerTransaction(db, async (trx) => {
         const value = await fn(trx);
         if (deps.dryRun) throw new DryRunRollback(value);
         return value;
@@ -510,7 +510,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
           .executeTakeFirst();
       let row = await read();
       if (!row) {
-        await serializable(db, (trx) => ensureCampaign(trx, fundraiser, window, now));
+        await ledgerTransaction(db, (trx) => ensureCampaign(trx, fundraiser, window, now));
         row = await read();
       }
       if (!row) throw new Error(`campaign ${window.slug} could not be created`);
@@ -539,7 +539,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
 
     async syncCampaign() {
       const now = clock();
-      await serializable(db, async (trx) => {
+      await ledgerTransaction(db, async (trx) => {
         const campaign = await ensureCampaign(trx, fundraiser, displayedWindow(fundraiser.window, now), now);
         if (campaign.currency !== fundraiser.currency) {
           throw new Error(

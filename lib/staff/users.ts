@@ -59,6 +59,8 @@ export async function findStaff(db: Db, id: number): Promise<StaffUser | null> {
 
 /** The account for these credentials, or null; the same work either way, so timing tells nothing. */
 export async function authenticate(db: Db, email: string, password: string): Promise<StaffUser | null> {
+  // No account has such an e-mail, and PostgreSQL text cannot even hold a NUL.
+  if (email.includes('\u0000')) email = '';
   const row = await db.selectFrom('staff_users').select(['id', 'email', 'role', 'password_hash']).where('email', '=', normal(email)).executeTakeFirst();
   const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
   return row && ok ? { id: Number(row.id), email: row.email, role: row.role } : null;
