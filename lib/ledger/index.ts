@@ -100,8 +100,6 @@ export interface Ledger {
   recordManualGift(input: { amountMinor: number; receivedAt: Date; reason: string; donorName: string | null; staffEmail: string }): Promise<Contribution>;
   /** Staff set the goal of the campaign on show; audited. It then outlives FUNDRAISER_GOAL. */
   setGoal(goalMinor: number, staffEmail: string): Promise<void>;
-  /** Marks an event as seen when it changes nothing in the ledger. */
-  acknowledgeEvent(event: EventRef, objectId: string | null, outcome: string): Promise<boolean>;
   /** How a payment intent the ledger has seen links to its gift (null when unseen). */
   linkOfPayment(paymentIntentId: string): Promise<{ paymentIntentId: string; invoiceId: string | null } | null>;
   knowsInvoice(invoiceId: string): Promise<boolean>;
@@ -454,9 +452,6 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
       });
     },
 
-    async acknowledgeEvent(event, objectId, outcome) {
-      return tx((trx) => insertEvent(trx, event, objectId, outcome));
-    },
 
     async linkOfPayment(paymentIntentId) {
       const gift = await db.selectFrom('contributions').select(['stripe_id', 'frequency']).where('payment_intent_id', '=', paymentIntentId).executeTakeFirst();

@@ -7,7 +7,7 @@ import type { Db } from '../db/index.ts';
 import type { ContributionStatus, Frequency } from '../db/schema.ts';
 import type { Ledger, Progress } from '../ledger/index.ts';
 import { webhookSilence } from '../monitoring.ts';
-import { minorDigits, toMinor } from '../money.ts';
+import { formatMoney, minorDigits, toMinor } from '../money.ts';
 import { PRESET_AMOUNTS } from '../donation-options.ts';
 
 export interface Dashboard {
@@ -67,11 +67,11 @@ export async function dashboard(deps: { db: Db; ledger: Ledger; config: Config; 
     .where('status', '=', 'paid')
     .groupBy([bucket, 'frequency'])
     .execute();
-  const label = (b: string) => (b === 'p0' ? `$${PRESET_AMOUNTS[0]}` : b === 'p1' ? `$${PRESET_AMOUNTS[1]}` : 'other amounts');
+  const label = (b: string) => (b === 'p0' ? formatMoney(presets[0]!, progress.currency) : b === 'p1' ? formatMoney(presets[1]!, progress.currency) : 'other amounts');
   const split = (['once', 'monthly'] as const).flatMap((frequency) =>
     ['p0', 'p1', 'other'].map((b) => {
       const r = splitRows.find((x) => x.bucket === b && x.frequency === frequency);
-      return { label: label(b).replace('$', currencyPrefix(progress.currency)), frequency, count: Number(r?.n ?? 0), gross: Number(r?.gross ?? 0) };
+      return { label: label(b), frequency, count: Number(r?.n ?? 0), gross: Number(r?.gross ?? 0) };
     }),
   );
   const paidGifts = split.reduce((a, s) => a + s.count, 0);
@@ -111,10 +111,6 @@ export async function dashboard(deps: { db: Db; ledger: Ledger; config: Config; 
   };
 }
 
-function currencyPrefix(currency: string): string {
-  const parts = new Intl.NumberFormat('en-US', { style: 'currency', currency }).formatToParts(0);
-  return parts.find((p) => p.type === 'currency')?.value ?? '';
-}
 
 export interface GiftFilter {
   status?: ContributionStatus;

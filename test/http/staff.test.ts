@@ -151,6 +151,8 @@ describe('staff figures', () => {
     assert.doesNotMatch(big, /pi_staff_a/);
     const bad = await adm.agent.get('/staff/gifts?status=stolen&from=yesterday').expect(200);
     assert.match(bad.text, /Unknown status/);
+    const badCsv = await adm.agent.get('/staff/gifts.csv?min=lots').expect(400);
+    assert.match(badCsv.body.error, /"min" must be a whole amount/);
   });
 
   it('when an admin records an offline gift and a goal, then both show in the total and the audit list, and the goal outlives a restart', async () => {

@@ -140,6 +140,17 @@ describe('GET /thank-you', () => {
     }
   });
 
+  it('when Stripe cannot be reached for an unknown gift, then the reader is reassured (502) and nothing is recorded', async () => {
+    const offline = await makeTestApp();
+    try {
+      const page = await request(offline.app).get('/thank-you?session_id=cs_test_notyetknown').expect(502);
+      assert.match(page.text, /If you paid, your gift is safe/);
+      assert.equal(await countRows(offline.deps, 'contributions'), 0);
+    } finally {
+      await offline.close();
+    }
+  });
+
   it('when the session id is unknown, malformed or missing, then a friendly 404', async () => {
     for (const q of ['?session_id=cs_test_doesnotexist', '?session_id=<script>', '?session_id=pi_123', '']) {
       const res = await request(s.app).get(`/thank-you${q}`).expect(404);
