@@ -25,7 +25,38 @@ export function createApp(deps: AppDeps): express.Express {
   // Templates are read once, not on every request.
   app.set('view cache', true);
 
-  // One JSON log line per request, with a request id (the caller's X-Request-Id when sane).
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(PROJECT_ROOT, 'views'));
+  app.locals.h = viewHelpers(deps.config);
+
+  app.use((req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'not-found' : 'other'), status: String(res.statusCode) }));
+    next();
+  });
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'frame-ancestors': ["'none'"],
+          // The donate form redirects to Checkout; browsers apply form-action to that redirect.
+          'form-action': ["'self'", checkoutOrigin(deps)],
+        },
+      },
+      strictTransportSecurity: deps.config.baseUrl.startsWith('https:'),
+    }),
+  );
+
+  // What every page view of the host site may fetch (the figures, the banner, the appeal) and
+  // the probes, ahead of the access log: a line per banner view would be most of the log and
+  // a good part of the cost of serving it. They are counted and timed in /metrics, and their
+  // errors are logged by the error handler. They set no cookies, so a CDN may cache them.
+  app.use(apiRoutes(deps));
+  app.use(embedRoutes(deps));
+  app.use(appealRoutes(deps));
+
+  // One JSON log line per request from here on, with a request id (the caller's X-Request-Id when sane).
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -42,27 +73,6 @@ export function createApp(deps: AppDeps): express.Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
-  app.use((req, res, next) => {
-    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'not-found' : 'other'), status: String(res.statusCode) }));
-    next();
-  });
-  app.set('view engine', 'ejs');
-  app.set('views', path.join(PROJECT_ROOT, 'views'));
-  app.locals.h = viewHelpers(deps.config);
-
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'frame-ancestors': ["'none'"],
-          // The donate form redirects to Checkout; browsers apply form-action to that redirect.
-          'form-action': ["'self'", checkoutOrigin(deps)],
-        },
-      },
-      strictTransportSecurity: deps.config.baseUrl.startsWith('https:'),
-    }),
-  );
 
   // The webhook needs the raw bytes for its signature, so it is mounted before any body parser.
   app.use(webhookRoutes(deps));
@@ -70,16 +80,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/public', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '16kb' }));
-
-  // Public JSON and the embeds first: they set no cookies, so a CDN may cache them.
-  app.use(apiRoutes(deps));
   app.use(cookieParser());
-  app.use(embedRoutes(deps));
-  const csrf = createCsrf(deps.config);
-  app.use(csrf.visitor);
-  app.use(appealRoutes(deps, csrf));
-  app.use(donateRoutes(deps, csrf));
+  app.use(donateRoutes(deps));
   app.use(thankYouRoutes(deps));
+  // Only the staff area's forms carry tokens (bound to a visitor cookie); readers get no cookie.
+  const csrf = createCsrf(deps.config);
+  app.use('/staff', csrf.visitor);
   app.use(staffRoutes(deps, csrf));
 
   app.use((req, res) => {

@@ -75,6 +75,10 @@ const schema = z.object({
   TRUST_PROXY: optionalString,
   STAFF_WEBHOOK_WARNING_HOURS: positiveInt(24),
   EMBED_ALLOWED_ORIGINS: optionalString,
+  TOTALS_MAX_AGE_MS: z.preprocess(
+    (v) => (v === undefined || v === '' ? 500 : v),
+    z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').max(60_000, 'must be at most 60000 (a minute)'),
+  ),
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
   EMBED_CLOSE_DAYS: positiveInt(7),
@@ -120,6 +124,8 @@ export interface Config {
   };
   /** Bearer token for GET /metrics; null = metrics are not served. */
   readonly metricsToken: string | null;
+  /** How long an instance may show the totals from memory; its own writes show at once. */
+  readonly totalsMaxAgeMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Signs CSRF tokens; must be the same on every instance. */
   readonly secret: string;
@@ -217,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     trustProxy: trustProxy(e.TRUST_PROXY),
     metricsToken: e.METRICS_TOKEN ?? null,
+    totalsMaxAgeMs: e.TOTALS_MAX_AGE_MS,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     embed: Object.freeze({ allowedOrigins: Object.freeze(origins(e.EMBED_ALLOWED_ORIGINS)), closeDays: e.EMBED_CLOSE_DAYS, giftHideDays: e.EMBED_GIFT_HIDE_DAYS ?? null }),
     appealNumbers: Object.freeze({ readersPerMonth: e.READERS_PER_MONTH, averageGiftFallback: e.AVERAGE_GIFT_FALLBACK, averageGiftMinDonors: e.AVERAGE_GIFT_MIN_DONORS }),

@@ -46,8 +46,13 @@ export function formatMoney(minor: number, currency: string, locale = 'en-US'): 
   return f.format(major);
 }
 
+const numberFormatters = new Map<string, Intl.NumberFormat>();
+
+// Building an Intl.NumberFormat costs far more than using one, so each locale's is kept.
 export function formatNumber(n: number, locale = 'en-US'): string {
-  return new Intl.NumberFormat(locale).format(n);
+  let f = numberFormatters.get(locale);
+  if (!f) numberFormatters.set(locale, (f = new Intl.NumberFormat(locale)));
+  return f.format(n);
 }
 
 /** raised / goal x 100, rounded to two decimals; may pass 100. */

@@ -28,7 +28,7 @@ export async function buildDeps(config: Config, overrides: Partial<Pick<AppDeps,
   const db = openDatabase(config);
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
-  const ledger = createLedger({ db, fundraiser: config.fundraiser, clock });
+  const ledger = createLedger({ db, fundraiser: config.fundraiser, clock, progressMaxAgeMs: config.totalsMaxAgeMs });
   await ledger.syncCampaign();
   return {
     config,

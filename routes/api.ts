@@ -3,15 +3,18 @@ import type { AppDeps } from '../lib/wiring.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { ping } from '../lib/db/index.ts';
 import { allowHostOrigins, SHORT_PUBLIC_CACHE } from './public-cache.ts';
+import { PerFigures } from './per-figures.ts';
 
 export function apiRoutes(deps: AppDeps): Router {
   const router = Router();
 
+  const bodies = new PerFigures<string>();
   router.get('/api/progress', async (req, res) => {
     const p = await deps.ledger.progress();
+    const body = await bodies.get(p, () => JSON.stringify({ currency: p.currency, goal: p.goal, raised: p.raised, donors: p.donors, percent: p.percent, updatedAt: p.updatedAt }));
     allowHostOrigins(req, res, deps.config);
     res.set('Cache-Control', SHORT_PUBLIC_CACHE);
-    res.json({ currency: p.currency, goal: p.goal, raised: p.raised, donors: p.donors, percent: p.percent, updatedAt: p.updatedAt });
+    res.type('json').send(body);
   });
 
   // Ready to take traffic: the database answers and we are not draining for a shutdown.

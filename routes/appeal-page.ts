@@ -1,10 +1,13 @@
 // Renders the appeal with the current totals; shared by GET / and the donate form's errors.
+// The page a reader lands on (no choice made yet, no message) is the same for everyone but
+// for its form id, so it is rendered once per change of the figures with a slot for the id.
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
-import type { Csrf } from '../lib/csrf.ts';
+import type { Progress } from '../lib/ledger/index.ts';
 import { AVERAGE_GIFT_PRESET, PRESET_AMOUNTS } from '../lib/donation-options.ts';
 import { appealNumbers, fillCopy } from './appeal-copy.ts';
+import { PerFigures, renderToString } from './per-figures.ts';
 
 export interface FormState {
   amount?: string;
@@ -15,12 +18,12 @@ export interface FormState {
   notice?: string;
 }
 
-export async function renderAppeal(deps: AppDeps, csrf: Csrf, req: Request, res: Response, form: FormState, status = 200): Promise<void> {
-  const progress = await deps.ledger.progress();
-  // The page carries a per-visitor token, so shared caches must not keep it.
-  res.set('Cache-Control', 'private, no-store');
+// Matches the form id's own pattern, so the slot is valid markup wherever the id goes.
+const FORM_ID_SLOT = 'form-id-slot-3f9c2a7d1e';
+
+function appealLocals(deps: AppDeps, progress: Progress, form: FormState, formId: string) {
   const numbers = appealNumbers(deps.config, progress);
-  res.status(status).render('appeal', {
+  return {
     title: deps.appeal.title,
     appeal: { ...deps.appeal, letter: deps.appeal.letter.map((p) => fillCopy(p, numbers)) },
     org: deps.config.fundraiser.orgName,
@@ -29,8 +32,35 @@ export async function renderAppeal(deps: AppDeps, csrf: Csrf, req: Request, res:
     averagePreset: AVERAGE_GIFT_PRESET,
     limits: { min: deps.config.fundraiser.donationMin, max: deps.config.fundraiser.donationMax },
     siteUrl: deps.config.fundraiser.siteUrl,
-    csrfToken: csrf.token(req, res),
-    formId: randomBytes(16).toString('base64url'),
+    // Each page view gets its own: posting the same form twice (a double click, a retry)
+    // then finds the same Checkout Session instead of opening a second one.
+    formId,
     form,
-  });
+  };
+}
+
+const newFormId = () => randomBytes(16).toString('base64url');
+
+// Each id is unique to its page, so no cache may keep it.
+const NO_STORE = 'private, no-store';
+
+export async function renderAppeal(deps: AppDeps, req: Request, res: Response, form: FormState, status = 200): Promise<void> {
+  const progress = await deps.ledger.progress();
+  res.set('Cache-Control', NO_STORE);
+  res.status(status).send(await renderToString(req.app, 'appeal', appealLocals(deps, progress, form, newFormId())));
+}
+
+/** GET / with nothing chosen: the page rendered once per figures, with a fresh form id. */
+export function landingPage(deps: AppDeps) {
+  const pages = new PerFigures<[string, string]>();
+  return async (req: Request, res: Response): Promise<void> => {
+    const progress = await deps.ledger.progress();
+    const [head, tail] = await pages.get(progress, async () => {
+      const parts = (await renderToString(req.app, 'appeal', appealLocals(deps, progress, {}, FORM_ID_SLOT))).split(FORM_ID_SLOT);
+      if (parts.length !== 2) throw new Error(`the appeal template must hold the form id exactly once (found ${parts.length - 1})`);
+      return parts as [string, string];
+    });
+    res.set('Cache-Control', NO_STORE);
+    res.type('html').send(head + newFormId() + tail);
+  };
 }

@@ -1,23 +1,26 @@
 import { Router } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
-import type { Csrf } from '../lib/csrf.ts';
 import { PRESET_AMOUNTS } from '../lib/donation-options.ts';
-import { renderAppeal } from './appeal-page.ts';
+import { landingPage, renderAppeal } from './appeal-page.ts';
 
 const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);
 
-export function appealRoutes(deps: AppDeps, csrf: Csrf): Router {
+export function appealRoutes(deps: AppDeps): Router {
   const router = Router();
+  const landing = landingPage(deps);
   router.get('/', async (req, res) => {
-    // A cancelled checkout comes back here with the reader's choice, so it is kept.
     const q = req.query;
     const amount = str(q.amount);
+    const frequency = str(q.frequency);
+    const cancelled = q.cancelled !== undefined;
+    if (amount === undefined && frequency === undefined && !cancelled) return landing(req, res);
+    // A cancelled checkout comes back here with the reader's choice, so it is kept.
     const isPreset = (PRESET_AMOUNTS as readonly number[]).map(String).includes(amount ?? '');
-    await renderAppeal(deps, csrf, req, res, {
+    await renderAppeal(deps, req, res, {
       amount: amount === undefined ? undefined : isPreset ? amount : 'other',
       otherAmount: amount !== undefined && !isPreset ? amount : undefined,
-      frequency: str(q.frequency),
-      notice: q.cancelled !== undefined ? 'Your checkout was cancelled and nothing was charged. You can try again whenever you like.' : undefined,
+      frequency,
+      notice: cancelled ? 'Your checkout was cancelled and nothing was charged. You can try again whenever you like.' : undefined,
     });
   });
   return router;

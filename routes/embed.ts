@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
+import cookieParser from 'cookie-parser';
 import type { AppDeps } from '../lib/wiring.ts';
 import { PROJECT_ROOT } from '../lib/config.ts';
 import { PRESET_AMOUNTS } from '../lib/donation-options.ts';
@@ -11,6 +12,7 @@ import { formatMoney, toMinor } from '../lib/money.ts';
 import type { Progress } from '../lib/ledger/index.ts';
 import { appealNumbers, fillCopy } from './appeal-copy.ts';
 import { allowFramingByHosts, allowHostOrigins, SHORT_PUBLIC_CACHE } from './public-cache.ts';
+import { PerFigures, renderToString } from './per-figures.ts';
 
 export const HIDE_COOKIE = 'fr_banner';
 
@@ -75,13 +77,17 @@ export function embedRoutes(deps: AppDeps): Router {
     res.type('application/javascript').send(script);
   });
 
+  const bannerJson = new PerFigures<string>();
   router.get('/embed/banner.json', async (req, res) => {
+    const progress = await deps.ledger.progress();
+    const body = await bannerJson.get(progress, () => JSON.stringify(bannerModel(deps, progress)));
     allowHostOrigins(req, res, deps.config);
     res.set('Cache-Control', SHORT_PUBLIC_CACHE);
-    res.json(bannerModel(deps, await deps.ledger.progress()));
+    res.type('json').send(body);
   });
 
-  router.get('/embed/banner', async (req, res) => {
+  const bannerPages = new PerFigures<string>();
+  router.get('/embed/banner', cookieParser(), async (req, res) => {
     allowFramingByHosts(res, deps.config);
     // Shown or hidden depends on the reader's cookie, so no shared cache may keep it
     // (the script embed's banner.json is the CDN-friendly one); ETags still make reloads cheap.
@@ -89,7 +95,8 @@ export function embedRoutes(deps: AppDeps): Router {
     res.vary('Cookie');
     const hidden = readHidden(req, deps.clock());
     if (hidden) return void res.render('embed/banner', { hidden, banner: null, title: 'Fundraiser' });
-    res.render('embed/banner', { hidden: null, banner: bannerModel(deps, await deps.ledger.progress()), title: 'Fundraiser' });
+    const progress = await deps.ledger.progress();
+    res.type('html').send(await bannerPages.get(progress, () => renderToString(req.app, 'embed/banner', { hidden: null, banner: bannerModel(deps, progress), title: 'Fundraiser' })));
   });
 
   // "Close" inside the iframe: a plain form, so it works without JavaScript.

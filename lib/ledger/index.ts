@@ -116,14 +116,35 @@ export interface Ledger {
 const RANK: Record<ContributionStatus, number> = { pending: 0, paid: 1, failed: 1, expired: 1 };
 const TIME_RANK: Record<TimeSource, number> = { clock: 0, charge: 1, stripe: 2 };
 
+function sameFigures(a: Progress, b: Progress): boolean {
+  return (Object.keys(b) as (keyof Progress)[]).every((k) => a[k] === b[k]);
+}
+
 class DryRunRollback extends Error {
   constructor(readonly value: unknown) {
     super('dry run');
   }
 }
 
-export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; clock: () => Date; dryRun?: boolean }): Ledger {
+export interface LedgerDeps {
+  db: Db;
+  fundraiser: Config['fundraiser'];
+  clock: () => Date;
+  dryRun?: boolean;
+  /**
+   * How long progress() may answer from memory. Writes through this ledger drop the copy at
+   * once; writes by other instances show within this time. 0 reads the database every time.
+   */
+  progressMaxAgeMs?: number;
+}
+
+export function createLedger(deps: LedgerDeps): Ledger {
   const { db, fundraiser, clock } = deps;
+  const maxAge = deps.progressMaxAgeMs ?? 0;
+  // Bumped after every write, so a copy read before a write is never kept or served after it.
+  let writes = 0;
+  let cached: { progress: Progress; writes: number; at: number } | null = null;
+  let reading: { promise: Promise<Progress>; writes: number } | null = null;
 
   /** One transaction; in a dry run its work is rolled back and only the answer kept. */
   async function tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
@@ -136,7 +157,80 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
     } catch (err) {
       if (err instanceof DryRunRollback) return err.value as T;
       throw err;
+    } finally {
+      writes++;
     }
+  }
+
+  /**
+   * The figures on show, shared by concurrent callers. Unchanged figures keep the same
+   * (frozen) object, so pages rendered from it can be kept as long as it is returned.
+   */
+  function currentProgress(): Promise<Progress> {
+    const slug = displayedWindow(fundraiser.window, clock()).slug;
+    const c = cached;
+    if (c && c.writes === writes && c.progress.campaign === slug && performance.now() - c.at < maxAge) return Promise.resolve(c.progress);
+    if (reading && reading.writes === writes) return reading.promise;
+    const startedAt = writes;
+    const promise = readProgress()
+      .then((fresh) => {
+        const progress = cached && sameFigures(cached.progress, fresh) ? cached.progress : Object.freeze(fresh);
+        if (writes === startedAt) cached = { progress, writes: startedAt, at: performance.now() };
+        return progress;
+      })
+      .finally(() => {
+        if (reading?.promise === promise) reading = null;
+      });
+    reading = { promise, writes: startedAt };
+    return promise;
+  }
+
+  async function readProgress(): Promise<Progress> {
+    const now = clock();
+    const window = displayedWindow(fundraiser.window, now);
+    const read = () =>
+      db
+        .selectFrom('campaigns')
+        .innerJoin('campaign_totals', 'campaign_totals.campaign_id', 'campaigns.id')
+        .select([
+          'campaigns.slug',
+          'campaigns.goal_minor',
+          'campaigns.currency',
+          'campaigns.starts_at',
+          'campaigns.ends_at',
+          'campaign_totals.raised_minor',
+          'campaign_totals.gross_minor',
+          'campaign_totals.refunded_minor',
+          'campaign_totals.disputed_minor',
+          'campaign_totals.dispute_lost_minor',
+          'campaign_totals.donors',
+          'campaign_totals.updated_at',
+        ])
+        .where('campaigns.slug', '=', window.slug)
+        .executeTakeFirst();
+    let row = await read();
+    if (!row) {
+      await ledgerTransaction(db, (trx) => ensureCampaign(trx, fundraiser, window, now));
+      row = await read();
+    }
+    if (!row) throw new Error(`campaign ${window.slug} could not be created`);
+    const raised = Number(row.raised_minor);
+    const goal = Number(row.goal_minor);
+    return {
+      campaign: row.slug,
+      currency: row.currency,
+      goal,
+      raised,
+      gross: Number(row.gross_minor),
+      refunded: Number(row.refunded_minor),
+      disputed: Number(row.disputed_minor),
+      disputeLost: Number(row.dispute_lost_minor),
+      donors: Number(row.donors),
+      percent: percentOf(raised, goal),
+      startsAt: row.starts_at,
+      endsAt: row.ends_at,
+      updatedAt: row.updated_at,
+    };
   }
 
   async function insertEvent(trx: Trx, event: EventRef | undefined, objectId: string | null, outcome: string): Promise<boolean> {
@@ -480,53 +574,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
       return row ? { at: row.last_received_at, eventId: row.last_event_id, type: row.last_event_type } : null;
     },
 
-    async progress() {
-      const now = clock();
-      const window = displayedWindow(fundraiser.window, now);
-      const read = () =>
-        db
-          .selectFrom('campaigns')
-          .innerJoin('campaign_totals', 'campaign_totals.campaign_id', 'campaigns.id')
-          .select([
-            'campaigns.slug',
-            'campaigns.goal_minor',
-            'campaigns.currency',
-            'campaigns.starts_at',
-            'campaigns.ends_at',
-            'campaign_totals.raised_minor',
-            'campaign_totals.gross_minor',
-            'campaign_totals.refunded_minor',
-            'campaign_totals.disputed_minor',
-            'campaign_totals.dispute_lost_minor',
-            'campaign_totals.donors',
-            'campaign_totals.updated_at',
-          ])
-          .where('campaigns.slug', '=', window.slug)
-          .executeTakeFirst();
-      let row = await read();
-      if (!row) {
-        await ledgerTransaction(db, (trx) => ensureCampaign(trx, fundraiser, window, now));
-        row = await read();
-      }
-      if (!row) throw new Error(`campaign ${window.slug} could not be created`);
-      const raised = Number(row.raised_minor);
-      const goal = Number(row.goal_minor);
-      return {
-        campaign: row.slug,
-        currency: row.currency,
-        goal,
-        raised,
-        gross: Number(row.gross_minor),
-        refunded: Number(row.refunded_minor),
-        disputed: Number(row.disputed_minor),
-        disputeLost: Number(row.dispute_lost_minor),
-        donors: Number(row.donors),
-        percent: percentOf(raised, goal),
-        startsAt: row.starts_at,
-        endsAt: row.ends_at,
-        updatedAt: row.updated_at,
-      };
-    },
+    progress: currentProgress,
 
     async findGift(stripeId) {
       return db.selectFrom('contributions').selectAll().where('stripe_id', '=', stripeId).executeTakeFirst();
@@ -534,6 +582,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
 
     async syncCampaign() {
       const now = clock();
+      // Not through tx(): a dry run must still see the campaign on show.
       await ledgerTransaction(db, async (trx) => {
         const campaign = await ensureCampaign(trx, fundraiser, displayedWindow(fundraiser.window, now), now);
         if (campaign.currency !== fundraiser.currency) {
@@ -548,6 +597,7 @@ export function createLedger(deps: { db: Db; fundraiser: Config['fundraiser']; c
           await trx.updateTable('campaigns').set({ goal_minor: goalMinor, updated_at: now.toISOString() }).where('id', '=', campaign.id).execute();
         }
       });
+      writes++;
     },
   };
 }

@@ -60,19 +60,19 @@ export async function startLiveStack(
   };
 }
 
-/** GETs the appeal like a browser, returning what a form post needs (cookies, token, form id). */
+/** GETs the appeal like a browser, returning what a form post needs (the agent, the page's form id). */
 export async function openForm(app: express.Express | string) {
   const agent = request.agent(app);
   const page = await agent.get('/').expect(200);
   const pick = (name: string) => page.text.match(new RegExp(`name="${name}" value="([^"]+)"`))?.[1] ?? '';
-  return { agent, csrf: pick('_csrf'), formId: pick('form_id') };
+  return { agent, formId: pick('form_id') };
 }
 
 /** Starts a checkout through the appeal's form, as a reader would; returns the session id. */
 export async function checkoutThroughForm(app: express.Express, amount: string, frequency: 'once' | 'monthly' = 'once'): Promise<string> {
-  const { agent, csrf, formId } = await openForm(app);
+  const { agent, formId } = await openForm(app);
   const preset = amount === '5' || amount === '25';
-  const body = new URLSearchParams({ _csrf: csrf, form_id: formId, frequency, ...(preset ? { amount } : { amount: 'other', other_amount: amount }) });
+  const body = new URLSearchParams({ form_id: formId, frequency, ...(preset ? { amount } : { amount: 'other', other_amount: amount }) });
   const res = await agent.post('/donate').type('form').send(body.toString()).expect(303);
   return res.headers.location!.split('/').pop()!;
 }

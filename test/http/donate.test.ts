@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import request from 'supertest';
 import { openForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 let s: LiveStack;
@@ -21,10 +22,10 @@ async function expectStatus(pending: Promise<{ status: number; text: string }>, 
 
 const sessions = () => [...s.emulator.state.sessions.values()];
 
-async function post(fields: Record<string, string>, opts: { json?: boolean; withToken?: boolean } = {}) {
-  const { agent, csrf, formId } = await openForm(s.app);
-  const body = new URLSearchParams({ ...(opts.withToken === false ? {} : { _csrf: csrf }), form_id: formId, ...fields }).toString();
-  const req = agent.post('/donate').type('form').send(body);
+async function post(fields: Record<string, string>, opts: { json?: boolean; headers?: Record<string, string> } = {}) {
+  const { agent, formId } = await openForm(s.app);
+  const body = new URLSearchParams({ form_id: formId, ...fields }).toString();
+  const req = agent.post('/donate').type('form').set(opts.headers ?? {}).send(body);
   if (opts.json) req.set('Accept', 'application/json');
   return req;
 }
@@ -54,8 +55,8 @@ describe('POST /donate: validation', () => {
   }
 
   it('when the amount is repeated in the body, then it is refused', async () => {
-    const { agent, csrf, formId } = await openForm(s.app);
-    await agent.post('/donate').type('form').send(`_csrf=${csrf}&form_id=${formId}&amount=5&amount=5000&frequency=once`).expect(400);
+    const { agent, formId } = await openForm(s.app);
+    await agent.post('/donate').type('form').send(`form_id=${formId}&amount=5&amount=5000&frequency=once`).expect(400);
     assert.equal(sessions().length, 0);
   });
 
@@ -64,17 +65,41 @@ describe('POST /donate: validation', () => {
     assert.match(res.body.error, /whole number/);
   });
 
-  it('when the CSRF token is missing, then it is refused with 403 and no session', async () => {
-    const res = await expectStatus(post({ amount: '25', frequency: 'once' }, { withToken: false }), 403);
-    assert.match(res.text, /expired or was sent from another site/);
-    assert.equal(sessions().length, 0);
-  });
+  const crossSite: Array<[string, Record<string, string>]> = [
+    ['the browser says the form came from another site', { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' }],
+    ['the browser says it came from a sibling subdomain', { 'Sec-Fetch-Site': 'same-site', Origin: 'https://forum.example.org' }],
+    ['an older browser sends only a foreign Origin', { Origin: 'https://evil.example' }],
+    ['the Origin is "null" (a sandboxed frame or a data: page)', { Origin: 'null' }],
+  ];
+  for (const [what, headers] of crossSite) {
+    it(`when ${what}, then it is refused with 403 and no session`, async () => {
+      const res = await expectStatus(post({ amount: '25', frequency: 'once' }, { headers }), 403);
+      assert.match(res.text, /sent from another site/);
+      assert.match(res.text, /<form class="donate"/, 'the reader can give from here instead');
+      assert.equal(sessions().length, 0);
+    });
+  }
 
-  it('when the CSRF token belongs to another visitor, then it is refused', async () => {
-    const a = await openForm(s.app);
-    const b = await openForm(s.app);
-    await b.agent.post('/donate').type('form').send(`_csrf=${a.csrf}&form_id=${a.formId}&amount=25&frequency=once`).expect(403);
-    assert.equal(sessions().length, 0);
+  const sameSite: Array<[string, () => Record<string, string>]> = [
+    ['the browser says the form came from this site', () => ({ 'Sec-Fetch-Site': 'same-origin', Origin: s.config.baseUrl })],
+    ["an older browser sends this site's Origin", () => ({ Origin: s.config.baseUrl })],
+    ['a client sends neither header (not a browser another site can drive)', () => ({})],
+  ];
+  for (const [what, headers] of sameSite) {
+    it(`when ${what}, then the checkout starts`, async () => {
+      await expectStatus(post({ amount: '25', frequency: 'once' }, { headers: headers() }), 303);
+      assert.equal(sessions().length, 1);
+    });
+  }
+
+  it('when the appeal is served, then it sets no cookie and every view carries its own form id', async () => {
+    const a = await request(s.app).get('/').expect(200);
+    const b = await request(s.app).get('/').expect(200);
+    assert.equal(a.headers['set-cookie'], undefined);
+    const id = (html: string) => /name="form_id" value="([\w-]{16,64})"/.exec(html)?.[1];
+    assert.ok(id(a.text) && id(b.text));
+    assert.notEqual(id(a.text), id(b.text));
+    assert.equal(a.headers['cache-control'], 'private, no-store');
   });
 
   it('when the user entered another amount with a currency sign and separators, then it is accepted', async () => {
@@ -113,8 +138,8 @@ describe('POST /donate: checkout', () => {
   });
 
   it('when the same form is submitted twice, then one session is created and both go to it', async () => {
-    const { agent, csrf, formId } = await openForm(s.app);
-    const body = `_csrf=${csrf}&form_id=${formId}&amount=5&frequency=once`;
+    const { agent, formId } = await openForm(s.app);
+    const body = `form_id=${formId}&amount=5&frequency=once`;
     const [a, b] = await Promise.all([agent.post('/donate').type('form').send(body), agent.post('/donate').type('form').send(body)]);
     assert.equal(a.status, 303);
     assert.equal(b.status, 303);
@@ -125,8 +150,8 @@ describe('POST /donate: checkout', () => {
   it('when the same form is sent again a minute later (the Back button), then it still leads to one session, not an error', async () => {
     const slot = 10 * 60_000;
     s.setNow(new Date(Math.floor(Date.now() / slot) * slot + 1000));
-    const { agent, csrf, formId } = await openForm(s.app);
-    const body = `_csrf=${csrf}&form_id=${formId}&amount=25&frequency=monthly`;
+    const { agent, formId } = await openForm(s.app);
+    const body = `form_id=${formId}&amount=25&frequency=monthly`;
     const first = await agent.post('/donate').type('form').send(body).expect(303);
     s.setNow(new Date(Math.floor(Date.now() / slot) * slot + 61_000));
     const again = await agent.post('/donate').type('form').send(body).expect(303);
@@ -143,8 +168,8 @@ describe('POST /donate: checkout', () => {
   it('when Stripe cannot be reached, then the reader is told nothing was charged (502)', async () => {
     const down = await startLiveStack({ env: { STRIPE_API_URL: 'http://127.0.0.1:9' } });
     try {
-      const { agent, csrf, formId } = await openForm(down.app);
-      const res = await agent.post('/donate').type('form').send(`_csrf=${csrf}&form_id=${formId}&amount=5&frequency=once`).expect(502);
+      const { agent, formId } = await openForm(down.app);
+      const res = await agent.post('/donate').type('form').send(`form_id=${formId}&amount=5&frequency=once`).expect(502);
       assert.match(res.text, /Nothing was charged/);
     } finally {
       await down.stop();

@@ -31,14 +31,24 @@ after(async () => {
 
 describe('logs', () => {
   it('when requests come in, then each gets a request id (the caller\'s when given) and a JSON log line', async () => {
-    const res = await request(t.app).get('/api/progress').expect(200);
+    const res = await request(t.app).get('/staff/login').expect(200);
     assert.match(res.headers['x-request-id']!, /^[0-9a-f-]{36}$/);
-    const mine = await request(t.app).get('/api/progress').set('X-Request-Id', 'lb-trace-12345').expect(200);
+    const mine = await request(t.app).get('/staff/login?next=/staff').set('X-Request-Id', 'lb-trace-12345').expect(200);
     assert.equal(mine.headers['x-request-id'], 'lb-trace-12345');
     const line = lines.map((l) => JSON.parse(l)).find((l) => l.req?.id === 'lb-trace-12345');
     assert.ok(line, 'a log line carries the request id');
-    assert.equal(line.req.path, '/api/progress');
+    assert.equal(line.req.path, '/staff/login', 'the path without its query string');
     assert.equal(line.res.statusCode, 200);
+  });
+
+  it('when the host site fetches the figures and the banner, then they are timed in /metrics but not access-logged', async () => {
+    const before = lines.length;
+    await request(t.app).get('/api/progress').expect(200);
+    await request(t.app).get('/embed/banner').expect(200);
+    assert.equal(lines.slice(before).filter((l) => JSON.parse(l).req).length, 0, 'no access line per banner view');
+    const metrics = await request(t.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
+    assert.match(metrics.text, /fundraiser_http_request_duration_seconds_count\{method="GET",route="\/api\/progress",status="200"\} [1-9]/);
+    assert.match(metrics.text, /fundraiser_http_request_duration_seconds_count\{method="GET",route="\/embed\/banner",status="200"\} [1-9]/);
   });
 
   it('when a full journey runs (webhooks good and forged, donate, staff login, CSV), then no secret appears in the logs', async () => {
@@ -46,9 +56,8 @@ describe('logs', () => {
     await deliver(t.app, sessionEvent('checkout.session.completed', session)).expect(200);
     await deliver(t.app, sessionEvent('checkout.session.completed', session), { secret: 'whsec_forged' }).expect(400);
     const agent = request.agent(t.app);
-    const page = await agent.get('/').expect(200);
-    const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
-    await agent.post('/donate').type('form').send({ _csrf: csrf, amount: '5', frequency: 'once' });
+    await agent.get('/').expect(200);
+    await agent.post('/donate').type('form').send({ amount: '5', frequency: 'once' });
     const login = await agent.get('/staff/login').expect(200);
     const staffCsrf = login.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
     await agent.post('/staff/login').type('form').send({ _csrf: staffCsrf, email: 'ops@example.org', password: 'wrong password, also secret' }).expect(401);
@@ -58,7 +67,7 @@ describe('logs', () => {
 
     const all = lines.join('\n');
     assert.ok(all.includes('webhook handled'), 'the webhook was logged');
-    for (const secret of [t.config.stripe.secretKey, TEST_WEBHOOK_SECRET, APP_SECRET, STAFF_PASSWORD, 'wrong password, also secret', METRICS_TOKEN, csrf, 'fr.staff=', 'fr_visitor=']) {
+    for (const secret of [t.config.stripe.secretKey, TEST_WEBHOOK_SECRET, APP_SECRET, STAFF_PASSWORD, 'wrong password, also secret', METRICS_TOKEN, staffCsrf, 'fr.staff=', 'fr_visitor=']) {
       assert.ok(!all.includes(secret), `the logs contain ${secret.slice(0, 12)}…`);
     }
     const webhookLine = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'webhook handled');

@@ -12,8 +12,8 @@ after(async () => {
   await s.stop();
 });
 
-async function burst(n: number, addressOf: (i: number) => string, body: (csrf: string, formId: string) => string) {
-  const { agent, csrf, formId } = await openForm(s.app);
+async function burst(n: number, addressOf: (i: number) => string, body: (formId: string) => string) {
+  const { agent, formId } = await openForm(s.app);
   const statuses: number[] = [];
   let limitedPage = '';
   for (let i = 0; i < n; i += 50) {
@@ -23,7 +23,7 @@ async function burst(n: number, addressOf: (i: number) => string, body: (csrf: s
           .post('/donate')
           .set('X-Forwarded-For', addressOf(i + k))
           .type('form')
-          .send(body(csrf, `${formId}${i + k}`)),
+          .send(body(`${formId}${i + k}`)),
       ),
     );
     for (const r of batch) {
@@ -34,7 +34,7 @@ async function burst(n: number, addressOf: (i: number) => string, body: (csrf: s
   return { statuses, limitedPage };
 }
 
-const valid = (csrf: string, formId: string) => `_csrf=${csrf}&form_id=${formId}&amount=5&frequency=once`;
+const valid = (formId: string) => `form_id=${formId}&amount=5&frequency=once`;
 const count = (xs: number[], x: number) => xs.filter((y) => y === x).length;
 
 describe('POST /donate rate limits', () => {
@@ -68,11 +68,11 @@ describe('POST /donate rate limits: junk does not lock readers out', () => {
   it('when a flood of invalid posts arrives from many addresses, then the site-wide budget is untouched', async () => {
     const fresh = await startLiveStack({ env: { DONATE_LIMIT_PER_IP: '30', DONATE_LIMIT_GLOBAL: '5', TRUST_PROXY: 'loopback' } });
     try {
-      const { agent, csrf, formId } = await openForm(fresh.app);
+      const { agent, formId } = await openForm(fresh.app);
       for (let i = 0; i < 20; i++) {
-        await agent.post('/donate').set('X-Forwarded-For', `192.0.2.${i}`).type('form').send(`_csrf=${csrf}&form_id=${formId}&amount=0.01&frequency=once`).expect(400);
+        await agent.post('/donate').set('X-Forwarded-For', `192.0.2.${i}`).type('form').send(`form_id=${formId}&amount=0.01&frequency=once`).expect(400);
       }
-      await agent.post('/donate').set('X-Forwarded-For', '192.0.2.200').type('form').send(valid(csrf, formId)).expect(303);
+      await agent.post('/donate').set('X-Forwarded-For', '192.0.2.200').type('form').send(valid(formId)).expect(303);
     } finally {
       await fresh.stop();
     }

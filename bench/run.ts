@@ -1,0 +1,350 @@
+// npm run bench: the app against its baselines, in one run on this machine, as ratios.
+// Starts two app instances (SQLite seeded with 1,000 and 1,000,000 gifts, the built-in
+// Stripe emulator), a bare Express and a raw node:http server per scenario, and loads each
+// with autocannon from a separate process on loopback, interleaving the rounds so drift in
+// the machine's speed hits all sides alike. Prints a table with PASS/FAIL per target and
+// writes bench/results/<date>.json, .md and .svg. Not part of npm test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServer } from 'node:net';
+import { loadConfigWith, EMULATOR_WEBHOOK_SECRET, PROJECT_ROOT } from '../lib/config.ts';
+import { BENCH_STAFF, checkLedger, seedLedger } from './seed.ts';
+import { paidGiftEvent, type LoadResult, type LoadSpec } from './load.ts';
+import { chartSvg } from './chart.ts';
+
+const SMALL = Number(process.env.BENCH_SMALL_GIFTS ?? 1_000);
+const LARGE = Number(process.env.BENCH_LARGE_GIFTS ?? 1_000_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const MB = 1024 * 1024;
+
+interface Proc {
+  name: string;
+  url: string;
+  child: ChildProcess;
+}
+
+const started: ChildProcess[] = [];
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-bench-'));
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, name: string): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before answering`);
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not answer within 60 s`);
+}
+
+function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', out, out] });
+  started.push(child);
+  return child;
+}
+
+async function startApp(name: string, gifts: number): Promise<Proc & { dbPath: string; campaign: string }> {
+  const port = await freePort();
+  const dbPath = path.join(tmp, `${name}.sqlite`);
+  const env: Record<string, string> = {
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${dbPath}`,
+    // The donate scenario measures the path to Checkout, not the card-testing limits.
+    DONATE_LIMIT_PER_IP: '100000000',
+    DONATE_LIMIT_GLOBAL: '100000000',
+    LOG_LEVEL: 'info',
+  };
+  const t0 = Date.now();
+  const { campaign } = await seedLedger(loadConfigWith(env), gifts);
+  log(`seeded ${name}: ${gifts.toLocaleString('en')} gifts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const child = spawnTs('server.ts', [], { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, path.join(tmp, `${name}.log`));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/healthz`, child, name);
+  return { name, url, child, dbPath, campaign };
+}
+
+async function startBaseline(kind: 'express' | 'node', bytes: number): Promise<Proc> {
+  const port = await freePort();
+  const child = spawnTs('bench/baselines.ts', [kind, String(port), String(bytes)], { PATH: process.env.PATH }, path.join(tmp, 'baselines.log'));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url, child, kind);
+  return { name: `bare ${kind}`, url, child };
+}
+
+function stop(p: Proc): void {
+  p.child.kill('SIGTERM');
+}
+
+/** One autocannon round from its own process. */
+async function load(spec: LoadSpec): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(spec)], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
+  if (code !== 0) throw new Error(`load round failed (${code}) for ${spec.url}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Interleaved rounds over several targets; the median of each side's rounds. */
+async function compare(label: string, sides: Record<string, LoadSpec>): Promise<Record<string, LoadResult>> {
+  const names = Object.keys(sides);
+  for (const n of names) await load({ ...sides[n]!, seconds: 1 }); // warm-up, not counted
+  const rounds: Record<string, LoadResult[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? names : [...names].reverse();
+    for (const n of order) rounds[n]!.push(await load(sides[n]!));
+  }
+  const out: Record<string, LoadResult> = {};
+  for (const n of names) {
+    const rs = rounds[n]!;
+    out[n] = {
+      requests: rs.reduce((s, x) => s + x.requests, 0),
+      rps: median(rs.map((x) => x.rps)),
+      p50: median(rs.map((x) => x.p50)),
+      p99: median(rs.map((x) => x.p99)),
+      non2xx: rs.reduce((s, x) => s + x.non2xx, 0),
+      errors: rs.reduce((s, x) => s + x.errors, 0),
+      timeouts: rs.reduce((s, x) => s + x.timeouts, 0),
+    };
+  }
+  log(`  ${label}: ${names.map((n) => `${n} ${Math.round(out[n]!.rps)}/s`).join(', ')}`);
+  return out;
+}
+
+interface Row {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  baseline?: string;
+  ratio?: number;
+  vsNode?: number;
+  target?: string;
+  pass?: boolean;
+  note?: string;
+}
+
+function procStatus(pid: number): { rssMb: number; peakMb: number } {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+async function bodySize(url: string, headers: Record<string, string> = {}): Promise<{ bytes: number; etag: string | null }> {
+  const res = await fetch(url, { headers });
+  const text = await res.arrayBuffer();
+  return { bytes: text.byteLength, etag: res.headers.get('etag') };
+}
+
+async function staffCookie(app: Proc): Promise<string> {
+  const form = await fetch(`${app.url}/staff/login`);
+  const cookies = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!token) throw new Error('no CSRF token on the staff login page');
+  const res = await fetch(`${app.url}/staff/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: cookies, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email: BENCH_STAFF.email, password: BENCH_STAFF.password }).toString(),
+  });
+  const session = res.headers.getSetCookie().map((c) => c.split(';')[0]);
+  if (res.status !== 303 && res.status !== 302) throw new Error(`staff login answered ${res.status}`);
+  return [cookies, ...session].join('; ');
+}
+
+/** The CSV export read to the end by one client, with the app's peak memory around it. */
+async function csvExport(app: Proc): Promise<{ rows: number; mb: number; seconds: number; peakMb: number }> {
+  const cookie = await staffCookie(app);
+  const t0 = Date.now();
+  const res = await fetch(`${app.url}/staff/gifts.csv`, { headers: { cookie } });
+  if (res.status !== 200 || !res.body) throw new Error(`CSV export answered ${res.status}`);
+  let bytes = 0;
+  let rows = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    bytes += chunk.byteLength;
+    for (const b of chunk) if (b === 10) rows++;
+  }
+  return { rows: rows - 1, mb: bytes / MB, seconds: (Date.now() - t0) / 1000, peakMb: procStatus(app.child.pid!).peakMb };
+}
+
+async function main() {
+  const runStarted = Date.now();
+  log(`fundraiser benchmarks: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${SECONDS} s x ${ROUNDS} rounds, ${CONNECTIONS} connections`);
+  const small = await startApp('app-1k', SMALL);
+  const large = await startApp('app-1m', LARGE);
+  const rows: Row[] = [];
+  const spec = (url: string, extra: Partial<LoadSpec> = {}): LoadSpec => ({ url, connections: CONNECTIONS, seconds: SECONDS, ...extra });
+
+  // The CSV first, on a fresh instance, so its peak memory is the export's own.
+  const csv = await csvExport(large);
+  log(`  CSV export: ${csv.rows.toLocaleString('en')} rows, ${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, app peak RSS ${csv.peakMb.toFixed(0)} MB`);
+  rows.push({ scenario: `CSV export, ${csv.rows.toLocaleString('en')} gifts`, rps: csv.rows / csv.seconds, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: csv.peakMb < 150, note: `${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, peak RSS ${csv.peakMb.toFixed(0)} MB` });
+
+  // The public pages: each against a bare Express and a raw node:http constant of its size,
+  // and the same request at 1,000 and at 1,000,000 gifts.
+  const publics: Array<{ scenario: string; path: string; headers?: (etag: string | null) => Record<string, string> }> = [
+    { scenario: 'GET / (appeal)', path: '/' },
+    { scenario: 'GET /api/progress', path: '/api/progress' },
+    { scenario: 'GET /api/progress, If-None-Match (304)', path: '/api/progress', headers: (etag) => ({ 'if-none-match': etag ?? '' }) },
+    { scenario: 'GET /embed/banner', path: '/embed/banner' },
+  ];
+  for (const p of publics) {
+    const { bytes, etag: smallEtag } = await bodySize(small.url + p.path);
+    const largeEtag = (await bodySize(large.url + p.path)).etag;
+    const express = await startBaseline('express', bytes);
+    const node = await startBaseline('node', bytes);
+    const baseEtag = (await bodySize(express.url)).etag;
+    const r = await compare(p.scenario, {
+      express: spec(express.url, { headers: p.headers?.(baseEtag) }),
+      node: spec(node.url),
+      small: spec(small.url + p.path, { headers: p.headers?.(smallEtag) }),
+      large: spec(large.url + p.path, { headers: p.headers?.(largeEtag) }),
+    });
+    stop(express);
+    stop(node);
+    const ratio = r.small!.rps / r.express!.rps;
+    rows.push({
+      scenario: `${p.scenario} at ${SMALL.toLocaleString('en')} gifts`,
+      ...pick(r.small!),
+      baseline: `bare Express ${bytes} B${p.headers ? ' (304)' : ''}`,
+      ratio,
+      vsNode: r.small!.rps / r.node!.rps,
+      target: '>= 0.9 x bare Express',
+      pass: ratio >= 0.9,
+    });
+    const flat = r.large!.p50 / r.small!.p50;
+    rows.push({ scenario: `${p.scenario} at ${LARGE.toLocaleString('en')} gifts`, ...pick(r.large!), ratio: flat, target: `p50 <= 1.1 x p50 at ${SMALL.toLocaleString('en')}`, pass: flat <= 1.1, note: 'ratio is p50 against the row above' });
+    if (r.small!.non2xx + r.large!.non2xx > 0 && !p.headers) log(`  warning: ${r.small!.non2xx + r.large!.non2xx} non-2xx answers`);
+  }
+
+  // Webhooks: signed paid events, each a ledger write committed with synchronous=FULL,
+  // against a bare Express POST reading a body of the same size.
+  const webhook = { secret: EMULATOR_WEBHOOK_SECRET, fundraiserId: 'fundraiser', campaign: large.campaign };
+  const sample = paidGiftEvent({ ...webhook, mode: 'distinct', idPrefix: 'size' }, 0).payload;
+  const expressPost = await startBaseline('express', 16);
+  const ackFiles: string[] = [];
+  const webhookSpec = (mode: 'distinct' | 'duplicate'): LoadSpec => {
+    const ackFile = path.join(tmp, `ack-${mode}-${ackFiles.length}.json`);
+    ackFiles.push(ackFile);
+    return spec(`${large.url}/webhooks/stripe`, { method: 'POST', webhook: { ...webhook, mode, ackFile, idPrefix: mode === 'duplicate' ? 'dup' : `d${ackFiles.length}` } });
+  };
+  const postBaseline = spec(expressPost.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sample });
+  const distinct = await compareWebhooks('POST /webhooks/stripe, distinct paid events', postBaseline, () => webhookSpec('distinct'));
+  const duplicate = await compareWebhooks('POST /webhooks/stripe, the same 200 events again', postBaseline, () => webhookSpec('duplicate'));
+  stop(expressPost);
+  const acknowledged = ackFiles.flatMap((f) => (fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as { id: string; amount: number }[]) : []));
+  const check = checkLedger(large.dbPath, acknowledged);
+  const distinctAcks = new Set(acknowledged.map((a) => a.id)).size;
+  log(`  ledger after the webhook rounds: ${distinctAcks.toLocaleString('en')} distinct events acknowledged, ${check.lost} lost, ${check.doubled} doubled, totals ${check.totalsMatch ? 'equal' : 'DIFFER from'} the rows`);
+  const ledgerOk = check.lost === 0 && check.doubled === 0 && check.totalsMatch;
+  for (const [label, r] of [['distinct paid events (ledger writes)', distinct], ['duplicates (already recorded)', duplicate]] as const) {
+    const ratio = r.app.rps / r.express.rps;
+    rows.push({
+      scenario: `POST /webhooks/stripe, ${label}`,
+      ...pick(r.app),
+      baseline: `bare Express POST ${Buffer.byteLength(sample)} B`,
+      ratio,
+      target: '>= 0.5 x bare Express POST, none lost or doubled',
+      pass: ratio >= 0.5 && ledgerOk,
+      note: label.startsWith('distinct') ? `${distinctAcks.toLocaleString('en')} acknowledged: ${check.lost} lost, ${check.doubled} doubled` : undefined,
+    });
+  }
+
+  // Starting a checkout: CSRF-checked form post, rate-limit counters, a Checkout Session
+  // created at the (in-process) emulator, 303 to it.
+  const donate = await load(spec(`${small.url}/donate`, { method: 'POST', headers: { origin: small.url, 'content-type': 'application/x-www-form-urlencoded' }, body: 'amount=25&frequency=once' }));
+  log(`  POST /donate: ${Math.round(donate.rps)}/s`);
+  rows.push({ scenario: 'POST /donate (Checkout Session at the emulator, 303)', ...pick(donate), note: `${donate.non2xx} redirects to Checkout, ${donate.errors} errors` });
+
+  // Staff: the dashboard's JSON (what the page polls) at both sizes.
+  for (const app of [small, large]) {
+    const cookie = await staffCookie(app);
+    const r = await load(spec(`${app.url}/staff/api/summary`, { headers: { cookie }, connections: 4 }));
+    const gifts = app === small ? SMALL : LARGE;
+    log(`  staff summary at ${gifts} gifts: ${r.rps.toFixed(1)}/s`);
+    rows.push({ scenario: `GET /staff/api/summary (dashboard) at ${gifts.toLocaleString('en')} gifts`, ...pick(r), note: 'staff only; aggregates over the gifts' });
+  }
+
+  const memory = [small, large].map((a) => ({ name: a.name, ...procStatus(a.child.pid!) }));
+  for (const m of memory) rows.push({ scenario: `app memory (${m.name}), peak over the run`, rps: NaN, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: m.peakMb < 150, note: `peak ${m.peakMb.toFixed(0)} MB, now ${m.rssMb.toFixed(0)} MB` });
+
+  stop(small);
+  stop(large);
+  const elapsed = (Date.now() - runStarted) / 1000;
+  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`;
+  const table = markdownTable(rows);
+  log(`\n${table}\n`);
+  const failed = rows.filter((r) => r.pass === false);
+  log(`machine: ${machine}; ran in ${elapsed.toFixed(0)} s`);
+  log(failed.length ? `FAIL: ${failed.map((r) => r.scenario).join('; ')}` : 'every target met');
+
+  const resultsDir = path.join(PROJECT_ROOT, 'bench/results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const stamp = new Date().toISOString().slice(0, 10);
+  const settings = { smallGifts: SMALL, largeGifts: LARGE, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS };
+  fs.writeFileSync(path.join(resultsDir, `${stamp}.json`), `${JSON.stringify({ date: new Date().toISOString(), machine, settings, elapsedSeconds: elapsed, rows }, null, 2)}\n`);
+  fs.writeFileSync(path.join(resultsDir, `${stamp}.md`), `Machine: ${machine}. Settings: ${JSON.stringify(settings)}.\n\n${table}\n`);
+  fs.writeFileSync(path.join(resultsDir, `${stamp}.svg`), chartSvg(rows.filter((r) => r.ratio !== undefined).map((r) => ({ label: r.scenario, ratio: r.ratio!, target: r.target ?? '', pass: r.pass !== false })), machine));
+  log(`results: bench/results/${stamp}.json, .md, .svg`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  process.exitCode = failed.length ? 1 : 0;
+
+  async function compareWebhooks(label: string, baseline: LoadSpec, app: () => LoadSpec) {
+    await load({ ...baseline, seconds: 1 });
+    await load({ ...app(), seconds: 1 });
+    const runs: { express: LoadResult[]; app: LoadResult[] } = { express: [], app: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      if (r % 2 === 0) {
+        runs.express.push(await load(baseline));
+        runs.app.push(await load(app()));
+      } else {
+        runs.app.push(await load(app()));
+        runs.express.push(await load(baseline));
+      }
+    }
+    const med = (rs: LoadResult[]): LoadResult => ({ ...rs[0]!, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), non2xx: rs.reduce((s, x) => s + x.non2xx, 0) });
+    const out = { express: med(runs.express), app: med(runs.app) };
+    log(`  ${label}: express ${Math.round(out.express.rps)}/s, app ${Math.round(out.app.rps)}/s, ${out.app.non2xx} non-2xx`);
+    return out;
+  }
+}
+
+const pick = (r: LoadResult) => ({ rps: r.rps, p50: r.p50, p99: r.p99 });
+
+function markdownTable(rows: Row[]): string {
+  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }) : '');
+  const lines = ['| Scenario | req/s | p50 ms | p99 ms | Ratio | vs node:http | Target | Result |', '|---|--:|--:|--:|--:|--:|---|---|'];
+  for (const r of rows) {
+    const result = r.pass === undefined ? (r.note ?? '') : `${r.pass ? 'PASS' : 'FAIL'}${r.note ? ` (${r.note})` : ''}`;
+    lines.push(`| ${r.scenario} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${r.ratio === undefined ? '' : f(r.ratio, 2)} | ${r.vsNode === undefined ? '' : f(r.vsNode, 2)} | ${r.target ?? ''} | ${result} |`);
+  }
+  return lines.join('\n');
+}
+
+try {
+  await main();
+} finally {
+  for (const c of started) if (c.exitCode === null) c.kill('SIGKILL');
+}
