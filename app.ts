@@ -71,6 +71,8 @@ export function createApp(deps: AppDeps): express.Express {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // A webhook logs its own line (event id, type, outcome, this request's id) instead.
+      autoLogging: { ignore: (req) => req.url === '/webhooks/stripe' },
     }),
   );
 

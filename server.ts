@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './lib/config.ts';
 import { buildDeps } from './lib/wiring.ts';
 import { createApp } from './app.ts';
 import express from 'express';
-import { createEmulator, type Emulator } from './emulator/index.ts';
+import { createEmulator, isEmulatorPath, type Emulator } from './emulator/index.ts';
 
 async function main() {
   let config;
@@ -20,19 +20,21 @@ async function main() {
   }
   const deps = await buildDeps(config);
   const { logger } = deps;
-  const root = express();
-  root.disable('x-powered-by');
   let emulator: Emulator | undefined;
+  let emulatorApp: express.Express | undefined;
   if (config.stripe.embeddedEmulator) {
     // No keys: the site hosts the offline Stripe emulator itself, so the whole loop runs here.
     emulator = createEmulator({ publicUrl: config.baseUrl, webhookUrl: `${config.baseUrl}/webhooks/stripe`, webhookSecret: config.stripe.webhookSecret });
-    root.use(emulator.router);
+    emulatorApp = express();
+    emulatorApp.disable('x-powered-by');
+    emulatorApp.use(emulator.router);
     logger.warn(`no STRIPE_SECRET_KEY: using the built-in Stripe emulator (test mode, no real money); its controls are at ${config.baseUrl}/_emulator`);
   } else if (config.stripe.emulator) {
     logger.warn(`no STRIPE_SECRET_KEY: using the Stripe emulator at ${config.stripe.apiUrl}`);
   }
-  root.use(createApp(deps));
-  const server = createServer(root);
+  const app = createApp(deps);
+  // The site's requests go straight to the site; only the emulator's paths to the emulator.
+  const server = createServer((req, res) => void (emulatorApp && isEmulatorPath(req.url ?? '') ? emulatorApp(req, res) : app(req, res)));
   server.listen(config.port, () => {
     logger.info({ url: config.baseUrl, database: config.database.dialect }, `fundraiser listening on ${config.baseUrl}`);
   });

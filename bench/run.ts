@@ -4,7 +4,7 @@
 // with autocannon from a separate process on loopback, interleaving the rounds so drift in
 // the machine's speed hits all sides alike. Prints a table with PASS/FAIL per target and
 // writes bench/results/<date>.json, .md and .svg. Not part of npm test.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const MB = 1024 * 1024;
+// "npm run build --silent && node <flags> dist/server.js" -> [<flags>, dist/server.js]
+const START_FLAGS = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split('&&')
+  .pop()!
+  .trim()
+  .split(/\s+/)
+  .slice(1);
 
 interface Proc {
   name: string;
@@ -77,7 +84,10 @@ async function startApp(name: string, gifts: number): Promise<Proc & { dbPath: s
   const t0 = Date.now();
   const { campaign } = await seedLedger(loadConfigWith(env), gifts);
   log(`seeded ${name}: ${gifts.toLocaleString('en')} gifts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const child = spawnTs('server.ts', [], { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, path.join(tmp, `${name}.log`));
+  // Run as npm start runs it: the built bundle, with the start script's node flags.
+  const out = fs.openSync(path.join(tmp, `${name}.log`), 'a');
+  const child = spawn(process.execPath, START_FLAGS, { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', out, out] });
+  started.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/healthz`, child, name);
   return { name, url, child, dbPath, campaign };
@@ -191,6 +201,7 @@ async function csvExport(app: Proc): Promise<{ rows: number; mb: number; seconds
 
 async function main() {
   const runStarted = Date.now();
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
   log(`fundraiser benchmarks: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${SECONDS} s x ${ROUNDS} rounds, ${CONNECTIONS} connections`);
   const small = await startApp('app-1k', SMALL);
   const large = await startApp('app-1m', LARGE);

@@ -27,7 +27,8 @@ export interface Emulator {
   stop(): void;
 }
 
-const EMULATOR_PATHS = /^\/(v1|c|_emulator)(\/|$)/;
+/** Where the emulator answers, so npm start can send it only its own requests. */
+export const isEmulatorPath = (url: string) => /^\/(v1|c|_emulator)(\/|\?|$)/.test(url);
 
 export function createEmulator(opts: EmulatorOptions): Emulator {
   const delivery = new WebhookDelivery({
@@ -42,9 +43,6 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
   let publicUrl = opts.publicUrl ?? '';
 
   const router = Router();
-  // Mounted in front of the site by npm start: the site's own requests leave at once
-  // instead of walking every emulator route.
-  router.use((req, _res, next) => next(EMULATOR_PATHS.test(req.path) ? undefined : 'router'));
   router.use(apiRouter(state, () => publicUrl));
   router.use(pagesRouter(state, delivery));
   const onError: ErrorRequestHandler = (err, _req, res, next) => {

@@ -1,11 +1,10 @@
 // npm test: the whole suite on SQLite, then again on a throwaway PostgreSQL that this script
 // starts (initdb + pg_ctl, in a temp folder, on a free port) and removes afterwards.
 // REQUIRE_POSTGRES=1 (set by .ci/run) makes a missing PostgreSQL a failure, not a skip.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './helpers/server-process.ts';
+import { startPostgres } from './helpers/postgres.ts';
 import { PROJECT_ROOT } from '../lib/config.ts';
 
 const files = process.argv.slice(2).length
@@ -41,50 +40,6 @@ function runSuite(label: string, env: Record<string, string | undefined>): Promi
     });
     child.on('close', (code) => resolve({ pass, fail, code: code ?? 1 }));
   });
-}
-
-function findPgBin(name: string): string | null {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), ...globPgDirs()]) {
-    const p = path.join(dir, name);
-    if (fs.existsSync(p)) return p;
-  }
-  return null;
-}
-
-function globPgDirs(): string[] {
-  const root = '/usr/lib/postgresql';
-  if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root).sort().reverse().map((v) => path.join(root, v, 'bin'));
-}
-
-async function startPostgres(): Promise<{ url: string; stop: () => void } | null> {
-  const initdb = findPgBin('initdb');
-  const pgCtl = findPgBin('pg_ctl');
-  if (!initdb || !pgCtl) return null;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-pg-'));
-  // initdb refuses to run as root: run the server as the postgres user then.
-  const asRoot = process.getuid?.() === 0;
-  const as = (cmd: string, args: string[]) => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]) as [string, string[]];
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
-    fs.chownSync(dir, uid, gid);
-  }
-  const data = path.join(dir, 'data');
-  const port = await freePort();
-  execFileSync(...as(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']), { stdio: 'ignore' });
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-  execFileSync(...as(pgCtl, ['-D', data, '-o', opts, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']), { stdio: 'ignore' });
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: () => {
-      try {
-        execFileSync(...as(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']), { stdio: 'ignore' });
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
 }
 
 const results: RunResult[] = [await runSuite('SQLite', { TEST_DATABASE_URL: undefined })];

@@ -45,8 +45,11 @@ export function createDb(database: Config['database'], opts: DbOptions = {}): Db
       connectionTimeoutMillis: 10_000,
       types: pgTypes,
     });
-    // An idle client losing its connection (a database restart) must not crash the process.
+    // A client losing its connection (the database restarting or crashing), idle or in use,
+    // must not crash the process: the query in flight fails (a webhook answers 5xx and Stripe
+    // retries) and the pool replaces the client.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (database.path !== ':memory:') fs.mkdirSync(path.dirname(database.path), { recursive: true });
