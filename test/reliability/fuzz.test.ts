@@ -81,7 +81,7 @@ describe('fuzzing the public endpoints', () => {
     })();
     await fc.assert(
       fc.asyncProperty(weirdString, fc.string({ maxLength: 100 }), fc.option(weirdString), async (email, password, next) => {
-        const res = await agent.post('/staff/login').type('form').send({ email, password, ...(next ? { next } : {}) });
+        const res = await agent.post('/staff/login').type('form').send({ _csrf: csrf, email, password, ...(next ? { next } : {}) });
         assert.ok([401, 429].includes(res.status), `status ${res.status}`);
       }),
       { numRuns: 150 },
