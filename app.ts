@@ -2,7 +2,8 @@
 // ports, so tests build it with a temp database, a fake Stripe and a fixed clock.
 import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
-import helmet from 'helmet';
+import { securityHeaders } from './lib/security-headers.ts';
+import { hotPath } from './routes/hot-path.ts';
 import { PROJECT_ROOT } from './lib/config.ts';
 import type { AppDeps } from './lib/wiring.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -29,29 +30,22 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('views', path.join(PROJECT_ROOT, 'views'));
   app.locals.h = viewHelpers(deps.config);
 
+  // What the host site fetches on every page view, written from prebuilt responses ahead of
+  // every other middleware (routes/hot-path.ts); anything else goes on.
+  app.use(hotPath(deps, app));
+
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => end({ route: (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'not-found' : 'other'), status: String(res.statusCode) }));
     next();
   });
 
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'frame-ancestors': ["'none'"],
-          // The donate form redirects to Checkout; browsers apply form-action to that redirect.
-          'form-action': ["'self'", checkoutOrigin(deps)],
-        },
-      },
-      strictTransportSecurity: deps.config.baseUrl.startsWith('https:'),
-    }),
-  );
+  app.use(securityHeaders(deps.config));
 
   // What every page view of the host site may fetch (the figures, the banner, the appeal) and
   // the probes, ahead of the access log: a line per banner view would be most of the log and
-  // a good part of the cost of serving it. They are counted and timed in /metrics, and their
-  // errors are logged by the error handler. They set no cookies, so a CDN may cache them.
+  // a good part of the cost of serving it. They are counted in /metrics, and their errors are
+  // logged by the error handler. They set no cookies, so a CDN may cache them.
   app.use(apiRoutes(deps));
   app.use(embedRoutes(deps));
   app.use(appealRoutes(deps));
@@ -107,8 +101,4 @@ export function createApp(deps: AppDeps): express.Express {
   };
   app.use(onError);
   return app;
-}
-
-function checkoutOrigin(deps: AppDeps): string {
-  return deps.config.stripe.apiUrl ? new URL(deps.config.stripe.apiUrl).origin : 'https://checkout.stripe.com';
 }

@@ -19,6 +19,8 @@ export interface Metrics {
   registry: Registry;
   webhookEvents: Counter<'type' | 'result'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** The hot path's responses (figures, banner, landing appeal), counted but not timed. */
+  hotRequests: Counter<'route' | 'status'>;
 }
 
 export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhookWarningHours: number }): Metrics {
@@ -34,6 +36,12 @@ export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhook
     help: 'HTTP request latency by route',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const hotRequests = new Counter({
+    name: 'fundraiser_hot_requests_total',
+    help: 'Responses the hot path wrote (the figures, the banner, the landing appeal), by route and status',
+    labelNames: ['route', 'status'] as const,
     registers: [registry],
   });
   // Read from the ledger at scrape time, so they are never stale.
@@ -60,5 +68,5 @@ export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhook
       }
     },
   });
-  return { registry, webhookEvents, httpDuration };
+  return { registry, webhookEvents, httpDuration, hotRequests };
 }

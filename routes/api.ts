@@ -2,20 +2,17 @@ import { Router } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { ping } from '../lib/db/index.ts';
-import { allowHostOrigins, SHORT_PUBLIC_CACHE } from './public-cache.ts';
-import { PerFigures } from './per-figures.ts';
+import type { Progress } from '../lib/ledger/index.ts';
+
+/** The public figures, as GET /api/progress answers them. */
+export function progressJson(p: Progress): string {
+  return JSON.stringify({ currency: p.currency, goal: p.goal, raised: p.raised, donors: p.donors, percent: p.percent, updatedAt: p.updatedAt });
+}
 
 export function apiRoutes(deps: AppDeps): Router {
   const router = Router();
 
-  const bodies = new PerFigures<string>();
-  router.get('/api/progress', async (req, res) => {
-    const p = await deps.ledger.progress();
-    const body = await bodies.get(p, () => JSON.stringify({ currency: p.currency, goal: p.goal, raised: p.raised, donors: p.donors, percent: p.percent, updatedAt: p.updatedAt }));
-    allowHostOrigins(req, res, deps.config);
-    res.set('Cache-Control', SHORT_PUBLIC_CACHE);
-    res.type('json').send(body);
-  });
+  // GET /api/progress is served by the hot path (routes/hot-path.ts).
 
   // Ready to take traffic: the database answers and we are not draining for a shutdown.
   router.get('/readyz', async (_req, res) => {

@@ -2,7 +2,7 @@
 // The page a reader lands on (no choice made yet, no message) is the same for everyone but
 // for its form id, so it is rendered once per change of the figures with a slot for the id.
 import { randomBytes } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { Application, Request, Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Progress } from '../lib/ledger/index.ts';
 import { AVERAGE_GIFT_PRESET, PRESET_AMOUNTS } from '../lib/donation-options.ts';
@@ -42,7 +42,7 @@ function appealLocals(deps: AppDeps, progress: Progress, form: FormState, formId
 const newFormId = () => randomBytes(16).toString('base64url');
 
 // Each id is unique to its page, so no cache may keep it.
-const NO_STORE = 'private, no-store';
+export const NO_STORE = 'private, no-store';
 
 export async function renderAppeal(deps: AppDeps, req: Request, res: Response, form: FormState, status = 200): Promise<void> {
   const progress = await deps.ledger.progress();
@@ -50,16 +50,19 @@ export async function renderAppeal(deps: AppDeps, req: Request, res: Response, f
   res.status(status).send(await renderToString(req.app, 'appeal', appealLocals(deps, progress, form, newFormId())));
 }
 
-/** GET / with nothing chosen: the page rendered once per figures, with a fresh form id. */
+/** The appeal with nothing chosen, around the slot for its form id. */
+export async function landingParts(deps: AppDeps, app: Application, progress: Progress): Promise<[string, string]> {
+  const parts = (await renderToString(app, 'appeal', appealLocals(deps, progress, {}, FORM_ID_SLOT))).split(FORM_ID_SLOT);
+  if (parts.length !== 2) throw new Error(`the appeal template must hold the form id exactly once (found ${parts.length - 1})`);
+  return parts as [string, string];
+}
+
+/** GET / with a query that chooses nothing (a campaign tag): the landing page, kept per figures. */
 export function landingPage(deps: AppDeps) {
   const pages = new PerFigures<[string, string]>();
   return async (req: Request, res: Response): Promise<void> => {
     const progress = await deps.ledger.progress();
-    const [head, tail] = await pages.get(progress, async () => {
-      const parts = (await renderToString(req.app, 'appeal', appealLocals(deps, progress, {}, FORM_ID_SLOT))).split(FORM_ID_SLOT);
-      if (parts.length !== 2) throw new Error(`the appeal template must hold the form id exactly once (found ${parts.length - 1})`);
-      return parts as [string, string];
-    });
+    const [head, tail] = await pages.get(progress, () => landingParts(deps, req.app, progress));
     res.set('Cache-Control', NO_STORE);
     res.type('html').send(head + newFormId() + tail);
   };

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Application, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import type { AppDeps } from '../lib/wiring.ts';
 import { PROJECT_ROOT } from '../lib/config.ts';
@@ -11,8 +11,8 @@ import { PRESET_AMOUNTS } from '../lib/donation-options.ts';
 import { formatMoney, toMinor } from '../lib/money.ts';
 import type { Progress } from '../lib/ledger/index.ts';
 import { appealNumbers, fillCopy } from './appeal-copy.ts';
-import { allowFramingByHosts, allowHostOrigins, SHORT_PUBLIC_CACHE } from './public-cache.ts';
-import { PerFigures, renderToString } from './per-figures.ts';
+import { allowFramingByHosts } from './public-cache.ts';
+import { renderToString } from './per-figures.ts';
 
 export const HIDE_COOKIE = 'fr_banner';
 
@@ -63,6 +63,16 @@ export function bannerModel(deps: AppDeps, progress: Progress) {
   };
 }
 
+/** The data the script embed renders (GET /embed/banner.json). */
+export function bannerJson(deps: AppDeps, progress: Progress): string {
+  return JSON.stringify(bannerModel(deps, progress));
+}
+
+/** The iframe banner, shown. */
+export function bannerHtml(deps: AppDeps, app: Application, progress: Progress): Promise<string> {
+  return renderToString(app, 'embed/banner', { hidden: null, banner: bannerModel(deps, progress), title: 'Fundraiser' });
+}
+
 export function embedRoutes(deps: AppDeps): Router {
   const router = Router();
   const script = fs.readFileSync(path.join(PROJECT_ROOT, 'public/embed/embed.js'));
@@ -77,26 +87,15 @@ export function embedRoutes(deps: AppDeps): Router {
     res.type('application/javascript').send(script);
   });
 
-  const bannerJson = new PerFigures<string>();
-  router.get('/embed/banner.json', async (req, res) => {
-    const progress = await deps.ledger.progress();
-    const body = await bannerJson.get(progress, () => JSON.stringify(bannerModel(deps, progress)));
-    allowHostOrigins(req, res, deps.config);
-    res.set('Cache-Control', SHORT_PUBLIC_CACHE);
-    res.type('json').send(body);
-  });
-
-  const bannerPages = new PerFigures<string>();
+  // GET /embed/banner.json, and the banner for readers who did not close it, are served by
+  // the hot path (routes/hot-path.ts); this is the banner for a reader with the cookie.
   router.get('/embed/banner', cookieParser(), async (req, res) => {
     allowFramingByHosts(res, deps.config);
-    // Shown or hidden depends on the reader's cookie, so no shared cache may keep it
-    // (the script embed's banner.json is the CDN-friendly one); ETags still make reloads cheap.
     res.set('Cache-Control', 'private, no-cache');
     res.vary('Cookie');
     const hidden = readHidden(req, deps.clock());
     if (hidden) return void res.render('embed/banner', { hidden, banner: null, title: 'Fundraiser' });
-    const progress = await deps.ledger.progress();
-    res.type('html').send(await bannerPages.get(progress, () => renderToString(req.app, 'embed/banner', { hidden: null, banner: bannerModel(deps, progress), title: 'Fundraiser' })));
+    res.type('html').send(await bannerHtml(deps, req.app, await deps.ledger.progress()));
   });
 
   // "Close" inside the iframe: a plain form, so it works without JavaScript.

@@ -41,14 +41,14 @@ describe('logs', () => {
     assert.equal(line.res.statusCode, 200);
   });
 
-  it('when the host site fetches the figures and the banner, then they are timed in /metrics but not access-logged', async () => {
+  it('when the host site fetches the figures and the banner, then they are counted in /metrics but not access-logged', async () => {
     const before = lines.length;
     await request(t.app).get('/api/progress').expect(200);
     await request(t.app).get('/embed/banner').expect(200);
     assert.equal(lines.slice(before).filter((l) => JSON.parse(l).req).length, 0, 'no access line per banner view');
     const metrics = await request(t.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
-    assert.match(metrics.text, /fundraiser_http_request_duration_seconds_count\{method="GET",route="\/api\/progress",status="200"\} [1-9]/);
-    assert.match(metrics.text, /fundraiser_http_request_duration_seconds_count\{method="GET",route="\/embed\/banner",status="200"\} [1-9]/);
+    assert.match(metrics.text, /fundraiser_hot_requests_total\{route="\/api\/progress",status="200"\} [1-9]/);
+    assert.match(metrics.text, /fundraiser_hot_requests_total\{route="\/embed\/banner",status="200"\} [1-9]/);
   });
 
   it('when a full journey runs (webhooks good and forged, donate, staff login, CSV), then no secret appears in the logs', async () => {
@@ -81,6 +81,7 @@ describe('metrics and readiness', () => {
   it('when /metrics is asked without the token, then 401; with it, Prometheus text with webhook outcomes, totals and latency', async () => {
     await request(t.app).get('/metrics').expect(401);
     await request(t.app).get('/metrics').set('Authorization', 'Bearer wrong-token-wrong-token').expect(401);
+    await request(t.app).get('/healthz').expect(200);
     const res = await request(t.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
     assert.match(res.headers['content-type']!, /text\/plain/);
     assert.match(res.text, /fundraiser_webhook_events_total\{type="checkout.session.completed",result="recorded"\} 1/);
@@ -88,7 +89,7 @@ describe('metrics and readiness', () => {
     assert.match(res.text, /fundraiser_campaign_minor\{figure="raised"\} 2500/);
     assert.match(res.text, /fundraiser_campaign_donors 1/);
     assert.match(res.text, /fundraiser_webhook_silence_alert 0/);
-    assert.match(res.text, /fundraiser_http_request_duration_seconds_bucket\{le="[\d.]+",method="GET",route="\/api\/progress",status="200"\}/);
+    assert.match(res.text, /fundraiser_http_request_duration_seconds_bucket\{le="[\d.]+",method="GET",route="\/healthz",status="200"\}/);
   });
 
   it('when METRICS_TOKEN is not set, then there is no /metrics at all', async () => {
