@@ -4,7 +4,7 @@
 // same frozen object until they change), the security headers once per process, so a request
 // costs a lookup and a write. Variants go on to the Express routes: the banner for a reader
 // who closed it (a cookie), the appeal with a choice in its query, other methods.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Application, Request, RequestHandler, Response } from 'express';
 import etag from 'etag';
 import fresh from 'fresh';
@@ -80,7 +80,7 @@ export function hotPath(deps: AppDeps, app: Application): RequestHandler {
     const progress = await deps.ledger.progress();
     const [head, tail] = await landing.get(progress, async () => (await landingParts(deps, app, progress)).map((part) => Buffer.from(part)) as [Buffer, Buffer]);
     // Each view gets its own form id (a double click then finds the same Checkout Session).
-    const id = Buffer.from(randomBytes(16).toString('base64url'));
+    const id = Buffer.from(randomUUID());
     counters['/'].ok.inc();
     res.writeHead(200, { ...landingHeaders, 'content-length': String(head.length + id.length + tail.length) });
     res.end(req.method === 'HEAD' ? undefined : Buffer.concat([head, id, tail]));

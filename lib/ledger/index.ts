@@ -7,6 +7,7 @@ import { displayedWindow } from '../campaign-window.ts';
 import { percentOf, toMinor } from '../money.ts';
 import type { Contribution, ContributionStatus, Frequency, TimeSource } from '../db/schema.ts';
 import { ledgerTransaction, type Db } from '../db/index.ts';
+import { batchedWrites } from '../db/write-batch.ts';
 import { randomUUID } from 'node:crypto';
 import { campaignAt, ensureCampaign } from './campaigns.ts';
 import { writeAudit } from './audit-trail.ts';
@@ -146,10 +147,12 @@ export function createLedger(deps: LedgerDeps): Ledger {
   let cached: { progress: Progress; writes: number; at: number } | null = null;
   let reading: { promise: Promise<Progress>; writes: number } | null = null;
 
-  /** One transaction; in a dry run its work is rolled back and only the answer kept. */
+  const write = batchedWrites(db);
+
+  /** One write, committed with whatever others arrive meanwhile; in a dry run it is rolled back and only the answer kept. */
   async function tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     try {
-      return await ledgerTransaction(db, async (trx) => {
+      return await write(async (trx) => {
         const value = await fn(trx);
         if (deps.dryRun) throw new DryRunRollback(value);
         return value;
