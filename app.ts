@@ -16,8 +16,8 @@ import { embedRoutes } from './routes/embed.ts';
 import { viewHelpers } from './routes/view-helpers.ts';
 import { createCsrf } from './lib/csrf.ts';
 import cookieParser from 'cookie-parser';
-import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
+import { requestId } from './lib/logger.ts';
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -42,6 +42,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(securityHeaders(deps.config));
 
+  // Stripe's webhooks arrive in bursts: mounted early, before any body parser (the signature
+  // needs the raw bytes), logging one line per event itself (event id, type, outcome, request id).
+  app.use(webhookRoutes(deps));
+
   // What every page view of the host site may fetch (the figures, the banner, the appeal) and
   // the probes, ahead of the access log: a line per banner view would be most of the log and
   // a good part of the cost of serving it. They are counted in /metrics, and their errors are
@@ -54,24 +58,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(
     pinoHttp({
       logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{8,100}$/.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
+      genReqId: requestId,
       serializers: {
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0], remoteAddress: req.remoteAddress }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      // A webhook logs its own line (event id, type, outcome, this request's id) instead.
-      autoLogging: { ignore: (req) => req.url === '/webhooks/stripe' },
     }),
   );
-
-  // The webhook needs the raw bytes for its signature, so it is mounted before any body parser.
-  app.use(webhookRoutes(deps));
 
   app.use('/public', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));

@@ -16,8 +16,8 @@ import { chartSvg } from './chart.ts';
 
 const SMALL = Number(process.env.BENCH_SMALL_GIFTS ?? 1_000);
 const LARGE = Number(process.env.BENCH_LARGE_GIFTS ?? 1_000_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const MB = 1024 * 1024;
 // "npm run build --silent && node <flags> dist/server.js" -> [<flags>, dist/server.js]
