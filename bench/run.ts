@@ -206,6 +206,7 @@ async function main() {
   const small = await startApp('app-1k', SMALL);
   const large = await startApp('app-1m', LARGE);
   const rows: Row[] = [];
+  const logMemory = (when: string) => log(`  peak RSS ${when}: ${[small, large].map((a) => `${a.name} ${procStatus(a.child.pid!).peakMb.toFixed(0)} MB`).join(', ')}`);
   const spec = (url: string, extra: Partial<LoadSpec> = {}): LoadSpec => ({ url, connections: CONNECTIONS, seconds: SECONDS, ...extra });
 
   // The CSV first, on a fresh instance, so its peak memory is the export's own.
@@ -250,6 +251,7 @@ async function main() {
     if (r.small!.non2xx + r.large!.non2xx > 0 && !p.headers) log(`  warning: ${r.small!.non2xx + r.large!.non2xx} non-2xx answers`);
   }
 
+  logMemory('after the public pages');
   // Webhooks: signed paid events, each a ledger write committed with synchronous=FULL,
   // against a bare Express POST reading a body of the same size.
   const webhook = { secret: EMULATOR_WEBHOOK_SECRET, fundraiserId: 'fundraiser', campaign: large.campaign };
@@ -283,10 +285,12 @@ async function main() {
     });
   }
 
-  // Starting a checkout: CSRF-checked form post, rate-limit counters, a Checkout Session
+  logMemory('after the webhooks');
+  // Starting a checkout: cross-site-checked form post, rate-limit counters, a Checkout Session
   // created at the (in-process) emulator, 303 to it.
   const donate = await load(spec(`${small.url}/donate`, { method: 'POST', headers: { origin: small.url, 'content-type': 'application/x-www-form-urlencoded' }, body: 'amount=25&frequency=once' }));
   log(`  POST /donate: ${Math.round(donate.rps)}/s`);
+  logMemory('after the donate form');
   rows.push({ scenario: 'POST /donate (Checkout Session at the emulator, 303)', ...pick(donate), note: `${donate.non2xx} redirects to Checkout, ${donate.errors} errors` });
 
   // Staff: the dashboard's JSON (what the page polls) at both sizes.
@@ -298,6 +302,7 @@ async function main() {
     rows.push({ scenario: `GET /staff/api/summary (dashboard) at ${gifts.toLocaleString('en')} gifts`, ...pick(r), note: 'staff only; aggregates over the gifts' });
   }
 
+  logMemory('after the staff dashboard');
   const memory = [small, large].map((a) => ({ name: a.name, ...procStatus(a.child.pid!) }));
   for (const m of memory) rows.push({ scenario: `app memory (${m.name}), peak over the run`, rps: NaN, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: m.peakMb < 150, note: `peak ${m.peakMb.toFixed(0)} MB, now ${m.rssMb.toFixed(0)} MB` });
 
