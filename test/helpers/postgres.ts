@@ -63,6 +63,8 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<P
     stop: () => {
       try {
         execFileSync(...as(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']), { stdio: 'ignore' });
+      } catch {
+        // Already stopped (a test halted it): only the folder is left to remove.
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

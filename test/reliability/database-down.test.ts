@@ -31,7 +31,7 @@ describe('PostgreSQL stopped mid-delivery', { skip }, () => {
     pg?.stop();
   });
 
-  it('when the database stops during 60 concurrent deliveries, then each answer is 2xx-and-recorded or 5xx-and-absent, and redelivery lands each once', async (ctx) => {
+  it('when the database stops during 60 deliveries, then each answer is 2xx-and-recorded or 5xx-and-absent, and redelivery lands each once', async (ctx) => {
     if (!pg) return ctx.skip('no PostgreSQL binaries on this machine');
     const server = pg;
     const amounts = Array.from({ length: 60 }, (_, i) => 500 + i * 100);
@@ -40,25 +40,25 @@ describe('PostgreSQL stopped mid-delivery', { skip }, () => {
     );
     const before = await readTotals(t.app);
 
-    // Deliveries go out a few milliseconds apart; the server is halted after the tenth answer.
-    let answered = 0;
-    let halted: Promise<void> | null = null;
-    const statuses = await Promise.all(
-      events.map(async (event, i) => {
-        await new Promise((r) => setTimeout(r, i * 3));
-        const res = await deliver(t.app, event);
-        if (++answered === 10) halted = server.halt();
-        return res.status;
+    // Ten land; then the server is halted while the next thirty are in flight; the last twenty
+    // arrive once it is down.
+    const statuses: number[] = [];
+    const send = async (i: number) => void (statuses[i] = (await deliver(t.app, events[i]!)).status);
+    await Promise.all(events.slice(0, 10).map((_, i) => send(i)));
+    const halted = server.halt();
+    await Promise.all(
+      events.slice(10, 40).map(async (_, k) => {
+        await new Promise((r) => setTimeout(r, k * 5));
+        await send(10 + k);
       }),
     );
     await halted;
+    await Promise.all(events.slice(40).map((_, k) => send(40 + k)));
     const ok = statuses.filter((s) => s === 200).length;
     const failed = statuses.filter((s) => s >= 500).length;
     assert.equal(ok + failed, events.length, `only 200 or 5xx answers: ${statuses.join(',')}`);
-    assert.ok(failed > 0, 'some deliveries met the stopped database');
-
-    // While it is down, more deliveries fail cleanly.
-    assert.ok((await deliver(t.app, events[events.length - 1]!)).status >= 500);
+    assert.deepEqual(statuses.slice(0, 10), Array(10).fill(200), 'before the stop, all recorded');
+    assert.ok(statuses.slice(40).every((s) => s >= 500), 'with the database down, every delivery fails with a 5xx');
 
     await server.restart();
     // What was acknowledged is there, and nothing else: no half-written gift.
