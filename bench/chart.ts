@@ -9,7 +9,7 @@ export interface ChartBar {
 }
 
 export function chartSvg(bars: ChartBar[], caption: string): string {
-  const left = 430;
+  const left = 560;
   const width = 300;
   const rowH = 26;
   const top = 40;
