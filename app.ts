@@ -2,7 +2,8 @@
 // ports, so tests build it with a temp database, a fake Stripe and a fixed clock.
 import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
-import { securityHeaders } from './lib/security-headers.ts';
+import { capturedSecurityHeaders, securityHeaders } from './lib/security-headers.ts';
+import { landingPage } from './routes/appeal-page.ts';
 import { hotPath } from './routes/hot-path.ts';
 import { PROJECT_ROOT } from './lib/config.ts';
 import type { AppDeps } from './lib/wiring.ts';
@@ -32,7 +33,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   // What the host site fetches on every page view, written from prebuilt responses ahead of
   // every other middleware (routes/hot-path.ts); anything else goes on.
-  app.use(hotPath(deps, app));
+  const security = capturedSecurityHeaders(deps.config);
+  const landing = landingPage(deps, app, security);
+  app.use(hotPath(deps, app, security, landing));
 
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ method: req.method });
@@ -52,7 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
   // logged by the error handler. They set no cookies, so a CDN may cache them.
   app.use(apiRoutes(deps));
   app.use(embedRoutes(deps));
-  app.use(appealRoutes(deps));
+  app.use(appealRoutes(deps, landing));
 
   // One JSON log line per request from here on, with a request id (the caller's X-Request-Id when sane).
   app.use(

@@ -1,7 +1,7 @@
 // Renders the appeal with the current totals; shared by GET / and the donate form's errors.
 // The page a reader lands on (no choice made yet, no message) is the same for everyone but
 // for its form id, so it is rendered once per change of the figures with a slot for the id.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Application, Request, Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Progress } from '../lib/ledger/index.ts';
@@ -39,7 +39,8 @@ function appealLocals(deps: AppDeps, progress: Progress, form: FormState, formId
   };
 }
 
-const newFormId = () => randomBytes(16).toString('base64url');
+const newFormId = () => randomUUID();
+const FORM_ID_BYTES = newFormId().length;
 
 // Each id is unique to its page, so no cache may keep it.
 export const NO_STORE = 'private, no-store';
@@ -51,19 +52,34 @@ export async function renderAppeal(deps: AppDeps, req: Request, res: Response, f
 }
 
 /** The appeal with nothing chosen, around the slot for its form id. */
-export async function landingParts(deps: AppDeps, app: Application, progress: Progress): Promise<[string, string]> {
+async function landingParts(deps: AppDeps, app: Application, progress: Progress): Promise<[string, string]> {
   const parts = (await renderToString(app, 'appeal', appealLocals(deps, progress, {}, FORM_ID_SLOT))).split(FORM_ID_SLOT);
   if (parts.length !== 2) throw new Error(`the appeal template must hold the form id exactly once (found ${parts.length - 1})`);
   return parts as [string, string];
 }
 
-/** GET / with a query that chooses nothing (a campaign tag): the landing page, kept per figures. */
-export function landingPage(deps: AppDeps) {
-  const pages = new PerFigures<[string, string]>();
-  return async (req: Request, res: Response): Promise<void> => {
+export type LandingPage = (req: Request, res: Response) => Promise<void>;
+
+/**
+ * The appeal with nothing chosen (GET /, or with a query that chooses nothing, such as a
+ * campaign tag): rendered once per change of the figures, then written with a fresh form id
+ * spliced in. Shared by the hot path and the appeal route, so both serve one cached page.
+ */
+export function landingPage(deps: AppDeps, app: Application, securityHeaders: Record<string, string>): LandingPage {
+  const pages = new PerFigures<{ head: Buffer; tail: Buffer; headers: Record<string, string> }>();
+  return async (req, res) => {
     const progress = await deps.ledger.progress();
-    const [head, tail] = await pages.get(progress, () => landingParts(deps, req.app, progress));
-    res.set('Cache-Control', NO_STORE);
-    res.type('html').send(head + newFormId() + tail);
+    const page = await pages.get(progress, async () => {
+      const [head, tail] = (await landingParts(deps, app, progress)).map((part) => Buffer.from(part)) as [Buffer, Buffer];
+      const length = head.length + FORM_ID_BYTES + tail.length;
+      return { head, tail, headers: { ...securityHeaders, 'content-type': 'text/html; charset=utf-8', 'cache-control': NO_STORE, 'content-length': String(length) } };
+    });
+    res.writeHead(200, page.headers);
+    if (req.method === 'HEAD') return void res.end();
+    // Corked, the three parts leave in one write without being copied together.
+    res.cork();
+    res.write(page.head);
+    res.write(newFormId());
+    res.end(page.tail);
   };
 }

@@ -1,13 +1,12 @@
 import { Router } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import { PRESET_AMOUNTS } from '../lib/donation-options.ts';
-import { landingPage, renderAppeal } from './appeal-page.ts';
+import { renderAppeal, type LandingPage } from './appeal-page.ts';
 
 const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);
 
-export function appealRoutes(deps: AppDeps): Router {
+export function appealRoutes(deps: AppDeps, landing: LandingPage): Router {
   const router = Router();
-  const landing = landingPage(deps);
   router.get('/', async (req, res) => {
     const q = req.query;
     const amount = str(q.amount);

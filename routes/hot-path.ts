@@ -4,18 +4,17 @@
 // same frozen object until they change), the security headers once per process, so a request
 // costs a lookup and a write. Variants go on to the Express routes: the banner for a reader
 // who closed it (a cookie), the appeal with a choice in its query, other methods.
-import { randomUUID } from 'node:crypto';
 import type { Application, Request, RequestHandler, Response } from 'express';
 import etag from 'etag';
 import fresh from 'fresh';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Progress } from '../lib/ledger/index.ts';
-import { capturedSecurityHeaders, framableBy } from '../lib/security-headers.ts';
+import { framableBy } from '../lib/security-headers.ts';
 import { PerFigures } from './per-figures.ts';
 import { SHORT_PUBLIC_CACHE } from './public-cache.ts';
 import { bannerHtml, bannerJson, HIDE_COOKIE } from './embed.ts';
 import { progressJson } from './api.ts';
-import { landingParts, NO_STORE } from './appeal-page.ts';
+import type { LandingPage } from './appeal-page.ts';
 
 interface Prebuilt {
   body: Buffer;
@@ -26,8 +25,7 @@ interface Prebuilt {
 
 type Hot = '/api/progress' | '/embed/banner.json' | '/embed/banner' | '/';
 
-export function hotPath(deps: AppDeps, app: Application): RequestHandler {
-  const security = capturedSecurityHeaders(deps.config);
+export function hotPath(deps: AppDeps, app: Application, security: Record<string, string>, landing: LandingPage): RequestHandler {
   const framable = framableBy(security, deps.config.embed.allowedOrigins);
   const allowed = new Set(deps.config.embed.allowedOrigins);
 
@@ -54,9 +52,6 @@ export function hotPath(deps: AppDeps, app: Application): RequestHandler {
     // script embed's banner.json is the CDN-friendly one); the ETag still makes reloads cheap.
     '/embed/banner': async (p) => prebuild(await bannerHtml(deps, app, p), HTML_TYPE, framable, { 'cache-control': 'private, no-cache', vary: 'Cookie' }),
   };
-  // The page around its form id, and headers that fit it (a UUID is always 36 bytes).
-  const landing = new PerFigures<{ head: Buffer; tail: Buffer; headers: Record<string, string> }>();
-  const FORM_ID_BYTES = 36;
   const counters = Object.fromEntries(
     (['/api/progress', '/embed/banner.json', '/embed/banner', '/'] as Hot[]).map((r) => [r, { ok: deps.metrics.hotRequests.labels(r, '200'), same: deps.metrics.hotRequests.labels(r, '304') }]),
   ) as Record<Hot, { ok: { inc(): void }; same: { inc(): void } }>;
@@ -77,24 +72,6 @@ export function hotPath(deps: AppDeps, app: Application): RequestHandler {
     return origin !== undefined && allowed.has(origin) ? origin : false;
   };
 
-  const serveLanding = async (req: Request, res: Response) => {
-    const progress = await deps.ledger.progress();
-    const page = await landing.get(progress, async () => {
-      const [head, tail] = (await landingParts(deps, app, progress)).map((part) => Buffer.from(part)) as [Buffer, Buffer];
-      const length = head.length + FORM_ID_BYTES + tail.length;
-      return { head, tail, headers: { ...security, 'content-type': HTML_TYPE, 'cache-control': NO_STORE, 'content-length': String(length) } };
-    });
-    counters['/'].ok.inc();
-    res.writeHead(200, page.headers);
-    if (req.method === 'HEAD') return void res.end();
-    // Each view gets its own form id (a double click then finds the same Checkout Session);
-    // corked, the three parts leave in one write without being copied together.
-    res.cork();
-    res.write(page.head);
-    res.write(randomUUID());
-    res.end(page.tail);
-  };
-
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     const url = req.url;
@@ -104,7 +81,7 @@ export function hotPath(deps: AppDeps, app: Application): RequestHandler {
     if (path === '/api/progress' || path === '/embed/banner.json') route = path;
     else if (path === '/embed/banner' && !req.headers.cookie?.includes(`${HIDE_COOKIE}=`)) route = path;
     // Any query string may choose an amount or carry a notice: the Express route renders it.
-    else if (url === '/') return void serveLanding(req, res).catch(next);
+    else if (url === '/') return void landing(req, res).then(() => counters['/'].ok.inc(), next);
     else return next();
     deps.ledger
       .progress()

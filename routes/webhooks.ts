@@ -37,11 +37,7 @@ export function webhookRoutes(deps: AppDeps): Router {
     }
     try {
       await noteArrival(event);
-      // A redelivery (Stripe sends at least once) is answered from a read; an event seen
-      // for the first time by two deliveries at once is still recorded once, by the write.
-      const outcome = (await deps.ledger.knowsEvent(event.id))
-        ? { result: 'duplicate-event' as const }
-        : await handleStripeEvent({ ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe }, event);
+      const outcome = await handleStripeEvent({ ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe }, event);
       deps.logger.info({ reqId, event: event.id, type: event.type, result: outcome.result }, 'webhook handled');
       deps.metrics.webhookEvents.inc({ type: event.type, result: outcome.result });
       res.json({ received: true, result: outcome.result });

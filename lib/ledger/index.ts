@@ -104,8 +104,6 @@ export interface Ledger {
   /** How a payment intent the ledger has seen links to its gift (null when unseen). */
   linkOfPayment(paymentIntentId: string): Promise<{ paymentIntentId: string; invoiceId: string | null } | null>;
   knowsInvoice(invoiceId: string): Promise<boolean>;
-  /** Whether this Stripe event was already recorded: a read, outside any write, so a redelivery costs no transaction. */
-  knowsEvent(eventId: string): Promise<boolean>;
   noteWebhook(event: EventRef, at: Date): Promise<void>;
   lastWebhook(): Promise<{ at: string; eventId: string; type: string } | null>;
   progress(): Promise<Progress>;
@@ -561,10 +559,6 @@ export function createLedger(deps: LedgerDeps): Ledger {
 
     async knowsInvoice(invoiceId) {
       return (await db.selectFrom('contributions').select('id').where('stripe_id', '=', invoiceId).executeTakeFirst()) !== undefined;
-    },
-
-    async knowsEvent(eventId) {
-      return (await db.selectFrom('stripe_events').select('id').where('id', '=', eventId).executeTakeFirst()) !== undefined;
     },
 
     async noteWebhook(event, at) {

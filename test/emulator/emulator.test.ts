@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import request from 'supertest';
 import { createStripeClient } from '../../lib/payments/stripe.ts';
 import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { isEmulatorPath } from '../../emulator/index.ts';
 
 let s: LiveStack;
 before(async () => {
@@ -168,5 +169,12 @@ describe('emulator: webhook delivery', () => {
     assert.equal(cancel.headers.location, 'http://127.0.0.1/back');
     const paid = await request(s.emulatorUrl).post(`/c/pay/${created.id}`).type('form').send('choice=card&email=a%40b.org').expect(303);
     assert.equal(paid.headers.location, `http://127.0.0.1/ok?session_id=${created.id}`);
+  });
+});
+
+describe('emulator: which requests npm start sends to it', () => {
+  it('when a path is the emulator\'s (API, hosted checkout, controls), then it goes there, and the site keeps every other', () => {
+    for (const p of ['/v1/checkout/sessions', '/v1', '/c/pay/cs_test_1', '/_emulator', '/_emulator/settle?x=1', '/v1?expand[]=x']) assert.equal(isEmulatorPath(p), true, p);
+    for (const p of ['/', '/api/progress', '/v10/x', '/cancel', '/c2', '/_emulatorx', '/embed/banner', '/webhooks/stripe']) assert.equal(isEmulatorPath(p), false, p);
   });
 });
