@@ -89,7 +89,12 @@ export function createApp(deps: AppDeps): express.Express {
 
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
-    if (status >= 500) deps.logger.error({ err, url: req.originalUrl }, 'request failed');
+    // Behind the access log, pino-http writes the one line for the request (with its id) and
+    // takes the real error from res.err; ahead of it (the hot path) the error is logged here.
+    if (status >= 500) {
+      if (req.log) res.err = err;
+      else deps.logger.error({ err, url: req.originalUrl }, 'request failed');
+    }
     if (res.headersSent) return;
     res.status(status);
     const message = status === 413 ? 'That request was too large.' : status < 500 ? 'That request could not be understood.' : 'Something went wrong on our side. Please try again in a moment.';

@@ -41,6 +41,22 @@ describe('logs', () => {
     assert.equal(line.res.statusCode, 200);
   });
 
+  it('when a logged request fails with a 500, then one error line carries its request id and the real error', async () => {
+    const real = t.deps.ledger.findGift;
+    t.deps.ledger.findGift = () => Promise.reject(new Error('ledger read failed on purpose'));
+    try {
+      const before = lines.length;
+      const res = await request(t.app).get('/thank-you?session_id=cs_test_brokenread').set('X-Request-Id', 'trace-500-check').expect(500);
+      assert.equal(res.headers['x-request-id'], 'trace-500-check');
+      const errors = lines.slice(before).map((l) => JSON.parse(l)).filter((l) => l.level >= 50);
+      assert.equal(errors.length, 1, JSON.stringify(errors));
+      assert.equal(errors[0].req?.id, 'trace-500-check');
+      assert.match(JSON.stringify(errors[0].err), /ledger read failed on purpose/);
+    } finally {
+      t.deps.ledger.findGift = real;
+    }
+  });
+
   it('when the host site fetches the figures and the banner, then they are counted in /metrics but not access-logged', async () => {
     const before = lines.length;
     await request(t.app).get('/api/progress').expect(200);
