@@ -1,13 +1,15 @@
-// createApp(deps): parsers, views, routes, 404/500. Reads no environment and opens no
-// ports, so tests build it with a temp database, a fake Stripe and a fixed clock.
+// createApp(deps): the site's request listener: parsers, views, routes, 404/500. Reads no
+// environment and opens no ports, so tests build it with a temp database, a fake Stripe and
+// a fixed clock.
 import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import { capturedSecurityHeaders, securityHeaders } from './lib/security-headers.ts';
 import { landingPage } from './routes/appeal-page.ts';
 import { hotPath } from './routes/hot-path.ts';
 import { PROJECT_ROOT } from './lib/config.ts';
 import type { AppDeps } from './lib/wiring.ts';
-import { webhookRoutes } from './routes/webhooks.ts';
+import { webhookHandler, WEBHOOK_PATH } from './routes/webhooks.ts';
 import { appealRoutes } from './routes/appeal.ts';
 import { donateRoutes } from './routes/donate.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -20,7 +22,31 @@ import cookieParser from 'cookie-parser';
 import { pinoHttp } from 'pino-http';
 import { requestId } from './lib/logger.ts';
 
-export function createApp(deps: AppDeps): express.Express {
+export type Site = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * What npm start serves. Stripe's webhooks and the hot paths (what the host site fetches on
+ * every page view) are answered on node:http directly, ahead of Express: setting up
+ * Express's request and response costs more than those answers. Everything else, and a hot
+ * path that fails, goes through the Express app (which runs the hot path once more, and its
+ * error handler if it fails again).
+ */
+export function createApp(deps: AppDeps): Site {
+  const security = capturedSecurityHeaders(deps.config);
+  const webhook = webhookHandler(deps, security);
+  const { app, hot } = expressApp(deps, security);
+  return (req, res) => {
+    if (req.method === 'POST' && pathOf(req.url) === WEBHOOK_PATH) return webhook(req, res);
+    hot(req, res, () => app(req, res));
+  };
+}
+
+function pathOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return q === -1 ? (url ?? '') : url!.slice(0, q);
+}
+
+function expressApp(deps: AppDeps, security: Record<string, string>) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
@@ -33,9 +59,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   // What the host site fetches on every page view, written from prebuilt responses ahead of
   // every other middleware (routes/hot-path.ts); anything else goes on.
-  const security = capturedSecurityHeaders(deps.config);
   const landing = landingPage(deps, app, security);
-  app.use(hotPath(deps, app, security, landing));
+  const hot = hotPath(deps, app, security, landing);
+  app.use(hot);
 
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ method: req.method });
@@ -44,10 +70,6 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use(securityHeaders(deps.config));
-
-  // Stripe's webhooks arrive in bursts: mounted early, before any body parser (the signature
-  // needs the raw bytes), logging one line per event itself (event id, type, outcome, request id).
-  app.use(webhookRoutes(deps));
 
   // What every page view of the host site may fetch (the figures, the banner, the appeal) and
   // the probes, ahead of the access log: a line per banner view would be most of the log and
@@ -102,5 +124,5 @@ export function createApp(deps: AppDeps): express.Express {
     res.render('error', { title: status < 500 ? 'Bad request' : 'Something went wrong', message });
   };
   app.use(onError);
-  return app;
+  return { app, hot };
 }

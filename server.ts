@@ -32,9 +32,9 @@ async function main() {
   } else if (config.stripe.emulator) {
     logger.warn(`no STRIPE_SECRET_KEY: using the Stripe emulator at ${config.stripe.apiUrl}`);
   }
-  const app = createApp(deps);
+  const site = createApp(deps);
   // The site's requests go straight to the site; only the emulator's paths to the emulator.
-  const server = createServer((req, res) => void (emulatorApp && isEmulatorPath(req.url ?? '') ? emulatorApp(req, res) : app(req, res)));
+  const server = createServer((req, res) => void (emulatorApp && isEmulatorPath(req.url ?? '') ? emulatorApp(req, res) : site(req, res)));
   server.listen(config.port, () => {
     logger.info({ url: config.baseUrl, database: config.database.dialect }, `fundraiser listening on ${config.baseUrl}`);
   });

@@ -19,6 +19,11 @@ const LARGE = Number(process.env.BENCH_LARGE_GIFTS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+// A subset while working on one path, e.g. BENCH_ONLY=webhooks (csv, pages, webhooks, donate, staff).
+const PARTS = ['csv', 'pages', 'webhooks', 'donate', 'staff'] as const;
+const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
+for (const p of ONLY) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (one of ${PARTS.join(', ')})`);
+const runs = (part: (typeof PARTS)[number]) => ONLY.has(part);
 const MB = 1024 * 1024;
 // "npm run build --silent && node <flags> dist/server.js" -> [<flags>, dist/server.js]
 const START_FLAGS = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
@@ -210,9 +215,11 @@ async function main() {
   const spec = (url: string, extra: Partial<LoadSpec> = {}): LoadSpec => ({ url, connections: CONNECTIONS, seconds: SECONDS, ...extra });
 
   // The CSV first, on a fresh instance, so its peak memory is the export's own.
-  const csv = await csvExport(large);
-  log(`  CSV export: ${csv.rows.toLocaleString('en')} rows, ${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, app peak RSS ${csv.peakMb.toFixed(0)} MB`);
-  rows.push({ scenario: `CSV export, ${csv.rows.toLocaleString('en')} gifts`, rps: csv.rows / csv.seconds, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: csv.peakMb < 150, note: `${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, peak RSS ${csv.peakMb.toFixed(0)} MB` });
+  if (runs('csv')) {
+    const csv = await csvExport(large);
+    log(`  CSV export: ${csv.rows.toLocaleString('en')} rows, ${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, app peak RSS ${csv.peakMb.toFixed(0)} MB`);
+    rows.push({ scenario: `CSV export, ${csv.rows.toLocaleString('en')} gifts`, rps: csv.rows / csv.seconds, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: csv.peakMb < 150, note: `${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, peak RSS ${csv.peakMb.toFixed(0)} MB` });
+  }
 
   // The public pages: each against a bare Express and a raw node:http constant of its size,
   // and the same request at 1,000 and at 1,000,000 gifts.
@@ -222,7 +229,7 @@ async function main() {
     { scenario: 'GET /api/progress, If-None-Match (304)', path: '/api/progress', headers: (etag) => ({ 'if-none-match': etag ?? '' }) },
     { scenario: 'GET /embed/banner', path: '/embed/banner' },
   ];
-  for (const p of publics) {
+  for (const p of runs('pages') ? publics : []) {
     const { bytes, etag: smallEtag } = await bodySize(small.url + p.path);
     const largeEtag = (await bodySize(large.url + p.path)).etag;
     const express = await startBaseline('express', bytes);
@@ -252,52 +259,56 @@ async function main() {
   }
 
   logMemory('after the public pages');
-  // Webhooks: signed paid events, each a ledger write committed with synchronous=FULL,
-  // against a bare Express POST reading a body of the same size.
-  const webhook = { secret: EMULATOR_WEBHOOK_SECRET, fundraiserId: 'fundraiser', campaign: large.campaign };
-  const sample = paidGiftEvent({ ...webhook, mode: 'distinct', idPrefix: 'size' }, 0).payload;
-  const expressPost = await startBaseline('express', 16);
-  const ackFiles: string[] = [];
-  const webhookSpec = (mode: 'distinct' | 'duplicate'): LoadSpec => {
-    const ackFile = path.join(tmp, `ack-${mode}-${ackFiles.length}.json`);
-    ackFiles.push(ackFile);
-    return spec(`${large.url}/webhooks/stripe`, { method: 'POST', webhook: { ...webhook, mode, ackFile, idPrefix: mode === 'duplicate' ? 'dup' : `d${ackFiles.length}` } });
-  };
-  const postBaseline = spec(expressPost.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sample });
-  const distinct = await compareWebhooks('POST /webhooks/stripe, distinct paid events', postBaseline, () => webhookSpec('distinct'));
-  const duplicate = await compareWebhooks('POST /webhooks/stripe, the same 200 events again', postBaseline, () => webhookSpec('duplicate'));
-  stop(expressPost);
-  const acknowledged = ackFiles.flatMap((f) => (fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as { id: string; amount: number }[]) : []));
-  const check = checkLedger(large.dbPath, acknowledged);
-  const distinctAcks = new Set(acknowledged.map((a) => a.id)).size;
-  log(`  ledger after the webhook rounds: ${distinctAcks.toLocaleString('en')} distinct events acknowledged, ${check.lost} lost, ${check.doubled} doubled, totals ${check.totalsMatch ? 'equal' : 'DIFFER from'} the rows`);
-  const ledgerOk = check.lost === 0 && check.doubled === 0 && check.totalsMatch;
-  for (const [label, r] of [['distinct paid events (ledger writes)', distinct], ['duplicates (already recorded)', duplicate]] as const) {
-    const ratio = r.app.rps / r.express.rps;
-    rows.push({
-      scenario: `POST /webhooks/stripe, ${label}`,
-      ...pick(r.app),
-      baseline: `bare Express POST ${Buffer.byteLength(sample)} B`,
-      ratio,
-      target: '>= 0.5 x bare Express POST, none lost or doubled',
-      pass: ratio >= 0.5 && ledgerOk,
-      note: label.startsWith('distinct') ? `${distinctAcks.toLocaleString('en')} acknowledged: ${check.lost} lost, ${check.doubled} doubled` : undefined,
-    });
+  if (runs('webhooks')) {
+    // Webhooks: signed paid events, each a ledger write committed with synchronous=FULL,
+    // against a bare Express POST reading a body of the same size.
+    const webhook = { secret: EMULATOR_WEBHOOK_SECRET, fundraiserId: 'fundraiser', campaign: large.campaign };
+    const sample = paidGiftEvent({ ...webhook, mode: 'distinct', idPrefix: 'size' }, 0).payload;
+    const expressPost = await startBaseline('express', 16);
+    const ackFiles: string[] = [];
+    const webhookSpec = (mode: 'distinct' | 'duplicate'): LoadSpec => {
+      const ackFile = path.join(tmp, `ack-${mode}-${ackFiles.length}.json`);
+      ackFiles.push(ackFile);
+      return spec(`${large.url}/webhooks/stripe`, { method: 'POST', webhook: { ...webhook, mode, ackFile, idPrefix: mode === 'duplicate' ? 'dup' : `d${ackFiles.length}` } });
+    };
+    const postBaseline = spec(expressPost.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sample });
+    const distinct = await compareWebhooks('POST /webhooks/stripe, distinct paid events', postBaseline, () => webhookSpec('distinct'));
+    const duplicate = await compareWebhooks('POST /webhooks/stripe, the same 200 events again', postBaseline, () => webhookSpec('duplicate'));
+    stop(expressPost);
+    const acknowledged = ackFiles.flatMap((f) => (fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as { id: string; amount: number }[]) : []));
+    const check = checkLedger(large.dbPath, acknowledged);
+    const distinctAcks = new Set(acknowledged.map((a) => a.id)).size;
+    log(`  ledger after the webhook rounds: ${distinctAcks.toLocaleString('en')} distinct events acknowledged, ${check.lost} lost, ${check.doubled} doubled, totals ${check.totalsMatch ? 'equal' : 'DIFFER from'} the rows`);
+    const ledgerOk = check.lost === 0 && check.doubled === 0 && check.totalsMatch;
+    for (const [label, r] of [['distinct paid events (ledger writes)', distinct], ['duplicates (already recorded)', duplicate]] as const) {
+      const ratio = r.app.rps / r.express.rps;
+      rows.push({
+        scenario: `POST /webhooks/stripe, ${label}`,
+        ...pick(r.app),
+        baseline: `bare Express POST ${Buffer.byteLength(sample)} B`,
+        ratio,
+        target: '>= 0.5 x bare Express POST, none lost or doubled',
+        pass: ratio >= 0.5 && ledgerOk,
+        note: label.startsWith('distinct') ? `${distinctAcks.toLocaleString('en')} acknowledged: ${check.lost} lost, ${check.doubled} doubled` : undefined,
+      });
   }
 
   logMemory('after the webhooks');
-  // Starting a checkout: cross-site-checked form post, rate-limit counters, a Checkout Session
-  // created at the (in-process) emulator, 303 to it.
-  const donate = await load(spec(`${small.url}/donate`, { method: 'POST', headers: { origin: small.url, 'content-type': 'application/x-www-form-urlencoded' }, body: 'amount=25&frequency=once' }));
-  log(`  POST /donate: ${Math.round(donate.rps)}/s`);
-  logMemory('after the donate form');
-  // The readers' load ends here. A staff login runs scrypt, which takes 32 MiB by design
-  // (lib/staff/passwords.ts), so the staff phase is reported apart from the load's peak.
+  }
+  if (runs('donate')) {
+    // Starting a checkout: cross-site-checked form post, rate-limit counters, a Checkout Session
+    // created at the (in-process) emulator, 303 to it.
+    const donate = await load(spec(`${small.url}/donate`, { method: 'POST', headers: { origin: small.url, 'content-type': 'application/x-www-form-urlencoded' }, body: 'amount=25&frequency=once' }));
+    log(`  POST /donate: ${Math.round(donate.rps)}/s`);
+    logMemory('after the donate form');
+    // The readers' load ends here. A staff login runs scrypt, which takes 32 MiB by design
+    // (lib/staff/passwords.ts), so the staff phase is reported apart from the load's peak.
+    rows.push({ scenario: 'POST /donate (Checkout Session at the emulator, 303)', ...pick(donate), note: `${donate.non2xx} redirects to Checkout, ${donate.errors} errors` });
+  }
   const underLoad = [small, large].map((a) => ({ name: a.name, ...procStatus(a.child.pid!) }));
-  rows.push({ scenario: 'POST /donate (Checkout Session at the emulator, 303)', ...pick(donate), note: `${donate.non2xx} redirects to Checkout, ${donate.errors} errors` });
 
   // Staff: the dashboard's JSON (what the page polls) at both sizes.
-  for (const app of [small, large]) {
+  for (const app of runs('staff') ? [small, large] : []) {
     const cookie = await staffCookie(app);
     const r = await load(spec(`${app.url}/staff/api/summary`, { headers: { cookie }, connections: 4 }));
     const gifts = app === small ? SMALL : LARGE;
@@ -324,6 +335,12 @@ async function main() {
   log(`machine: ${machine}; ran in ${elapsed.toFixed(0)} s`);
   log(failed.length ? `FAIL: ${failed.map((r) => r.scenario).join('; ')}` : 'every target met');
 
+  if (ONLY.size < PARTS.length) {
+    // A partial run is for working on one path; the results files hold whole runs only.
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.exitCode = failed.length ? 1 : 0;
+    return;
+  }
   const resultsDir = path.join(PROJECT_ROOT, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().slice(0, 10);

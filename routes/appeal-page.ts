@@ -2,6 +2,7 @@
 // The page a reader lands on (no choice made yet, no message) is the same for everyone but
 // for its form id, so it is rendered once per change of the figures with a slot for the id.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Application, Request, Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Progress } from '../lib/ledger/index.ts';
@@ -58,7 +59,7 @@ async function landingParts(deps: AppDeps, app: Application, progress: Progress)
   return parts as [string, string];
 }
 
-export type LandingPage = (req: Request, res: Response) => Promise<void>;
+export type LandingPage = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /**
  * The appeal with nothing chosen (GET /, or with a query that chooses nothing, such as a

@@ -4,7 +4,8 @@
 // same frozen object until they change), the security headers once per process, so a request
 // costs a lookup and a write. Variants go on to the Express routes: the banner for a reader
 // who closed it (a cookie), the appeal with a choice in its query, other methods.
-import type { Application, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Application } from 'express';
 import etag from 'etag';
 import fresh from 'fresh';
 import type { AppDeps } from '../lib/wiring.ts';
@@ -16,6 +17,9 @@ import { bannerHtml, bannerJson, HIDE_COOKIE } from './embed.ts';
 import { progressJson } from './api.ts';
 import type { LandingPage } from './appeal-page.ts';
 
+/** Answers a hot request, or calls next() to pass it on (next(err) when answering failed). Plain node:http, so it runs ahead of Express too. */
+export type HotPath = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
 interface Prebuilt {
   body: Buffer;
   headers: Record<string, string>;
@@ -25,7 +29,7 @@ interface Prebuilt {
 
 type Hot = '/api/progress' | '/embed/banner.json' | '/embed/banner' | '/';
 
-export function hotPath(deps: AppDeps, app: Application, security: Record<string, string>, landing: LandingPage): RequestHandler {
+export function hotPath(deps: AppDeps, app: Application, security: Record<string, string>, landing: LandingPage): HotPath {
   const framable = framableBy(security, deps.config.embed.allowedOrigins);
   const allowed = new Set(deps.config.embed.allowedOrigins);
 
@@ -56,7 +60,7 @@ export function hotPath(deps: AppDeps, app: Application, security: Record<string
     (['/api/progress', '/embed/banner.json', '/embed/banner', '/'] as Hot[]).map((r) => [r, { ok: deps.metrics.hotRequests.labels(r, '200'), same: deps.metrics.hotRequests.labels(r, '304') }]),
   ) as Record<Hot, { ok: { inc(): void }; same: { inc(): void } }>;
 
-  const send = (req: Request, res: Response, route: Exclude<Hot, '/'>, prebuilt: Prebuilt) => {
+  const send = (req: IncomingMessage, res: ServerResponse, route: Exclude<Hot, '/'>, prebuilt: Prebuilt) => {
     const cors = route !== '/embed/banner' && allowedOrigin(req);
     if (fresh(req.headers, { etag: prebuilt.notModified.etag })) {
       counters[route].same.inc();
@@ -67,14 +71,14 @@ export function hotPath(deps: AppDeps, app: Application, security: Record<string
     res.writeHead(200, cors ? { ...prebuilt.headers, ...corsHeaders(cors) } : prebuilt.headers);
     res.end(req.method === 'HEAD' ? undefined : prebuilt.body);
   };
-  const allowedOrigin = (req: Request): string | false => {
+  const allowedOrigin = (req: IncomingMessage): string | false => {
     const origin = req.headers.origin;
     return origin !== undefined && allowed.has(origin) ? origin : false;
   };
 
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    const url = req.url;
+    const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     let route: Exclude<Hot, '/'>;

@@ -1,14 +1,30 @@
-// Stripe's events: raw body, signature checked, recorded before we answer 2xx.
-import express, { Router } from 'express';
+// Stripe's events: raw body, signature checked, recorded before we answer 2xx. Written on
+// node:http's request and response alone (no Express on the way in or out): year-end bursts
+// arrive here, and Express's request set-up and per-response header work cost more than
+// checking the signature. npm start routes POST /webhooks/stripe here ahead of Express
+// (app.ts, createSite); the Express app mounts the same handler.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import getRawBody from 'raw-body';
 import type Stripe from 'stripe';
 import type { AppDeps } from '../lib/wiring.ts';
 import { handleStripeEvent } from '../lib/payments/events.ts';
 import { requestId } from '../lib/logger.ts';
 
+export const WEBHOOK_PATH = '/webhooks/stripe';
 const SIGNATURE_TOLERANCE_SECONDS = 300;
+const BODY_LIMIT = '512kb';
 
-export function webhookRoutes(deps: AppDeps): Router {
-  const router = Router();
+export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, string>): WebhookHandler {
+  const jsonHeaders = { ...securityHeaders, 'content-type': 'application/json; charset=utf-8' };
+  const answer = (res: ServerResponse, status: number, body: object) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...jsonHeaders, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const rejected = () => deps.metrics.webhookEvents.inc({ type: 'unknown', result: 'rejected' });
+
   // "Last webhook received" for the staff view: written at most once a second, not per event.
   let lastNoted = 0;
   const noteArrival = async (event: Stripe.Event) => {
@@ -17,36 +33,56 @@ export function webhookRoutes(deps: AppDeps): Router {
     lastNoted = now.getTime();
     await deps.ledger.noteWebhook({ id: event.id, type: event.type }, now);
   };
-  router.post('/webhooks/stripe', express.raw({ type: () => true, limit: '512kb' }), async (req, res) => {
-    const reqId = requestId(req, res);
-    const signature = req.header('stripe-signature');
-    if (!signature || !Buffer.isBuffer(req.body)) {
-      deps.metrics.webhookEvents.inc({ type: 'unknown', result: 'rejected' });
-      return void res.status(400).json({ error: 'Missing Stripe-Signature header or body' });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, reqId: string): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await getRawBody(req, { limit: BODY_LIMIT, length: req.headers['content-length'] });
+    } catch (err) {
+      // Too large (413), or cut short / not matching its Content-Length (400): nothing read, nothing written.
+      const status = (err as { status?: number }).status === 413 ? 413 : 400;
+      rejected();
+      deps.logger.warn({ reqId, reason: (err as Error).message }, 'webhook rejected: body unreadable');
+      return answer(res, status, { error: status === 413 ? 'That request was too large.' : 'The request body could not be read.' });
+    }
+    const signature = req.headers['stripe-signature'];
+    if (typeof signature !== 'string' || signature === '' || body.length === 0) {
+      rejected();
+      return answer(res, 400, { error: 'Missing Stripe-Signature header or body' });
     }
     let event: Stripe.Event;
     try {
-      event = deps.stripe.webhooks.constructEvent(req.body, signature, deps.config.stripe.webhookSecret, SIGNATURE_TOLERANCE_SECONDS);
+      event = deps.stripe.webhooks.constructEvent(body, signature, deps.config.stripe.webhookSecret, SIGNATURE_TOLERANCE_SECONDS);
     } catch (err) {
       deps.logger.warn({ reqId, reason: (err as Error).message }, 'webhook rejected: bad signature or body');
-      deps.metrics.webhookEvents.inc({ type: 'unknown', result: 'rejected' });
-      return void res.status(400).json({ error: 'Invalid signature or payload' });
+      rejected();
+      return answer(res, 400, { error: 'Invalid signature or payload' });
     }
     if (!event || typeof event.id !== 'string' || typeof event.type !== 'string' || !event.data?.object) {
-      return void res.status(400).json({ error: 'Not a Stripe event' });
+      rejected();
+      return answer(res, 400, { error: 'Not a Stripe event' });
     }
     try {
       await noteArrival(event);
       const outcome = await handleStripeEvent({ ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe }, event);
       deps.logger.info({ reqId, event: event.id, type: event.type, result: outcome.result }, 'webhook handled');
       deps.metrics.webhookEvents.inc({ type: event.type, result: outcome.result });
-      res.json({ received: true, result: outcome.result });
+      answer(res, 200, { received: true, result: outcome.result });
     } catch (err) {
       // 5xx makes Stripe retry; nothing was committed because the transaction rolled back.
       deps.logger.error({ reqId, err, event: event.id, type: event.type }, 'webhook could not be recorded');
       deps.metrics.webhookEvents.inc({ type: event.type, result: 'failed' });
-      res.status(500).json({ error: 'Could not record the event; please retry' });
+      answer(res, 500, { error: 'Could not record the event; please retry' });
     }
-  });
-  return router;
+  }
+
+  return (req, res) => {
+    const reqId = requestId(req, res);
+    handle(req, res, reqId).catch((err) => {
+      // Only a fault in this file gets here; the request still gets an answer.
+      deps.logger.error({ reqId, err }, 'webhook handler failed');
+      if (!res.headersSent) answer(res, 500, { error: 'Could not record the event; please retry' });
+      else res.destroy();
+    });
+  };
 }

@@ -8,6 +8,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatab
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import { isPostgres } from './dialect.ts';
+import { registerSqlite } from './statements.ts';
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_rate_limits.ts';
 import * as m0003 from './migrations/0003_staff.ts';
@@ -60,7 +61,10 @@ export function createDb(database: Config['database'], opts: DbOptions = {}): Db
   conn.pragma('synchronous = FULL');
   conn.pragma('busy_timeout = 5000');
   conn.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(conn) }) });
+  const cached = withStatementCache(conn);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  registerSqlite(db, { conn, prepare: cached.prepare });
+  return db;
 }
 
 /**
@@ -68,7 +72,7 @@ export function createDb(database: Config['database'], opts: DbOptions = {}): Db
  * so each SQL text's statement is kept (the app issues a few dozen distinct texts; the
  * bound keeps an unusual caller from growing it without end).
  */
-function withStatementCache(conn: SQLite.Database, max = 500): SqliteDatabase {
+function withStatementCache(conn: SQLite.Database, max = 500): SqliteDatabase & { prepare: (source: string) => SQLite.Statement } {
   const cache = new Map<string, SQLite.Statement>();
   const prepare = (source: string) => {
     let stmt = cache.get(source);

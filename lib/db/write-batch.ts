@@ -5,9 +5,10 @@
 // or not at all (a write that throws is rolled back to its savepoint and only its caller hears
 // the error), writes run one after another and see each other, and a caller hears back only
 // after the commit, so a webhook is acknowledged only once its gift is durable.
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import { isRetryable, ledgerTransaction, type Db } from './index.ts';
+import { statementsFor } from './statements.ts';
 
 type Write = (trx: Transaction<Database>) => Promise<unknown>;
 interface Job {
@@ -20,6 +21,7 @@ export type BatchedWriter = <T>(fn: (trx: Transaction<Database>) => Promise<T>) 
 
 export function batchedWrites(db: Db, maxBatch = 64): BatchedWriter {
   const queue: Job[] = [];
+  const statements = statementsFor(db);
   let running = false;
 
   async function commit(jobs: Job[]): Promise<void> {
@@ -28,16 +30,16 @@ export function batchedWrites(db: Db, maxBatch = 64): BatchedWriter {
       outcomes = await ledgerTransaction(db, async (trx) => {
         const done: typeof outcomes = [];
         for (const job of jobs) {
-          await sql`savepoint ledger_write`.execute(trx);
+          await statements.run(trx, 'savepoint ledger_write');
           try {
             done.push({ ok: true, value: await job.fn(trx) });
           } catch (error) {
             // A conflict another instance caused: the whole batch runs again (ledgerTransaction retries).
             if (isRetryable(error)) throw error;
-            await sql`rollback to savepoint ledger_write`.execute(trx);
+            await statements.run(trx, 'rollback to savepoint ledger_write');
             done.push({ ok: false, error });
           }
-          await sql`release savepoint ledger_write`.execute(trx);
+          await statements.run(trx, 'release savepoint ledger_write');
         }
         return done;
       });
@@ -49,12 +51,21 @@ export function batchedWrites(db: Db, maxBatch = 64): BatchedWriter {
     outcomes.forEach((o, i) => (o.ok ? jobs[i]!.resolve(o.value) : jobs[i]!.reject(o.error)));
   }
 
+  // A batch starts one turn of the event loop after its first write is queued, not at once:
+  // with a synchronous driver (better-sqlite3) a batch blocks the loop while it runs, so
+  // without the wait every batch would hold just the one write that started it, and each
+  // write would pay its own commit. The wait lets every request already read this turn join.
+  let scheduled = false;
   function pump(): void {
-    if (running || queue.length === 0) return;
-    running = true;
-    void commit(queue.splice(0, maxBatch)).finally(() => {
-      running = false;
-      pump();
+    if (running || scheduled || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      running = true;
+      void commit(queue.splice(0, maxBatch)).finally(() => {
+        running = false;
+        pump();
+      });
     });
   }
 

@@ -6,6 +6,7 @@ import { windowFor, type CampaignWindow } from '../campaign-window.ts';
 import { toMinor } from '../money.ts';
 import type { Campaign, Database } from '../db/schema.ts';
 import type { Db } from '../db/index.ts';
+import type { LedgerTx } from '../db/statements.ts';
 
 type Executor = Db | Transaction<Database>;
 
@@ -50,13 +51,9 @@ export async function ensureCampaign(
   return campaign;
 }
 
-/** The campaign whose window holds `at`, or null when no campaign window does. */
-export async function campaignAt(
-  db: Executor,
-  fundraiser: Config['fundraiser'],
-  at: Date,
-  now: Date,
-): Promise<Campaign | null> {
+/** The campaign whose window holds `at`, or null when no campaign window does. On every gift's path, so found with plain SQL. */
+export async function campaignAt(trx: LedgerTx, fundraiser: Config['fundraiser'], at: Date, now: Date): Promise<Campaign | null> {
   const window = windowFor(fundraiser.window, at);
-  return window ? ensureCampaign(db, fundraiser, window, now) : null;
+  if (!window) return null;
+  return (await trx.first<Campaign>('select * from campaigns where slug = ?', [window.slug])) ?? ensureCampaign(trx.kysely, fundraiser, window, now);
 }

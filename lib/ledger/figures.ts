@@ -1,9 +1,10 @@
 // What one contribution adds to its campaign's totals, and keeping those totals in step
-// when a contribution changes. Everything here runs inside the caller's transaction.
-import type { Transaction } from 'kysely';
-import type { Contribution, Database } from '../db/schema.ts';
+// when a contribution changes. Everything here runs inside the caller's transaction, as
+// plain SQL (lib/db/statements.ts: this is the webhook's path).
+import type { LedgerTx } from '../db/statements.ts';
+import type { Contribution } from '../db/schema.ts';
 
-export type Trx = Transaction<Database>;
+export type Trx = LedgerTx;
 
 export interface Figures {
   raised: number;
@@ -25,76 +26,76 @@ export function figuresOf(c: Pick<Contribution, 'status' | 'campaign_id' | 'amou
   return { gross, refunded, lost, disputed, raised: gross - refunded - lost };
 }
 
-async function addToTotals(trx: Trx, campaignId: number | null, f: Figures, sign: 1 | -1, donors: number, at: string): Promise<void> {
-  if (campaignId === null) return;
-  if (!f.gross && !f.refunded && !f.disputed && !f.lost && !donors) return;
-  await trx
-    .updateTable('campaign_totals')
-    .set((eb) => ({
-      raised_minor: eb('raised_minor', '+', sign * f.raised),
-      gross_minor: eb('gross_minor', '+', sign * f.gross),
-      refunded_minor: eb('refunded_minor', '+', sign * f.refunded),
-      disputed_minor: eb('disputed_minor', '+', sign * f.disputed),
-      dispute_lost_minor: eb('dispute_lost_minor', '+', sign * f.lost),
-      donors: eb('donors', '+', donors),
-      updated_at: at,
-    }))
-    .where('campaign_id', '=', campaignId)
-    .execute();
+interface Change extends Figures {
+  donors: number;
 }
 
-/** Moves the totals from what `before` contributed to what `after` contributes. */
+const ADD_TO_TOTALS =
+  'update campaign_totals set raised_minor = raised_minor + ?, gross_minor = gross_minor + ?, refunded_minor = refunded_minor + ?, ' +
+  'disputed_minor = disputed_minor + ?, dispute_lost_minor = dispute_lost_minor + ?, donors = donors + ?, updated_at = ? where campaign_id = ?';
+
+/** Moves the totals from what `before` contributed to what `after` contributes: one update per campaign touched. */
 export async function settleTotals(trx: Trx, before: Contribution | undefined, after: Contribution, at: string): Promise<void> {
-  if (before) await addToTotals(trx, before.campaign_id, figuresOf(before), -1, 0, at);
-  await addToTotals(trx, after.campaign_id, figuresOf(after), 1, 0, at);
-  await recountDonor(trx, after.donor_key, after.campaign_id, at);
-  if (before && before.campaign_id !== after.campaign_id) await recountDonor(trx, before.donor_key, before.campaign_id, at);
+  const changes = new Map<number, Change>();
+  const add = (campaignId: number | null, f: Figures, sign: 1 | -1, donors = 0) => {
+    if (campaignId === null) return;
+    const c = changes.get(campaignId) ?? { raised: 0, gross: 0, refunded: 0, disputed: 0, lost: 0, donors: 0 };
+    c.raised += sign * f.raised;
+    c.gross += sign * f.gross;
+    c.refunded += sign * f.refunded;
+    c.disputed += sign * f.disputed;
+    c.lost += sign * f.lost;
+    c.donors += donors;
+    changes.set(campaignId, c);
+  };
+  if (before) add(before.campaign_id, figuresOf(before), -1);
+  add(after.campaign_id, figuresOf(after), 1);
+  add(after.campaign_id, ZERO, 1, await recountDonor(trx, after.donor_key, after.campaign_id));
+  if (before && before.campaign_id !== after.campaign_id) add(before.campaign_id, ZERO, 1, await recountDonor(trx, before.donor_key, before.campaign_id));
+  for (const [campaignId, c] of changes) {
+    if (!c.raised && !c.gross && !c.refunded && !c.disputed && !c.lost && !c.donors) continue;
+    await trx.run(ADD_TO_TOTALS, [c.raised, c.gross, c.refunded, c.disputed, c.lost, c.donors, at, campaignId]);
+  }
 }
 
 /**
  * A donor (one session, or one monthly pledge however many months it pays) counts once per
  * campaign while any of their gifts there still has money in it: one row carries the flag.
+ * Returns how the campaign's donor count changes.
  */
-async function recountDonor(trx: Trx, donorKey: string, campaignId: number | null, at: string): Promise<void> {
-  if (campaignId === null) return;
-  const rows = await trx
-    .selectFrom('contributions')
-    .selectAll()
-    .where('donor_key', '=', donorKey)
-    .where('campaign_id', '=', campaignId)
-    .orderBy('id')
-    .execute();
+async function recountDonor(trx: Trx, donorKey: string, campaignId: number | null): Promise<number> {
+  if (campaignId === null) return 0;
+  const rows = await trx.all<Contribution>('select * from contributions where donor_key = ? and campaign_id = ? order by id', [donorKey, campaignId]);
   const flagged = rows.filter((r) => Number(r.counted_donor) === 1);
   const counting = rows.filter((r) => figuresOf(r).raised > 0);
   const keep = flagged.find((r) => counting.includes(r)) ?? counting[0];
   for (const r of flagged) {
-    if (r !== keep) await trx.updateTable('contributions').set({ counted_donor: 0 }).where('id', '=', r.id).execute();
+    if (r !== keep) await trx.run('update contributions set counted_donor = 0 where id = ?', [r.id]);
   }
-  if (keep && Number(keep.counted_donor) !== 1) await trx.updateTable('contributions').set({ counted_donor: 1 }).where('id', '=', keep.id).execute();
-  const delta = (keep ? 1 : 0) - flagged.length;
-  if (delta) await addToTotals(trx, campaignId, ZERO, 1, delta, at);
+  if (keep && Number(keep.counted_donor) !== 1) await trx.run('update contributions set counted_donor = 1 where id = ?', [keep.id]);
+  return (keep ? 1 : 0) - flagged.length;
 }
 
 const OPEN_DISPUTE = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);
 
+// A gift's charges and disputes, in one statement. A null payment intent matches nothing.
+const ADJUSTMENTS =
+  "select 'charge' as kind, amount_refunded_minor as amount, '' as status from ledger_charges where invoice_id = ? or payment_intent_id = ? " +
+  "union all select 'dispute' as kind, amount_minor as amount, status from ledger_disputes where invoice_id = ? or payment_intent_id = ?";
+
 /** Refunded, disputed and lost amounts from the charges and disputes linked to a gift. */
 export async function adjustmentsFor(trx: Trx, link: { paymentIntentId: string | null; stripeId: string }) {
-  const charges = await trx
-    .selectFrom('ledger_charges')
-    .select(['amount_refunded_minor'])
-    .where((eb) => eb.or([eb('invoice_id', '=', link.stripeId), ...(link.paymentIntentId ? [eb('payment_intent_id', '=', link.paymentIntentId)] : [])]))
-    .execute();
-  const disputes = await trx
-    .selectFrom('ledger_disputes')
-    .select(['amount_minor', 'status'])
-    .where((eb) => eb.or([eb('invoice_id', '=', link.stripeId), ...(link.paymentIntentId ? [eb('payment_intent_id', '=', link.paymentIntentId)] : [])]))
-    .execute();
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  return {
-    refunded_minor: sum(charges.map((c) => Number(c.amount_refunded_minor))),
-    disputed_minor: sum(disputes.filter((d) => OPEN_DISPUTE.has(d.status)).map((d) => Number(d.amount_minor))),
-    dispute_lost_minor: sum(disputes.filter((d) => d.status === 'lost').map((d) => Number(d.amount_minor))),
-  };
+  const rows = await trx.all<{ kind: 'charge' | 'dispute'; amount: number; status: string }>(ADJUSTMENTS, [link.stripeId, link.paymentIntentId, link.stripeId, link.paymentIntentId]);
+  let refunded = 0;
+  let disputed = 0;
+  let lost = 0;
+  for (const r of rows) {
+    const amount = Number(r.amount);
+    if (r.kind === 'charge') refunded += amount;
+    else if (OPEN_DISPUTE.has(r.status)) disputed += amount;
+    else if (r.status === 'lost') lost += amount;
+  }
+  return { refunded_minor: refunded, disputed_minor: disputed, dispute_lost_minor: lost };
 }
 
 /** Closed disputes never reopen: a late "needs_response" must not undo "lost" or "won". */

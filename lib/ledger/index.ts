@@ -8,6 +8,7 @@ import { percentOf, toMinor } from '../money.ts';
 import type { Contribution, ContributionStatus, Frequency, TimeSource } from '../db/schema.ts';
 import { ledgerTransaction, type Db } from '../db/index.ts';
 import { batchedWrites } from '../db/write-batch.ts';
+import { ledgerTx, statementsFor } from '../db/statements.ts';
 import { randomUUID } from 'node:crypto';
 import { campaignAt, ensureCampaign } from './campaigns.ts';
 import { writeAudit } from './audit-trail.ts';
@@ -148,12 +149,13 @@ export function createLedger(deps: LedgerDeps): Ledger {
   let reading: { promise: Promise<Progress>; writes: number } | null = null;
 
   const write = batchedWrites(db);
+  const statements = statementsFor(db);
 
   /** One write, committed with whatever others arrive meanwhile; in a dry run it is rolled back and only the answer kept. */
   async function tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     try {
       return await write(async (trx) => {
-        const value = await fn(trx);
+        const value = await fn(ledgerTx(statements, trx));
         if (deps.dryRun) throw new DryRunRollback(value);
         return value;
       });
@@ -238,16 +240,18 @@ export function createLedger(deps: LedgerDeps): Ledger {
 
   async function insertEvent(trx: Trx, event: EventRef | undefined, objectId: string | null, outcome: string): Promise<boolean> {
     if (!event) return true;
-    const inserted = await trx
-      .insertInto('stripe_events')
-      .values({ id: event.id, type: event.type, object_id: objectId, outcome, received_at: clock().toISOString() })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+    const inserted = await trx.run('insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing', [
+      event.id,
+      event.type,
+      objectId,
+      outcome,
+      clock().toISOString(),
+    ]);
+    return inserted > 0;
   }
 
   async function insertPledge(trx: Trx, facts: PledgeFacts, status: 'active' | 'ended', at: string) {
-    await trx
+    await trx.kysely
       .insertInto('pledges')
       .values({
         subscription_id: facts.subscriptionId,
@@ -273,22 +277,14 @@ export function createLedger(deps: LedgerDeps): Ledger {
     ) {
       return false;
     }
-    const after = await trx.updateTable('contributions').set({ ...adj, updated_at: at }).where('id', '=', before.id).returningAll().executeTakeFirstOrThrow();
+    const after = await trx.update('contributions', before.id, { ...adj, updated_at: at });
     await settleTotals(trx, before, after, at);
     return true;
   }
 
   async function recomputeLinked(trx: Trx, link: { paymentIntentId: string | null; invoiceId: string | null }, at: string): Promise<boolean> {
-    const rows = await trx
-      .selectFrom('contributions')
-      .selectAll()
-      .where((eb) => {
-        const ors = [];
-        if (link.paymentIntentId) ors.push(eb('payment_intent_id', '=', link.paymentIntentId));
-        if (link.invoiceId) ors.push(eb('stripe_id', '=', link.invoiceId));
-        return ors.length ? eb.or(ors) : eb.val(false);
-      })
-      .execute();
+    // A null id matches nothing.
+    const rows = await trx.all<Contribution>('select * from contributions where payment_intent_id = ? or stripe_id = ? order by id', [link.paymentIntentId, link.invoiceId]);
     let changed = false;
     for (const row of rows) changed = (await recompute(trx, row, at)) || changed;
     return changed;
@@ -300,7 +296,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
         if (!(await insertEvent(trx, event, facts.stripeId, facts.status))) return { result: 'duplicate-event' };
         const now = clock();
         const at = now.toISOString();
-        const existing = await trx.selectFrom('contributions').selectAll().where('stripe_id', '=', facts.stripeId).executeTakeFirst();
+        const existing = await trx.first<Contribution>('select * from contributions where stripe_id = ?', [facts.stripeId]);
         const status = existing && RANK[existing.status] >= RANK[facts.status] ? existing.status : facts.status;
         const learnsPayment = existing && !existing.payment_intent_id && facts.paymentIntentId;
         const becomesPaid = status === 'paid' && existing?.status !== 'paid';
@@ -336,10 +332,8 @@ export function createLedger(deps: LedgerDeps): Ledger {
           updated_at: at,
         };
         const row = existing
-          ? await trx.updateTable('contributions').set(values).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
-          : await trx
-              .insertInto('contributions')
-              .values({
+          ? await trx.update('contributions', existing.id, values)
+          : await trx.insert('contributions', {
                 ...values,
                 source: 'stripe',
                 donor_name: facts.donorName ?? null,
@@ -353,9 +347,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
                 amount_minor: facts.amountMinor,
                 counted_donor: 0,
                 created_at: at,
-              })
-              .returningAll()
-              .executeTakeFirstOrThrow();
+              });
         await settleTotals(trx, existing, row, at);
         // Only a better time that left the gift where it was is not worth reporting as a fix.
         const changed = !(betterTime && status === existing?.status && row.campaign_id === existing.campaign_id && !learnsPayment);
@@ -366,10 +358,10 @@ export function createLedger(deps: LedgerDeps): Ledger {
     async expireSession(checkoutSessionId, event) {
       return tx(async (trx): Promise<RecordOutcome> => {
         if (!(await insertEvent(trx, event, checkoutSessionId, 'expired'))) return { result: 'duplicate-event' };
-        const existing = await trx.selectFrom('contributions').selectAll().where('stripe_id', '=', checkoutSessionId).executeTakeFirst();
+        const existing = await trx.first<Contribution>('select * from contributions where stripe_id = ?', [checkoutSessionId]);
         if (!existing || existing.status !== 'pending') return { result: 'recorded', changed: false, contribution: existing };
         const at = clock().toISOString();
-        const row = await trx.updateTable('contributions').set({ status: 'expired', updated_at: at }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+        const row = await trx.update('contributions', existing.id, { status: 'expired', updated_at: at });
         await settleTotals(trx, existing, row, at);
         return { result: 'recorded', changed: true, contribution: row };
       });
@@ -380,9 +372,9 @@ export function createLedger(deps: LedgerDeps): Ledger {
         if (!(await insertEvent(trx, event, facts.chargeId, `refunded ${facts.amountRefundedMinor}`))) return { result: 'duplicate-event' };
         const at = clock().toISOString();
         const observed = facts.observedAt.toISOString();
-        const existing = await trx.selectFrom('ledger_charges').selectAll().where('id', '=', facts.chargeId).executeTakeFirst();
+        const existing = await trx.kysely.selectFrom('ledger_charges').selectAll().where('id', '=', facts.chargeId).executeTakeFirst();
         if (!existing) {
-          await trx
+          await trx.kysely
             .insertInto('ledger_charges')
             .values({
               id: facts.chargeId,
@@ -401,7 +393,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
             observed > existing.observed_at || (observed === existing.observed_at && facts.amountRefundedMinor > Number(existing.amount_refunded_minor));
           const learnsLink = (!existing.invoice_id && facts.invoiceId) || (!existing.payment_intent_id && facts.paymentIntentId);
           if (!newer && !learnsLink) return { result: 'recorded', changed: false };
-          await trx
+          await trx.kysely
             .updateTable('ledger_charges')
             .set({
               payment_intent_id: existing.payment_intent_id ?? facts.paymentIntentId,
@@ -422,9 +414,9 @@ export function createLedger(deps: LedgerDeps): Ledger {
         if (!(await insertEvent(trx, event, facts.disputeId, facts.status))) return { result: 'duplicate-event' };
         const at = clock().toISOString();
         const observed = facts.observedAt.toISOString();
-        const existing = await trx.selectFrom('ledger_disputes').selectAll().where('id', '=', facts.disputeId).executeTakeFirst();
+        const existing = await trx.kysely.selectFrom('ledger_disputes').selectAll().where('id', '=', facts.disputeId).executeTakeFirst();
         if (!existing) {
-          await trx
+          await trx.kysely
             .insertInto('ledger_disputes')
             .values({
               id: facts.disputeId,
@@ -441,7 +433,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
           const closes = disputeRank(facts.status) > disputeRank(existing.status);
           const newerWhileOpen = disputeRank(facts.status) === 0 && disputeRank(existing.status) === 0 && observed > existing.observed_at;
           if (!closes && !newerWhileOpen) return { result: 'recorded', changed: false };
-          await trx
+          await trx.kysely
             .updateTable('ledger_disputes')
             .set({
               status: facts.status,
@@ -463,10 +455,10 @@ export function createLedger(deps: LedgerDeps): Ledger {
       return tx(async (trx): Promise<RecordOutcome> => {
         if (!(await insertEvent(trx, event, facts.subscriptionId, 'pledge'))) return { result: 'duplicate-event' };
         const at = clock().toISOString();
-        const existing = await trx.selectFrom('pledges').selectAll().where('subscription_id', '=', facts.subscriptionId).executeTakeFirst();
+        const existing = await trx.kysely.selectFrom('pledges').selectAll().where('subscription_id', '=', facts.subscriptionId).executeTakeFirst();
         if (existing) {
           if (existing.checkout_session_id && existing.email) return { result: 'recorded', changed: false };
-          await trx
+          await trx.kysely
             .updateTable('pledges')
             .set({
               checkout_session_id: existing.checkout_session_id ?? facts.checkoutSessionId,
@@ -488,10 +480,10 @@ export function createLedger(deps: LedgerDeps): Ledger {
       return tx(async (trx): Promise<RecordOutcome> => {
         if (!(await insertEvent(trx, event, subscriptionId, 'pledge ended'))) return { result: 'duplicate-event' };
         const at = clock().toISOString();
-        const existing = await trx.selectFrom('pledges').select('status').where('subscription_id', '=', subscriptionId).executeTakeFirst();
+        const existing = await trx.kysely.selectFrom('pledges').select('status').where('subscription_id', '=', subscriptionId).executeTakeFirst();
         if (existing?.status === 'ended') return { result: 'recorded', changed: false };
         if (existing) {
-          await trx.updateTable('pledges').set({ status: 'ended', updated_at: at }).where('subscription_id', '=', subscriptionId).execute();
+          await trx.kysely.updateTable('pledges').set({ status: 'ended', updated_at: at }).where('subscription_id', '=', subscriptionId).execute();
         } else {
           await insertPledge(trx, { subscriptionId, ...facts }, 'ended', at);
         }
@@ -505,7 +497,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
         const at = now.toISOString();
         const id = `manual_${randomUUID()}`;
         const campaign = await campaignAt(trx, fundraiser, input.receivedAt, now);
-        const row = await trx
+        const row = await trx.kysely
           .insertInto('contributions')
           .values({
             stripe_id: id,
@@ -535,7 +527,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
           .returningAll()
           .executeTakeFirstOrThrow();
         await settleTotals(trx, undefined, row, at);
-        await writeAudit(trx, input.staffEmail, 'offline gift', `${row.amount_minor} ${row.currency} received ${row.paid_at} (${id}): ${input.reason}`, at);
+        await writeAudit(trx.kysely, input.staffEmail, 'offline gift', `${row.amount_minor} ${row.currency} received ${row.paid_at} (${id}): ${input.reason}`, at);
         return row;
       });
     },
@@ -543,9 +535,9 @@ export function createLedger(deps: LedgerDeps): Ledger {
     async setGoal(goalMinor, staffEmail) {
       await tx(async (trx) => {
         const now = clock();
-        const campaign = await ensureCampaign(trx, fundraiser, displayedWindow(fundraiser.window, now), now);
-        await trx.updateTable('campaigns').set({ goal_minor: goalMinor, goal_set_by: staffEmail, updated_at: now.toISOString() }).where('id', '=', campaign.id).execute();
-        await writeAudit(trx, staffEmail, 'goal', `campaign ${campaign.slug}: ${campaign.goal_minor} -> ${goalMinor} ${campaign.currency}`, now.toISOString());
+        const campaign = await ensureCampaign(trx.kysely, fundraiser, displayedWindow(fundraiser.window, now), now);
+        await trx.kysely.updateTable('campaigns').set({ goal_minor: goalMinor, goal_set_by: staffEmail, updated_at: now.toISOString() }).where('id', '=', campaign.id).execute();
+        await writeAudit(trx.kysely, staffEmail, 'goal', `campaign ${campaign.slug}: ${campaign.goal_minor} -> ${goalMinor} ${campaign.currency}`, now.toISOString());
       });
     },
 

@@ -1,7 +1,7 @@
 // Builds the real app on a throwaway SQLite file with a controllable clock.
 import Stripe from 'stripe';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { Site } from '../../app.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { buildDeps, type AppDeps } from '../../lib/wiring.ts';
 import { createApp } from '../../app.ts';
@@ -12,7 +12,7 @@ import { freshDatabase } from './database.ts';
 export const TEST_WEBHOOK_SECRET = 'whsec_test_suite_secret';
 
 export interface TestApp {
-  app: Express;
+  app: Site;
   deps: AppDeps;
   config: Config;
   /** DATABASE_URL of this app's own throwaway database. */
@@ -53,7 +53,7 @@ export async function makeTestApp(opts: { env?: Record<string, string>; now?: Da
 }
 
 /** POSTs an event to the webhook, signed as Stripe would sign it (or as told to). */
-export function deliver(app: Express, event: Stripe.Event | string, opts: { secret?: string; timestamp?: number } = {}) {
+export function deliver(app: Site, event: Stripe.Event | string, opts: { secret?: string; timestamp?: number } = {}) {
   const payload = typeof event === 'string' ? event : JSON.stringify(event);
   const header = Stripe.webhooks.generateTestHeaderString({
     payload,
@@ -97,7 +97,7 @@ export const sessionEvent = (
 ) => stripeEvent(type, session, fields);
 
 /** The figures the page shows and the JSON, read through HTTP. */
-export async function readTotals(app: Express) {
+export async function readTotals(app: Site) {
   const api = await request(app).get('/api/progress').expect(200);
   const page = await request(app).get('/').expect(200);
   const attr = (name: string) => {

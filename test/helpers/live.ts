@@ -8,6 +8,7 @@ import type Stripe from 'stripe';
 import { createEmulator, listenEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.ts';
 import { checkoutSession } from '../../emulator/objects.ts';
 import type { EmulatorState } from '../../emulator/state.ts';
+import type { Site } from '../../app.ts';
 import { makeTestApp, TEST_WEBHOOK_SECRET, type TestApp } from './app.ts';
 
 export interface LiveStack extends TestApp {
@@ -61,7 +62,7 @@ export async function startLiveStack(
 }
 
 /** GETs the appeal like a browser, returning what a form post needs (the agent, the page's form id). */
-export async function openForm(app: express.Express | string) {
+export async function openForm(app: Site | string) {
   const agent = request.agent(app);
   const page = await agent.get('/').expect(200);
   const pick = (name: string) => page.text.match(new RegExp(`name="${name}" value="([^"]+)"`))?.[1] ?? '';
@@ -69,7 +70,7 @@ export async function openForm(app: express.Express | string) {
 }
 
 /** Starts a checkout through the appeal's form, as a reader would; returns the session id. */
-export async function checkoutThroughForm(app: express.Express, amount: string, frequency: 'once' | 'monthly' = 'once'): Promise<string> {
+export async function checkoutThroughForm(app: Site, amount: string, frequency: 'once' | 'monthly' = 'once'): Promise<string> {
   const { agent, formId } = await openForm(app);
   const preset = amount === '5' || amount === '25';
   const body = new URLSearchParams({ form_id: formId, frequency, ...(preset ? { amount } : { amount: 'other', other_amount: amount }) });

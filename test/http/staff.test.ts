@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { Site } from '../../app.ts';
 import { PROJECT_ROOT } from '../../lib/config.ts';
 import { addStaff } from '../../lib/staff/users.ts';
 import { charge, dispute, stripeEvent } from '../../emulator/objects.ts';
@@ -23,7 +23,7 @@ after(async () => {
   await t.close();
 });
 
-async function loginForm(app: Express) {
+async function loginForm(app: Site) {
   const agent = request.agent(app);
   const page = await agent.get('/staff/login').expect(200);
   const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? '';

@@ -1,3 +1,6 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
@@ -137,6 +140,51 @@ describe('POST /webhooks/stripe', () => {
     await deliver(t.app, 'this is not json').expect(400);
     await deliver(t.app, JSON.stringify({ hello: 'world' })).expect(400);
     assert.equal(await countRows(t.deps, 'stripe_events'), 0);
+  });
+
+  it('when a webhook is answered, then it carries the security headers and a request id, ahead of Express', async () => {
+    const event = sessionEvent('checkout.session.completed', completedSession(t.config));
+    const ok = await deliver(t.app, event).expect(200).expect('Content-Type', /application\/json/);
+    const bad = await deliver(t.app, event, { secret: 'whsec_forged' }).expect(400);
+    for (const res of [ok, bad]) {
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.match(res.headers['content-security-policy'] ?? '', /default-src/);
+      assert.equal(res.headers['x-powered-by'], undefined);
+      assert.match(res.headers['x-request-id'] ?? '', /^[\w.-]{8,100}$/);
+    }
+    const given = await deliver(t.app, event).set('X-Request-Id', 'stripe-retry-0001').expect(200);
+    assert.equal(given.headers['x-request-id'], 'stripe-retry-0001');
+  });
+
+  it('when the body is cut short of its Content-Length, then it is a 400 and nothing is written', async () => {
+    const server = createServer(t.app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const payload = JSON.stringify(sessionEvent('checkout.session.completed', completedSession(t.config)));
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port: (server.address() as AddressInfo).port,
+          method: 'POST',
+          path: '/webhooks/stripe',
+          headers: { 'content-type': 'application/json', 'content-length': String(payload.length + 100), 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_test_suite_secret' }) },
+        });
+        req.on('response', (res) => resolve(res.statusCode ?? 0));
+        req.on('error', reject);
+        // Half-close: the server sees the end of the body 100 bytes early.
+        req.write(payload, () => req.socket?.end());
+      });
+      assert.equal(status, 400);
+      assert.equal(await countRows(t.deps, 'stripe_events'), 0);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('when the webhook address is asked for with another method, then it is not found', async () => {
+    await request(t.app).get('/webhooks/stripe').expect(404);
+    await request(t.app).put('/webhooks/stripe').expect(404);
   });
 
   it('when a session was not created by this fundraiser, then it is acknowledged and ignored', async () => {

@@ -1,0 +1,120 @@
+// The ledger's plain-SQL statements: one text for both databases, run inside the ledger's
+// transaction, and refused outside one where they could join someone else's.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createDb, ledgerTransaction, migrateToLatest, type Db } from '../../lib/db/index.ts';
+import { insertRow, ledgerTx, statementsFor, updateRow } from '../../lib/db/statements.ts';
+import type { Contribution } from '../../lib/db/schema.ts';
+import { freshDatabase, TEST_PG, type TestDatabase } from '../helpers/database.ts';
+import { loadConfigWith } from '../../lib/config.ts';
+
+let database: TestDatabase;
+let db: Db;
+before(async () => {
+  database = await freshDatabase();
+  db = createDb(loadConfigWith({ DATABASE_URL: database.url }).database);
+  await migrateToLatest(db);
+});
+after(async () => {
+  await db.destroy();
+  await database.drop();
+});
+
+const at = '2026-06-01T00:00:00.000Z';
+const gift = (stripeId: string) => ({
+  stripe_id: stripeId,
+  checkout_session_id: stripeId,
+  subscription_id: null,
+  donor_key: stripeId,
+  payment_intent_id: null,
+  customer_id: null,
+  email: null,
+  donor_name: undefined,
+  source: 'stripe' as const,
+  note: null,
+  frequency: 'once' as const,
+  status: 'pending' as const,
+  currency: 'usd',
+  amount_minor: 2500,
+  refunded_minor: 0,
+  disputed_minor: 0,
+  dispute_lost_minor: 0,
+  counted_donor: 0,
+  campaign_id: null,
+  paid_at: null,
+  paid_at_source: null,
+  created_at: at,
+  updated_at: at,
+});
+
+describe('ledger statements', () => {
+  it('when a statement has several placeholders, then each value lands in its own column on either database', async () => {
+    const q = statementsFor(db);
+    const row = await ledgerTransaction(db, async (trx) => {
+      const inserted = await q.run(trx, 'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing', [
+        'evt_stmt_1',
+        'test.event',
+        'obj_1',
+        'recorded',
+        at,
+      ]);
+      assert.equal(inserted, 1);
+      const again = await q.run(trx, 'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing', [
+        'evt_stmt_1',
+        'other',
+        null,
+        'again',
+        at,
+      ]);
+      assert.equal(again, 0, 'a conflicting insert changes nothing');
+      return q.first<{ id: string; type: string; object_id: string | null; outcome: string }>(trx, 'select id, type, object_id, outcome from stripe_events where id = ? and type = ?', ['evt_stmt_1', 'test.event']);
+    });
+    assert.deepEqual(row, { id: 'evt_stmt_1', type: 'test.event', object_id: 'obj_1', outcome: 'recorded' });
+  });
+
+  it('when a row is inserted and updated, then both return the row as stored and undefined columns keep their defaults', async () => {
+    const q = statementsFor(db);
+    const { inserted, updated } = await ledgerTransaction(db, async (trx) => {
+      const inserted = await insertRow(q, trx, 'contributions', gift('cs_stmt_1'));
+      const updated = await updateRow(q, trx, 'contributions', inserted.id, { status: 'paid', paid_at: at, email: undefined });
+      return { inserted, updated };
+    });
+    assert.equal(inserted.donor_name, null, 'an undefined column is left out and takes its default');
+    assert.equal(inserted.status, 'pending');
+    assert.equal(Number(inserted.amount_minor), 2500);
+    assert.equal(updated.id, inserted.id);
+    assert.equal(updated.status, 'paid');
+    assert.equal(updated.paid_at, at);
+    assert.equal(updated.email, null, 'an undefined column is not written');
+  });
+
+  it('when a statement throws inside the transaction, then the transaction rolls back with it', async () => {
+    const q = statementsFor(db);
+    await assert.rejects(
+      ledgerTransaction(db, async (trx) => {
+        const w = ledgerTx(q, trx);
+        await w.insert('contributions', gift('cs_stmt_rolled_back'));
+        await w.run('insert into no_such_table (id) values (?)', [1]);
+      }),
+    );
+    const found = await db.selectFrom('contributions').select('id').where('stripe_id', '=', 'cs_stmt_rolled_back').executeTakeFirst();
+    assert.equal(found, undefined);
+  });
+
+  it('when an update names a row that is not there, then it throws instead of pretending', async () => {
+    const q = statementsFor(db);
+    await assert.rejects(
+      ledgerTransaction(db, (trx) => updateRow(q, trx, 'contributions', 987_654_321, { status: 'paid' })),
+      /was not found/,
+    );
+  });
+
+  // PostgreSQL's statements go through the transaction object itself, so only SQLite needs the guard.
+  it('when a statement is run outside a ledger transaction on SQLite, then it is refused', { skip: TEST_PG ? 'SQLite only' : false }, async () => {
+    const q = statementsFor(db);
+    await assert.rejects(
+      q.first<Contribution>(undefined as never, 'select * from contributions where stripe_id = ?', ['cs_stmt_1']),
+      /only inside a ledger transaction/,
+    );
+  });
+});
