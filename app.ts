@@ -57,8 +57,9 @@ function expressApp(deps: AppDeps, security: Record<string, string>) {
   app.set('views', path.join(PROJECT_ROOT, 'views'));
   app.locals.h = viewHelpers(deps.config);
 
-  // What the host site fetches on every page view, written from prebuilt responses ahead of
-  // every other middleware (routes/hot-path.ts); anything else goes on.
+  // What the host site fetches on every page view (routes/hot-path.ts): createApp's listener
+  // runs it first; here it runs again for what the listener passed on, so a hot request that
+  // failed there is tried once more and, failing again, reaches the error handler below.
   const landing = landingPage(deps, app, security);
   const hot = hotPath(deps, app, security, landing);
   app.use(hot);

@@ -106,6 +106,9 @@ describe('metrics and readiness', () => {
     assert.match(res.text, /fundraiser_campaign_donors 1/);
     assert.match(res.text, /fundraiser_webhook_silence_alert 0/);
     assert.match(res.text, /fundraiser_http_request_duration_seconds_bucket\{le="[\d.]+",method="GET",route="\/healthz",status="200"\}/);
+    // The webhook is answered ahead of Express and still timed, with its outcome's status.
+    assert.match(res.text, /fundraiser_http_request_duration_seconds_count\{method="POST",route="\/webhooks\/stripe",status="200"\} [1-9]/);
+    assert.match(res.text, /fundraiser_http_request_duration_seconds_count\{method="POST",route="\/webhooks\/stripe",status="400"\} [1-9]/);
   });
 
   it('when METRICS_TOKEN is not set, then there is no /metrics at all', async () => {
