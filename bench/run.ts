@@ -76,9 +76,15 @@ function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, logFile
 }
 
 async function startApp(name: string, gifts: number): Promise<Proc & { dbPath: string; campaign: string }> {
-  const port = await freePort();
   const dbPath = path.join(tmp, `${name}.sqlite`);
-  const env: Record<string, string> = {
+  const t0 = Date.now();
+  const { campaign } = await seedLedger(loadConfigWith(appEnv(dbPath, 0)), gifts);
+  log(`seeded ${name}: ${gifts.toLocaleString('en')} gifts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return { ...(await launchApp(name, dbPath)), dbPath, campaign };
+}
+
+function appEnv(dbPath: string, port: number): Record<string, string> {
+  return {
     PORT: String(port),
     DATABASE_URL: `sqlite:${dbPath}`,
     // The donate scenario measures the path to Checkout, not the card-testing limits.
@@ -86,16 +92,17 @@ async function startApp(name: string, gifts: number): Promise<Proc & { dbPath: s
     DONATE_LIMIT_GLOBAL: '100000000',
     LOG_LEVEL: 'info',
   };
-  const t0 = Date.now();
-  const { campaign } = await seedLedger(loadConfigWith(env), gifts);
-  log(`seeded ${name}: ${gifts.toLocaleString('en')} gifts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  // Run as npm start runs it: the built bundle, with the start script's node flags.
+}
+
+/** The app on an existing database, run as npm start runs it: the built bundle, with the start script's node flags. */
+async function launchApp(name: string, dbPath: string): Promise<Proc> {
+  const port = await freePort();
   const out = fs.openSync(path.join(tmp, `${name}.log`), 'a');
-  const child = spawn(process.execPath, START_FLAGS, { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, START_FLAGS, { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...appEnv(dbPath, port) }, stdio: ['ignore', out, out] });
   started.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/healthz`, child, name);
-  return { name, url, child, dbPath, campaign };
+  return { name, url, child };
 }
 
 async function startBaseline(kind: 'express' | 'node', bytes: number): Promise<Proc> {
@@ -214,9 +221,14 @@ async function main() {
   const logMemory = (when: string) => log(`  peak RSS ${when}: ${[small, large].map((a) => `${a.name} ${procStatus(a.child.pid!).peakMb.toFixed(0)} MB`).join(', ')}`);
   const spec = (url: string, extra: Partial<LoadSpec> = {}): LoadSpec => ({ url, connections: CONNECTIONS, seconds: SECONDS, ...extra });
 
-  // The CSV first, on a fresh instance, so its peak memory is the export's own.
+  // The CSV on an instance of its own over the large ledger, so its peak memory is the
+  // export's own, and the instances measured below have not just streamed a million rows
+  // (one that has served the public paths 10-25% slower afterwards in runs here, which would
+  // show up as the ledger's size in the latency rows).
   if (runs('csv')) {
-    const csv = await csvExport(large);
+    const exporter = await launchApp('app-1m-csv', large.dbPath);
+    const csv = await csvExport(exporter);
+    stop(exporter);
     log(`  CSV export: ${csv.rows.toLocaleString('en')} rows, ${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, app peak RSS ${csv.peakMb.toFixed(0)} MB`);
     rows.push({ scenario: `CSV export, ${csv.rows.toLocaleString('en')} gifts`, rps: csv.rows / csv.seconds, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: csv.peakMb < 150, note: `${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, peak RSS ${csv.peakMb.toFixed(0)} MB` });
   }
@@ -318,7 +330,7 @@ async function main() {
 
   logMemory('after the staff dashboard');
   for (const m of underLoad) {
-    rows.push({ scenario: `app memory (${m.name}) under load: CSV, public pages, webhooks, donate`, rps: NaN, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: m.peakMb < 150, note: `peak ${m.peakMb.toFixed(0)} MB` });
+    rows.push({ scenario: `app memory (${m.name}) under load: public pages, webhooks, donate`, rps: NaN, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: m.peakMb < 150, note: `peak ${m.peakMb.toFixed(0)} MB` });
   }
   for (const a of [small, large]) {
     const m = procStatus(a.child.pid!);

@@ -1,7 +1,9 @@
 // The only writer of money. Every change to a gift, its refunds and disputes, and the
 // matching change to its campaign's totals happen in one transaction, together with the
 // record of the Stripe event that caused them, so a retried or duplicated event can never
-// count twice, and events about one gift may arrive in any order.
+// count twice, and events about one gift may arrive in any order. The statements a gift's
+// path runs are plain SQL (lib/db/statements.ts): that is the webhook's cost; the rarer
+// writes keep Kysely's builder (trx.kysely).
 import type { Config } from '../config.ts';
 import { displayedWindow } from '../campaign-window.ts';
 import { percentOf, toMinor } from '../money.ts';
@@ -334,20 +336,20 @@ export function createLedger(deps: LedgerDeps): Ledger {
         const row = existing
           ? await trx.update('contributions', existing.id, values)
           : await trx.insert('contributions', {
-                ...values,
-                source: 'stripe',
-                donor_name: facts.donorName ?? null,
-                note: null,
-                stripe_id: facts.stripeId,
-                checkout_session_id: facts.checkoutSessionId,
-                subscription_id: facts.subscriptionId,
-                donor_key: facts.donorKey,
-                frequency: facts.frequency,
-                currency: facts.currency,
-                amount_minor: facts.amountMinor,
-                counted_donor: 0,
-                created_at: at,
-              });
+              ...values,
+              source: 'stripe',
+              donor_name: facts.donorName ?? null,
+              note: null,
+              stripe_id: facts.stripeId,
+              checkout_session_id: facts.checkoutSessionId,
+              subscription_id: facts.subscriptionId,
+              donor_key: facts.donorKey,
+              frequency: facts.frequency,
+              currency: facts.currency,
+              amount_minor: facts.amountMinor,
+              counted_donor: 0,
+              created_at: at,
+            });
         await settleTotals(trx, existing, row, at);
         // Only a better time that left the gift where it was is not worth reporting as a fix.
         const changed = !(betterTime && status === existing?.status && row.campaign_id === existing.campaign_id && !learnsPayment);
