@@ -51,9 +51,9 @@ export async function ensureCampaign(
   return campaign;
 }
 
-/** The campaign whose window holds `at`, or null when no campaign window does. On every gift's path, so found with plain SQL. */
-export async function campaignAt(trx: LedgerTx, fundraiser: Config['fundraiser'], at: Date, now: Date): Promise<Campaign | null> {
+/** The campaign whose window holds `at` (its id and currency), or null when no campaign window does. On every gift's path, so found with plain SQL. */
+export async function campaignAt(trx: LedgerTx, fundraiser: Config['fundraiser'], at: Date, now: Date): Promise<Pick<Campaign, 'id' | 'currency'> | null> {
   const window = windowFor(fundraiser.window, at);
   if (!window) return null;
-  return (await trx.first<Campaign>('select * from campaigns where slug = ?', [window.slug])) ?? ensureCampaign(trx.kysely, fundraiser, window, now);
+  return (await trx.first<Pick<Campaign, 'id' | 'currency'>>('select id, currency from campaigns where slug = ?', [window.slug])) ?? ensureCampaign(trx.kysely, fundraiser, window, now);
 }

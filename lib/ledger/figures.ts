@@ -16,8 +16,10 @@ export interface Figures {
 
 const ZERO: Figures = { raised: 0, gross: 0, refunded: 0, disputed: 0, lost: 0 };
 
+type FigureColumns = 'status' | 'campaign_id' | 'amount_minor' | 'refunded_minor' | 'disputed_minor' | 'dispute_lost_minor';
+
 /** Only a paid gift inside a campaign counts; refunds and lost disputes come off it, never below zero. */
-export function figuresOf(c: Pick<Contribution, 'status' | 'campaign_id' | 'amount_minor' | 'refunded_minor' | 'disputed_minor' | 'dispute_lost_minor'>): Figures {
+export function figuresOf(c: Pick<Contribution, FigureColumns>): Figures {
   if (c.status !== 'paid' || c.campaign_id === null) return ZERO;
   const gross = Number(c.amount_minor);
   const refunded = Math.min(gross, Number(c.refunded_minor));
@@ -65,7 +67,10 @@ export async function settleTotals(trx: Trx, before: Contribution | undefined, a
  */
 async function recountDonor(trx: Trx, donorKey: string, campaignId: number | null): Promise<number> {
   if (campaignId === null) return 0;
-  const rows = await trx.all<Contribution>('select * from contributions where donor_key = ? and campaign_id = ? order by id', [donorKey, campaignId]);
+  const rows = await trx.all<Pick<Contribution, 'id' | 'counted_donor' | FigureColumns>>(
+    'select id, counted_donor, status, campaign_id, amount_minor, refunded_minor, disputed_minor, dispute_lost_minor from contributions where donor_key = ? and campaign_id = ? order by id',
+    [donorKey, campaignId],
+  );
   const flagged = rows.filter((r) => Number(r.counted_donor) === 1);
   const counting = rows.filter((r) => figuresOf(r).raised > 0);
   const keep = flagged.find((r) => counting.includes(r)) ?? counting[0];
