@@ -12,6 +12,7 @@ import { registerSqlite } from './statements.ts';
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_rate_limits.ts';
 import * as m0003 from './migrations/0003_staff.ts';
+import * as m0004 from './migrations/0004_drop_unused_index.ts';
 
 export type Db = Kysely<Database>;
 
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_rate_limits': m0002,
   '0003_staff': m0003,
+  '0004_drop_unused_index': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
