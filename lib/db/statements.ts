@@ -8,7 +8,7 @@
 // The SQL is written once for both databases: `?` placeholders (turned into $1, $2... for
 // PostgreSQL), so the texts may hold no `?` of their own.
 import type SQLite from 'better-sqlite3';
-import { CompiledQuery, type Insertable, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database } from './schema.ts';
 import { isPostgres } from './dialect.ts';
 

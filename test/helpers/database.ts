@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { isPostgres } from '../../lib/db/dialect.ts';
+import { createDb, migrateToLatest, type Db } from '../../lib/db/index.ts';
+import { loadConfigWith } from '../../lib/config.ts';
 
 export const TEST_PG = process.env.TEST_DATABASE_URL;
 
@@ -29,6 +31,25 @@ export async function freshDatabase(): Promise<TestDatabase> {
     url: url.toString(),
     dialect: 'postgres',
     drop: () => admin(`drop database if exists ${name} with (force)`),
+  };
+}
+
+export interface MigratedDatabase {
+  db: Db;
+  close(): Promise<void>;
+}
+
+/** A fresh database (as freshDatabase) with every migration applied, and a Kysely instance on it. */
+export async function migratedDatabase(): Promise<MigratedDatabase> {
+  const database = await freshDatabase();
+  const db = createDb(loadConfigWith({ DATABASE_URL: database.url }).database);
+  await migrateToLatest(db);
+  return {
+    db,
+    close: async () => {
+      await db.destroy();
+      await database.drop();
+    },
   };
 }
 

@@ -2,23 +2,18 @@
 // transaction, and refused outside one where they could join someone else's.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDb, ledgerTransaction, migrateToLatest, type Db } from '../../lib/db/index.ts';
+import { ledgerTransaction, type Db } from '../../lib/db/index.ts';
 import { insertRow, ledgerTx, statementsFor, updateRow } from '../../lib/db/statements.ts';
 import type { Contribution } from '../../lib/db/schema.ts';
-import { freshDatabase, TEST_PG, type TestDatabase } from '../helpers/database.ts';
-import { loadConfigWith } from '../../lib/config.ts';
+import { migratedDatabase, TEST_PG, type MigratedDatabase } from '../helpers/database.ts';
 
-let database: TestDatabase;
+let m: MigratedDatabase;
 let db: Db;
 before(async () => {
-  database = await freshDatabase();
-  db = createDb(loadConfigWith({ DATABASE_URL: database.url }).database);
-  await migrateToLatest(db);
+  m = await migratedDatabase();
+  db = m.db;
 });
-after(async () => {
-  await db.destroy();
-  await database.drop();
-});
+after(() => m.close());
 
 const at = '2026-06-01T00:00:00.000Z';
 const gift = (stripeId: string) => ({

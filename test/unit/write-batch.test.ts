@@ -3,22 +3,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { createDb, migrateToLatest, type Db } from '../../lib/db/index.ts';
+import type { Db } from '../../lib/db/index.ts';
 import { batchedWrites } from '../../lib/db/write-batch.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { loadConfigWith } from '../../lib/config.ts';
+import { migratedDatabase, type MigratedDatabase } from '../helpers/database.ts';
 
-let database: TestDatabase;
+let m: MigratedDatabase;
 let db: Db;
 before(async () => {
-  database = await freshDatabase();
-  db = createDb(loadConfigWith({ DATABASE_URL: database.url }).database);
-  await migrateToLatest(db);
+  m = await migratedDatabase();
+  db = m.db;
 });
-after(async () => {
-  await db.destroy();
-  await database.drop();
-});
+after(() => m.close());
 
 const note = (id: string) => ({ id, type: 'test.event', object_id: null, outcome: 'recorded', received_at: new Date().toISOString() });
 const ids = async () => (await db.selectFrom('stripe_events').select('id').where('id', 'like', 'evt_batch_%').orderBy('id').execute()).map((r) => r.id);
