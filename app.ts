@@ -35,15 +35,28 @@ export function createApp(deps: AppDeps): Site {
   const security = capturedSecurityHeaders(deps.config);
   const webhook = webhookHandler(deps, security);
   const { app, hot } = expressApp(deps, security);
+  const toExpress = (req: IncomingMessage, res: ServerResponse) => (err?: unknown) => {
+    if (err) deps.logger.warn({ err, url: req.url }, 'hot path failed; handing the request to Express');
+    app(req, res);
+  };
   return (req, res) => {
-    if (req.method === 'POST' && pathOf(req.url) === WEBHOOK_PATH) return webhook(req, res);
-    hot(req, res, () => app(req, res));
+    try {
+      if (req.method === 'POST' && isWebhookPath(req.url)) return webhook(req, res);
+      hot(req, res, toExpress(req, res));
+    } catch (err) {
+      // Express would have turned a throw into a 500; here it would stop the process.
+      deps.logger.error({ err, url: req.url }, 'request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Something went wrong on our side. Please try again in a moment.');
+    }
   };
 }
 
-function pathOf(url: string | undefined): string {
+/** The webhook's path as Express would match it: any letter case, one trailing slash, any query. */
+function isWebhookPath(url: string | undefined): boolean {
   const q = url?.indexOf('?') ?? -1;
-  return q === -1 ? (url ?? '') : url!.slice(0, q);
+  const path = (q === -1 ? (url ?? '') : url!.slice(0, q)).toLowerCase();
+  return path === WEBHOOK_PATH || path === `${WEBHOOK_PATH}/`;
 }
 
 function expressApp(deps: AppDeps, security: Record<string, string>) {

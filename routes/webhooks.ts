@@ -1,8 +1,8 @@
 // Stripe's events: raw body, signature checked, recorded before we answer 2xx. Written on
 // node:http's request and response alone (no Express on the way in or out): year-end bursts
 // arrive here, and Express's request set-up and per-response header work cost more than
-// checking the signature. npm start routes POST /webhooks/stripe here ahead of Express
-// (app.ts, createSite); the Express app mounts the same handler.
+// checking the signature. createApp's listener (app.ts) sends POST /webhooks/stripe here
+// before Express sees it (as Express would: a trailing slash and letter case do not matter).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
 import type Stripe from 'stripe';
@@ -87,6 +87,12 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
         res.writeHead(status, { ...jsonHeaders, 'content-length': Buffer.byteLength(text) });
         res.end(text);
         observe({ status: String(status) });
+      })
+      .catch((err) => {
+        // The answer itself could not be written (the client went away mid-write): end the
+        // connection rather than leave an unhandled rejection to stop the process.
+        deps.logger.warn({ reqId, err }, 'webhook answer could not be written');
+        res.destroy();
       });
   };
 }

@@ -44,7 +44,8 @@ export function statementsFor(db: Kysely<Database>): Statements {
 
 function sqliteStatements({ conn, prepare }: SqliteHandle): Statements {
   // Kysely's SQLite dialect has one connection, held by the transaction the caller is in, so
-  // these statements are part of it. Outside a transaction they could land in someone else's.
+  // these statements are part of it. The guard catches a call made with no transaction open;
+  // it cannot tell whose transaction is open, so only the ledger's batched writes call these.
   const prepared = (text: string) => {
     if (!conn.inTransaction) throw new Error('ledger statements run only inside a ledger transaction');
     return prepare(text);
@@ -103,9 +104,11 @@ type Row<TB extends keyof Database> = Selectable<Database[TB]>;
 export async function insertRow<TB extends WithId>(q: Statements, trx: Transaction<Database>, table: TB, row: Omit<Row<TB>, 'id'>): Promise<Row<TB>> {
   const columns = Object.keys(row);
   const text = built(`insert ${table} ${columns}`, () => `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')}) returning id`);
-  const inserted = await q.first<{ id: number }>(trx, text, columns.map((c) => (row as Record<string, Param>)[c]!));
+  // A column left undefined at run time is stored as NULL, and returned as null to match.
+  const values = columns.map((c) => (row as Record<string, Param | undefined>)[c] ?? null);
+  const inserted = await q.first<{ id: number }>(trx, text, values);
   if (!inserted) throw new Error(`insert into ${table} returned no row`);
-  return { ...row, id: Number(inserted.id) } as unknown as Row<TB>;
+  return { ...Object.fromEntries(columns.map((c, i) => [c, values[i]])), id: Number(inserted.id) } as unknown as Row<TB>;
 }
 
 /** UPDATE of the row with this id, returning it as it now stands. */

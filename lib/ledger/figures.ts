@@ -36,7 +36,11 @@ const ADD_TO_TOTALS =
   'update campaign_totals set raised_minor = raised_minor + ?, gross_minor = gross_minor + ?, refunded_minor = refunded_minor + ?, ' +
   'disputed_minor = disputed_minor + ?, dispute_lost_minor = dispute_lost_minor + ?, donors = donors + ?, updated_at = ? where campaign_id = ?';
 
-/** Moves the totals from what `before` contributed to what `after` contributes: one update per campaign touched. */
+/**
+ * Moves the totals from what `before` contributed to what `after` contributes: one update per
+ * campaign touched. A change that moves no figure (a better paid-at time in the same
+ * campaign) leaves the totals row, and so the public updatedAt, as it was.
+ */
 export async function settleTotals(trx: Trx, before: Contribution | undefined, after: Contribution, at: string): Promise<void> {
   const changes = new Map<number, Change>();
   const add = (campaignId: number | null, f: Figures, sign: 1 | -1, donors = 0) => {

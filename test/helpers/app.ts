@@ -53,14 +53,14 @@ export async function makeTestApp(opts: { env?: Record<string, string>; now?: Da
 }
 
 /** POSTs an event to the webhook, signed as Stripe would sign it (or as told to). */
-export function deliver(app: Site, event: Stripe.Event | string, opts: { secret?: string; timestamp?: number } = {}) {
+export function deliver(app: Site, event: Stripe.Event | string, opts: { secret?: string; timestamp?: number; path?: string } = {}) {
   const payload = typeof event === 'string' ? event : JSON.stringify(event);
   const header = Stripe.webhooks.generateTestHeaderString({
     payload,
     secret: opts.secret ?? TEST_WEBHOOK_SECRET,
     timestamp: opts.timestamp,
   });
-  return request(app).post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(payload);
+  return request(app).post(opts.path ?? '/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(payload);
 }
 
 export function ourMetadata(config: Config, campaign = '2026'): Stripe.Metadata {

@@ -100,6 +100,23 @@ describe('totals kept in memory', () => {
     }
   });
 
+  it('when the hot path throws instead of failing its promise, then the reader gets a 500 and the process goes on', async () => {
+    const broken = await makeTestApp({ now: new Date() });
+    try {
+      const real = broken.deps.ledger.progress;
+      broken.deps.ledger.progress = () => {
+        throw new Error('thrown, not rejected');
+      };
+      // Ahead of Express nothing would turn this into an answer: the listener itself must.
+      await request(broken.app).get('/api/progress').expect(500);
+      await request(broken.app).get('/healthz').expect(200);
+      broken.deps.ledger.progress = real;
+      await request(broken.app).get('/api/progress').expect(200);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('when TOTALS_MAX_AGE_MS is not a number of milliseconds, then the start-up stops naming it', async () => {
     await assert.rejects(makeTestApp({ env: { TOTALS_MAX_AGE_MS: '-1' } }), /TOTALS_MAX_AGE_MS/);
   });

@@ -176,10 +176,21 @@ describe('POST /webhooks/stripe', () => {
       });
       assert.equal(status, 400);
       assert.equal(await countRows(t.deps, 'stripe_events'), 0);
+      // Node answers 400 to a cut-short body by itself too: the handler's own path must have run.
+      const rejected = (await t.deps.metrics.webhookEvents.get()).values.find((v) => v.labels.result === 'rejected');
+      assert.equal(rejected?.value, 1, 'the handler counted the unreadable body as rejected');
     } finally {
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it('when the webhook address has a trailing slash, a query or other letter case, then it is handled as Express would route it', async () => {
+    for (const [i, path] of ['/webhooks/stripe/', '/webhooks/stripe?attempt=2', '/Webhooks/Stripe'].entries()) {
+      const res = await deliver(t.app, sessionEvent('checkout.session.completed', completedSession(t.config, { id: `cs_test_path_${i}` })), { path }).expect(200);
+      assert.equal(res.body.result, 'recorded', path);
+    }
+    assert.equal(await countRows(t.deps, 'contributions'), 3);
   });
 
   it('when the webhook address is asked for with another method, then it is not found', async () => {

@@ -1,5 +1,5 @@
 // The ledger's plain-SQL statements: one text for both databases, run inside the ledger's
-// transaction, and refused outside one where they could join someone else's.
+// transaction, and refused on SQLite when no transaction is open.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ledgerTransaction, type Db } from '../../lib/db/index.ts';
