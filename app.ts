@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
 import { capturedSecurityHeaders, securityHeaders } from './lib/security-headers.ts';
 import { landingPage } from './routes/appeal-page.ts';
-import { hotPath } from './routes/hot-path.ts';
+import { hotPath, pathOf } from './routes/hot-path.ts';
 import { PROJECT_ROOT } from './lib/config.ts';
 import type { AppDeps } from './lib/wiring.ts';
 import { webhookHandler, WEBHOOK_PATH } from './routes/webhooks.ts';
@@ -54,8 +54,7 @@ export function createApp(deps: AppDeps): Site {
 
 /** The webhook's path as Express would match it: any letter case, one trailing slash, any query. */
 function isWebhookPath(url: string | undefined): boolean {
-  const q = url?.indexOf('?') ?? -1;
-  const path = (q === -1 ? (url ?? '') : url!.slice(0, q)).toLowerCase();
+  const path = pathOf(url).toLowerCase();
   return path === WEBHOOK_PATH || path === `${WEBHOOK_PATH}/`;
 }
 

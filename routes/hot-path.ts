@@ -79,8 +79,7 @@ export function hotPath(deps: AppDeps, app: Application, security: Record<string
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     const url = req.url ?? '';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    const path = pathOf(url);
     let route: Exclude<Hot, '/'>;
     if (path === '/api/progress' || path === '/embed/banner.json') route = path;
     else if (path === '/embed/banner' && !req.headers.cookie?.includes(`${HIDE_COOKIE}=`)) route = path;
@@ -93,6 +92,13 @@ export function hotPath(deps: AppDeps, app: Application, security: Record<string
       .then((prebuilt) => send(req, res, route, prebuilt))
       .catch(next);
   };
+}
+
+/** A request URL without its query string. */
+export function pathOf(url: string | undefined): string {
+  const u = url ?? '';
+  const q = u.indexOf('?');
+  return q === -1 ? u : u.slice(0, q);
 }
 
 function corsHeaders(origin: string): Record<string, string> {
