@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { isPostgres } from '../../lib/db/dialect.ts';
@@ -34,13 +35,13 @@ export async function freshDatabase(): Promise<TestDatabase> {
   };
 }
 
-export interface MigratedDatabase {
+interface MigratedDatabase {
   db: Db;
   close(): Promise<void>;
 }
 
 /** A fresh database (as freshDatabase) with every migration applied, and a Kysely instance on it. */
-export async function migratedDatabase(): Promise<MigratedDatabase> {
+async function migratedDatabase(): Promise<MigratedDatabase> {
   const database = await freshDatabase();
   const db = createDb(loadConfigWith({ DATABASE_URL: database.url }).database);
   await migrateToLatest(db);
@@ -49,6 +50,21 @@ export async function migratedDatabase(): Promise<MigratedDatabase> {
     close: async () => {
       await db.destroy();
       await database.drop();
+    },
+  };
+}
+
+/** For a test file: a migrated database opened before its tests and dropped after them; `db` once opened. */
+export function migratedDatabaseForFile(): { readonly db: Db } {
+  let opened: MigratedDatabase | undefined;
+  before(async () => {
+    opened = await migratedDatabase();
+  });
+  after(() => opened?.close());
+  return {
+    get db() {
+      if (!opened) throw new Error('the database opens in the before() hook; use it inside tests');
+      return opened.db;
     },
   };
 }

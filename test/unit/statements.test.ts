@@ -1,19 +1,13 @@
 // The ledger's plain-SQL statements: one text for both databases, run inside the ledger's
 // transaction, and refused on SQLite when no transaction is open.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ledgerTransaction, type Db } from '../../lib/db/index.ts';
+import { ledgerTransaction } from '../../lib/db/index.ts';
 import { insertRow, ledgerTx, statementsFor, updateRow } from '../../lib/db/statements.ts';
 import type { Contribution } from '../../lib/db/schema.ts';
-import { migratedDatabase, TEST_PG, type MigratedDatabase } from '../helpers/database.ts';
+import { migratedDatabaseForFile, TEST_PG } from '../helpers/database.ts';
 
-let m: MigratedDatabase;
-let db: Db;
-before(async () => {
-  m = await migratedDatabase();
-  db = m.db;
-});
-after(() => m.close());
+const file = migratedDatabaseForFile();
 
 const at = '2026-06-01T00:00:00.000Z';
 const gift = (stripeId: string) => ({
@@ -44,8 +38,8 @@ const gift = (stripeId: string) => ({
 
 describe('ledger statements', () => {
   it('when a statement has several placeholders, then each value lands in its own column on either database', async () => {
-    const q = statementsFor(db);
-    const row = await ledgerTransaction(db, async (trx) => {
+    const q = statementsFor(file.db);
+    const row = await ledgerTransaction(file.db, async (trx) => {
       const inserted = await q.run(trx, 'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing', [
         'evt_stmt_1',
         'test.event',
@@ -68,8 +62,8 @@ describe('ledger statements', () => {
   });
 
   it('when a row is inserted and updated, then each returns the row exactly as stored, and an undefined column in an update is not written', async () => {
-    const q = statementsFor(db);
-    const { inserted, updated, storedAfterInsert } = await ledgerTransaction(db, async (trx) => {
+    const q = statementsFor(file.db);
+    const { inserted, updated, storedAfterInsert } = await ledgerTransaction(file.db, async (trx) => {
       const inserted = await insertRow(q, trx, 'contributions', { ...gift('cs_stmt_1'), email: 'donor@example.org' });
       // The insert does not read the row back: what it returns must be what a read finds.
       const storedAfterInsert = await trx.selectFrom('contributions').selectAll().where('id', '=', inserted.id).executeTakeFirstOrThrow();
@@ -85,29 +79,29 @@ describe('ledger statements', () => {
   });
 
   it('when a statement throws inside the transaction, then the transaction rolls back with it', async () => {
-    const q = statementsFor(db);
+    const q = statementsFor(file.db);
     await assert.rejects(
-      ledgerTransaction(db, async (trx) => {
+      ledgerTransaction(file.db, async (trx) => {
         const w = ledgerTx(q, trx);
         await w.insert('contributions', gift('cs_stmt_rolled_back'));
         await w.run('insert into no_such_table (id) values (?)', [1]);
       }),
     );
-    const found = await db.selectFrom('contributions').select('id').where('stripe_id', '=', 'cs_stmt_rolled_back').executeTakeFirst();
+    const found = await file.db.selectFrom('contributions').select('id').where('stripe_id', '=', 'cs_stmt_rolled_back').executeTakeFirst();
     assert.equal(found, undefined);
   });
 
   it('when an update names a row that is not there, then it throws instead of pretending', async () => {
-    const q = statementsFor(db);
+    const q = statementsFor(file.db);
     await assert.rejects(
-      ledgerTransaction(db, (trx) => updateRow(q, trx, 'contributions', 987_654_321, { status: 'paid' })),
+      ledgerTransaction(file.db, (trx) => updateRow(q, trx, 'contributions', 987_654_321, { status: 'paid' })),
       /was not found/,
     );
   });
 
   // PostgreSQL's statements go through the transaction object itself, so only SQLite needs the guard.
   it('when a statement is run outside a ledger transaction on SQLite, then it is refused', { skip: TEST_PG ? 'SQLite only' : false }, async () => {
-    const q = statementsFor(db);
+    const q = statementsFor(file.db);
     await assert.rejects(
       q.first<Contribution>(undefined as never, 'select * from contributions where stripe_id = ?', ['cs_stmt_1']),
       /only inside a ledger transaction/,

@@ -1,26 +1,19 @@
 // Group commit: writes that arrive together share one transaction, but each still happens
 // whole or not at all, and each caller hears its own outcome after the commit.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import type { Db } from '../../lib/db/index.ts';
 import { batchedWrites } from '../../lib/db/write-batch.ts';
-import { migratedDatabase, type MigratedDatabase } from '../helpers/database.ts';
+import { migratedDatabaseForFile } from '../helpers/database.ts';
 
-let m: MigratedDatabase;
-let db: Db;
-before(async () => {
-  m = await migratedDatabase();
-  db = m.db;
-});
-after(() => m.close());
+const file = migratedDatabaseForFile();
 
 const note = (id: string) => ({ id, type: 'test.event', object_id: null, outcome: 'recorded', received_at: new Date().toISOString() });
-const ids = async () => (await db.selectFrom('stripe_events').select('id').where('id', 'like', 'evt_batch_%').orderBy('id').execute()).map((r) => r.id);
+const ids = async () => (await file.db.selectFrom('stripe_events').select('id').where('id', 'like', 'evt_batch_%').orderBy('id').execute()).map((r) => r.id);
 
 describe('batched ledger writes', () => {
   it('when one write of a burst fails, then only it is rolled back and only its caller hears the error', async () => {
-    const write = batchedWrites(db);
+    const write = batchedWrites(file.db);
     const results = await Promise.allSettled([
       write(async (trx) => void (await trx.insertInto('stripe_events').values(note('evt_batch_a')).execute())),
       write(async (trx) => {
@@ -44,7 +37,7 @@ describe('batched ledger writes', () => {
   });
 
   it('when the database refuses the statement itself, then that write fails and the others of its batch still land', async () => {
-    const write = batchedWrites(db);
+    const write = batchedWrites(file.db);
     const results = await Promise.allSettled([
       write(async (trx) => void (await trx.insertInto('stripe_events').values(note('evt_batch_d')).execute())),
       write(async (trx) => void (await sql`insert into no_such_table values (1)`.execute(trx))),
