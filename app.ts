@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler } from 'express';
-import { capturedSecurityHeaders, securityHeaders } from './lib/security-headers.ts';
+import { capturedSecurityHeaders, securityHeaders } from './routes/middleware/security-headers.ts';
 import { landingPage } from './routes/appeal-page.ts';
 import { hotPath, pathOf } from './routes/hot-path.ts';
 import { PROJECT_ROOT } from './lib/config.ts';
@@ -17,7 +17,7 @@ import { thankYouRoutes } from './routes/thank-you.ts';
 import { staffRoutes } from './routes/staff.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { viewHelpers } from './routes/view-helpers.ts';
-import { createCsrf } from './lib/csrf.ts';
+import { createCsrf } from './routes/middleware/csrf.ts';
 import cookieParser from 'cookie-parser';
 import { pinoHttp } from 'pino-http';
 import { requestId } from './lib/logger.ts';

@@ -3,8 +3,8 @@
 // totals then set from the rows and checked the way auditTotals checks them.
 import SQLite from 'better-sqlite3';
 import type { Config } from '../lib/config.ts';
-import { migrateToLatest, openDatabase } from '../lib/db/index.ts';
-import { createLedger } from '../lib/ledger/index.ts';
+import { migrateToLatest, openDatabase } from '../lib/db/database.ts';
+import { createLedger } from '../lib/ledger/ledger.ts';
 import { addStaff } from '../lib/staff/users.ts';
 
 export const BENCH_STAFF = { email: 'bench@example.org', password: 'bench-password-not-secret' };

@@ -6,9 +6,9 @@ import 'dotenv/config';
 import { runCommand } from './command.ts';
 import { parseArgs } from 'node:util';
 import { loadConfigWith } from '../lib/config.ts';
-import { migrateToLatest, openDatabase } from '../lib/db/index.ts';
+import { migrateToLatest, openDatabase } from '../lib/db/database.ts';
 import { copyDatabase } from '../lib/db/copy.ts';
-import { auditTotals } from '../lib/ledger/audit.ts';
+import { auditTotals } from '../lib/ledger/check-totals.ts';
 
 async function main() {
   const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });

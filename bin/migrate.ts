@@ -2,7 +2,7 @@
 import 'dotenv/config';
 import { runCommand } from './command.ts';
 import { loadConfig } from '../lib/config.ts';
-import { migrateToLatest, openDatabase } from '../lib/db/index.ts';
+import { migrateToLatest, openDatabase } from '../lib/db/database.ts';
 
 runCommand(async () => {
   const db = openDatabase(loadConfig());

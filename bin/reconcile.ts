@@ -5,8 +5,8 @@ import 'dotenv/config';
 import { runCommand } from './command.ts';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.ts';
-import { openDatabase, migrateToLatest } from '../lib/db/index.ts';
-import { createLedger } from '../lib/ledger/index.ts';
+import { openDatabase, migrateToLatest } from '../lib/db/database.ts';
+import { createLedger } from '../lib/ledger/ledger.ts';
 import { createStripeClient } from '../lib/payments/stripe.ts';
 import { reconcile } from '../lib/payments/reconcile.ts';
 

@@ -5,7 +5,7 @@ import { runCommand } from './command.ts';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadConfig, staffPasswordFromEnv } from '../lib/config.ts';
-import { migrateToLatest, openDatabase } from '../lib/db/index.ts';
+import { migrateToLatest, openDatabase } from '../lib/db/database.ts';
 import { MIN_PASSWORD_LENGTH } from '../lib/staff/passwords.ts';
 import { addStaff, listStaff, removeStaff, resetStaffPassword } from '../lib/staff/users.ts';
 

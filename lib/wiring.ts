@@ -2,9 +2,9 @@
 // the tests both come through here, so they run the same wiring.
 import type Stripe from 'stripe';
 import type { Config } from './config.ts';
-import { loadAppeal, type AppealContent } from './content.ts';
-import { openDatabase, migrateToLatest, type Db } from './db/index.ts';
-import { createLedger, type Ledger } from './ledger/index.ts';
+import { loadAppeal, type AppealContent } from './appeal/content.ts';
+import { openDatabase, migrateToLatest, type Db } from './db/database.ts';
+import { createLedger, type Ledger } from './ledger/ledger.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createStripeClient } from './payments/stripe.ts';
 import { createMetrics, type Metrics } from './monitoring.ts';

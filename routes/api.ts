@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import { timingSafeEqual } from 'node:crypto';
-import { ping } from '../lib/db/index.ts';
-import type { Progress } from '../lib/ledger/index.ts';
+import { ping } from '../lib/db/database.ts';
+import type { Progress } from '../lib/ledger/ledger.ts';
 
 /** The public figures, as GET /api/progress answers them. */
 export function progressJson(p: Progress): string {

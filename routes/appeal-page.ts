@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Application, Request, Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
-import type { Progress } from '../lib/ledger/index.ts';
-import { AVERAGE_GIFT_PRESET, PRESET_AMOUNTS } from '../lib/donation-options.ts';
-import { appealNumbers, fillCopy } from './appeal-copy.ts';
+import type { Progress } from '../lib/ledger/ledger.ts';
+import { AVERAGE_GIFT_PRESET, PRESET_AMOUNTS } from '../lib/appeal/donation-options.ts';
+import { appealNumbers, fillCopy } from '../lib/appeal/copy.ts';
 import { PerFigures, renderToString } from './per-figures.ts';
 
 export interface FormState {

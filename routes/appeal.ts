@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
-import { PRESET_AMOUNTS } from '../lib/donation-options.ts';
+import { PRESET_AMOUNTS } from '../lib/appeal/donation-options.ts';
 import { renderAppeal, type LandingPage } from './appeal-page.ts';
 
 const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);

@@ -1,9 +1,9 @@
 // POST /donate: validate the choice, create a Checkout Session, send the reader to it.
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import { donateLimiters } from '../lib/rate-limits.ts';
+import { donateLimiters } from './middleware/rate-limits.ts';
 import type { AppDeps } from '../lib/wiring.ts';
-import { CrossSiteRequestError, refuseCrossSite } from '../lib/cross-site.ts';
-import { parseDonation } from '../lib/donation-options.ts';
+import { CrossSiteRequestError, refuseCrossSite } from './middleware/cross-site.ts';
+import { parseDonation } from '../lib/appeal/donation-options.ts';
 import { createDonationCheckout } from '../lib/payments/checkout.ts';
 import { renderAppeal, type FormState } from './appeal-page.ts';
 

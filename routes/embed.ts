@@ -7,11 +7,11 @@ import { Router, type Application, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import type { AppDeps } from '../lib/wiring.ts';
 import { PROJECT_ROOT } from '../lib/config.ts';
-import { PRESET_AMOUNTS } from '../lib/donation-options.ts';
+import { PRESET_AMOUNTS } from '../lib/appeal/donation-options.ts';
 import { formatMoney, toMinor } from '../lib/money.ts';
-import type { Progress } from '../lib/ledger/index.ts';
-import { appealNumbers, fillCopy } from './appeal-copy.ts';
-import { allowFramingByHosts } from './public-cache.ts';
+import type { Progress } from '../lib/ledger/ledger.ts';
+import { appealNumbers, fillCopy } from '../lib/appeal/copy.ts';
+import { allowFramingByHosts } from './middleware/public-cache.ts';
 import { renderToString } from './per-figures.ts';
 
 export const HIDE_COOKIE = 'fr_banner';

@@ -2,7 +2,7 @@
 // the same frozen Progress object until they change. So each page or JSON body is built once
 // per change of the figures, not once per request (a page view of the host site).
 import type { Application } from 'express';
-import type { Progress } from '../lib/ledger/index.ts';
+import type { Progress } from '../lib/ledger/ledger.ts';
 
 export class PerFigures<T> {
   private last: { progress: Progress; value: Promise<T> } | null = null;

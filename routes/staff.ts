@@ -6,13 +6,13 @@ import session from 'express-session';
 import { rateLimit } from 'express-rate-limit';
 import { stringify } from 'csv-stringify';
 import type { AppDeps } from '../lib/wiring.ts';
-import type { Csrf } from '../lib/csrf.ts';
+import type { Csrf } from './middleware/csrf.ts';
 import type { ContributionStatus, Frequency } from '../lib/db/schema.ts';
-import { DatabaseStore } from '../lib/rate-limits.ts';
+import { DatabaseStore } from './middleware/rate-limits.ts';
 import { DatabaseSessionStore } from '../lib/staff/session-store.ts';
 import { authenticate, findStaff, type StaffUser } from '../lib/staff/users.ts';
-import { CSV_COLUMNS, dashboard, giftPage, giftRecords, type GiftFilter } from '../lib/staff/reports.ts';
-import { recentAudit } from '../lib/ledger/audit-trail.ts';
+import { CSV_COLUMNS, dashboard, giftPage, giftRecords, type GiftFilter } from '../lib/ledger/reports.ts';
+import { recentAudit } from '../lib/ledger/change-log.ts';
 import { toMinor } from '../lib/money.ts';
 
 const SESSION_TTL_MS = 8 * 3600_000;

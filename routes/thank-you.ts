@@ -3,9 +3,9 @@
 import { Router, type Response } from 'express';
 import type Stripe from 'stripe';
 import type { AppDeps } from '../lib/wiring.ts';
-import { fulfillCheckoutSession, isOurs, recordPaidInvoice } from '../lib/payments/fulfill.ts';
+import { fulfillCheckoutSession, isOurs, recordPaidInvoice } from '../lib/payments/record-gifts.ts';
 import { rateLimit } from 'express-rate-limit';
-import { DatabaseStore } from '../lib/rate-limits.ts';
+import { DatabaseStore } from './middleware/rate-limits.ts';
 import { writeHidden } from './embed.ts';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;

@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import type { Database } from './schema.ts';
 import { isPostgres } from './dialect.ts';
-import type { Db } from './index.ts';
+import type { Db } from './database.ts';
 
 /** Every table, parents before children. A test checks no table of the schema is missing. */
 export const COPIED_TABLES: Array<keyof Database> = [

@@ -7,7 +7,7 @@
 // after the commit, so a webhook is acknowledged only once its gift is durable.
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.ts';
-import { isRetryable, ledgerTransaction, type Db } from './index.ts';
+import { isRetryable, ledgerTransaction, type Db } from './database.ts';
 import { statementsFor } from './statements.ts';
 
 type Write = (trx: Transaction<Database>) => Promise<unknown>;

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import { windowFor, type CampaignWindow } from '../campaign-window.ts';
 import { toMinor } from '../money.ts';
 import type { Campaign, Database } from '../db/schema.ts';
-import type { Db } from '../db/index.ts';
+import type { Db } from '../db/database.ts';
 import type { LedgerTx } from '../db/statements.ts';
 
 type Executor = Db | Transaction<Database>;

@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
-import type { DonationChoice } from '../donation-options.ts';
+import type { DonationChoice } from '../appeal/donation-options.ts';
 import { displayedWindow } from '../campaign-window.ts';
-import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from './fulfill.ts';
+import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from './record-gifts.ts';
 
 const SLOT_MS = 10 * 60_000;
 

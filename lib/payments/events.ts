@@ -2,8 +2,8 @@
 // in the map are acknowledged and change nothing. Every handler is idempotent and accepts
 // its event in any order relative to the others.
 import type Stripe from 'stripe';
-import { recordChargeRefunds, recordDispute, type ChargeDeps } from './charges.ts';
-import { endPledge, expireCheckoutSession, fulfillCheckoutSession, recordPaidInvoice, type FulfilOutcome, type Source } from './fulfill.ts';
+import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
+import { endPledge, expireCheckoutSession, fulfillCheckoutSession, recordPaidInvoice, type FulfilOutcome, type Source } from './record-gifts.ts';
 
 export type EventDeps = ChargeDeps;
 

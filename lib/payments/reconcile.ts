@@ -1,9 +1,9 @@
 // Reconciliation: asks Stripe what happened in a window and feeds every object through the
 // same idempotent functions the webhook uses, so it can only fill gaps, never double count.
-import { recordChargeRefunds, recordDispute, type ChargeDeps } from './charges.ts';
+import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
 import type Stripe from 'stripe';
 import { HANDLED_EVENT_TYPES, handleStripeEvent } from './events.ts';
-import { endPledge, expireCheckoutSession, fulfillCheckoutSession, idOf, recordPaidInvoice, type FulfilOutcome } from './fulfill.ts';
+import { endPledge, expireCheckoutSession, fulfillCheckoutSession, idOf, recordPaidInvoice, type FulfilOutcome } from './record-gifts.ts';
 
 export interface ReconcileOptions {
   since: Date;

@@ -1,7 +1,7 @@
 // express-session's store on the staff_sessions table: sessions live in the database, so
 // every instance knows them and logging out (or removing an account) really ends them.
 import session from 'express-session';
-import type { Db } from '../db/index.ts';
+import type { Db } from '../db/database.ts';
 
 type Callback = (err?: unknown) => void;
 

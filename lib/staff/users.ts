@@ -1,5 +1,5 @@
 // Staff accounts. There are no default credentials: accounts are made with `npm run staff`.
-import type { Db } from '../db/index.ts';
+import type { Db } from '../db/database.ts';
 import type { StaffRole } from '../db/schema.ts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
 

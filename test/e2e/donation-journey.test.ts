@@ -5,7 +5,7 @@ import { DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.t
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import fs from 'node:fs';
 import { loadConfig } from '../../lib/config.ts';
-import { createDb } from '../../lib/db/index.ts';
+import { createDb } from '../../lib/db/database.ts';
 import { addStaff } from '../../lib/staff/users.ts';
 
 let server: ServerProcess;

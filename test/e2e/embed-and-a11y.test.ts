@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../lib/config.ts';
-import { createDb } from '../../lib/db/index.ts';
+import { createDb } from '../../lib/db/database.ts';
 import { addStaff } from '../../lib/staff/users.ts';
 import { DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';

@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../../lib/config.ts';
 import { buildDeps, type AppDeps } from '../../lib/wiring.ts';
 import { createApp } from '../../app.ts';
 import { checkoutSession, stripeEvent } from '../../emulator/objects.ts';
-import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from '../../lib/payments/fulfill.ts';
+import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from '../../lib/payments/record-gifts.ts';
 import { freshDatabase } from './database.ts';
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_suite_secret';

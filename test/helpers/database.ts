@@ -8,7 +8,7 @@ import { after, before } from 'node:test';
 import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { isPostgres } from '../../lib/db/dialect.ts';
-import { createDb, migrateToLatest, type Db } from '../../lib/db/index.ts';
+import { createDb, migrateToLatest, type Db } from '../../lib/db/database.ts';
 import { loadConfigWith } from '../../lib/config.ts';
 
 export const TEST_PG = process.env.TEST_DATABASE_URL;

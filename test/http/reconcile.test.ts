@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { PROJECT_ROOT } from '../../lib/config.ts';
-import { createLedger } from '../../lib/ledger/index.ts';
+import { createLedger } from '../../lib/ledger/ledger.ts';
 import { reconcile } from '../../lib/payments/reconcile.ts';
 import { TEST_WEBHOOK_SECRET } from '../helpers/app.ts';
 import { expectedTotals } from '../helpers/model.ts';

@@ -15,7 +15,7 @@ import {
   type TestApp,
 } from '../helpers/app.ts';
 import { breakInserts } from '../helpers/database.ts';
-import { fulfillCheckoutSession } from '../../lib/payments/fulfill.ts';
+import { fulfillCheckoutSession } from '../../lib/payments/record-gifts.ts';
 
 let t: TestApp;
 beforeEach(async () => {

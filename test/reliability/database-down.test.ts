@@ -8,7 +8,7 @@ import { stripeEvent } from '../../emulator/objects.ts';
 import { completedSession, deliver, makeTestApp, readTotals, type TestApp } from '../helpers/app.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
 import { TEST_PG } from '../helpers/database.ts';
-import { auditTotals } from '../../lib/ledger/audit.ts';
+import { auditTotals } from '../../lib/ledger/check-totals.ts';
 
 const skip = TEST_PG ? 'the SQLite pass runs it (it starts its own PostgreSQL)' : false;
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import { charge, stripeEvent } from '../../emulator/objects.ts';
 import { completedSession, deliver, makeTestApp, ourMetadata, type TestApp } from '../helpers/app.ts';
-import { auditTotals } from '../../lib/ledger/audit.ts';
+import { auditTotals } from '../../lib/ledger/check-totals.ts';
 
 let t: TestApp;
 before(async () => {

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../lib/config.ts';
-import { createDb, migrateToLatest, type Db } from '../../lib/db/index.ts';
+import { createDb, migrateToLatest, type Db } from '../../lib/db/database.ts';
 import { COPIED_TABLES } from '../../lib/db/copy.ts';
-import { createLedger, type GiftFacts } from '../../lib/ledger/index.ts';
-import { auditTotals } from '../../lib/ledger/audit.ts';
+import { createLedger, type GiftFacts } from '../../lib/ledger/ledger.ts';
+import { auditTotals } from '../../lib/ledger/check-totals.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { addStaff, authenticate } from '../../lib/staff/users.ts';
 

@@ -2,7 +2,7 @@
 // transaction, and refused on SQLite when no transaction is open.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ledgerTransaction } from '../../lib/db/index.ts';
+import { ledgerTransaction } from '../../lib/db/database.ts';
 import { insertRow, ledgerTx, statementsFor, updateRow } from '../../lib/db/statements.ts';
 import type { Contribution } from '../../lib/db/schema.ts';
 import { migratedDatabaseForFile, TEST_PG } from '../helpers/database.ts';

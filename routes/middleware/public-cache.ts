@@ -1,7 +1,7 @@
 // Headers for what a CDN may cache and host sites may frame: the public figures and the embeds.
 import type { Response } from 'express';
-import type { Config } from '../lib/config.ts';
-import { framableBy } from '../lib/security-headers.ts';
+import type { Config } from '../../lib/config.ts';
+import { framableBy } from './security-headers.ts';
 
 /** A few seconds fresh, then served stale while a CDN fetches anew: the bar lags by seconds, never more. */
 export const SHORT_PUBLIC_CACHE = 'public, max-age=5, stale-while-revalidate=30';

@@ -8,12 +8,12 @@ import type { Config } from '../config.ts';
 import { displayedWindow } from '../campaign-window.ts';
 import { percentOf, toMinor } from '../money.ts';
 import type { Contribution, ContributionStatus, Frequency, TimeSource } from '../db/schema.ts';
-import { ledgerTransaction, type Db } from '../db/index.ts';
+import { ledgerTransaction, type Db } from '../db/database.ts';
 import { batchedWrites } from '../db/write-batch.ts';
 import { ledgerTx, statementsFor } from '../db/statements.ts';
 import { randomUUID } from 'node:crypto';
 import { campaignAt, ensureCampaign } from './campaigns.ts';
-import { writeAudit } from './audit-trail.ts';
+import { writeAudit } from './change-log.ts';
 import { adjustmentsFor, disputeRank, settleTotals, type Trx } from './figures.ts';
 
 export interface GiftFacts {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
-import type { Config } from './config.ts';
+import type { Config } from '../../lib/config.ts';
 
 const VISITOR_COOKIE = 'fr_visitor';
 

@@ -3,12 +3,12 @@
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/index.ts';
+import type { Db } from '../db/database.ts';
 import type { ContributionStatus, Frequency } from '../db/schema.ts';
-import type { Ledger, Progress } from '../ledger/index.ts';
+import type { Ledger, Progress } from './ledger.ts';
 import { webhookSilence } from '../monitoring.ts';
 import { formatMoney, minorDigits, toMinor } from '../money.ts';
-import { PRESET_AMOUNTS } from '../donation-options.ts';
+import { PRESET_AMOUNTS } from '../appeal/donation-options.ts';
 
 export interface Dashboard {
   progress: Progress;

@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { rateLimit, type Options, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
 import type { Request, Response } from 'express';
-import type { Config } from './config.ts';
-import type { Db } from './db/index.ts';
+import type { Config } from '../../lib/config.ts';
+import type { Db } from '../../lib/db/database.ts';
 
 /** An express-rate-limit store on the `rate_limits` table: one atomic upsert per hit. */
 export class DatabaseStore implements Store {

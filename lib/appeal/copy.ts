@@ -1,9 +1,9 @@
 // The numbers in the appeal's words come from the ledger and the settings, never from the
 // text: the average gift is the real one once enough donors exist, else a configured figure.
-import type { Config } from '../lib/config.ts';
-import type { Progress } from '../lib/ledger/index.ts';
-import { PRESET_AMOUNTS } from '../lib/donation-options.ts';
-import { formatMoney, formatNumber, minorDigits, toMinor } from '../lib/money.ts';
+import type { Config } from '../config.ts';
+import type { Progress } from '../ledger/ledger.ts';
+import { PRESET_AMOUNTS } from './donation-options.ts';
+import { formatMoney, formatNumber, minorDigits, toMinor } from '../money.ts';
 
 export interface AppealNumbers {
   averageGift: string;

@@ -1,6 +1,6 @@
 // Who changed what, and when: every staff change writes one row, in the same transaction.
 import type { Transaction } from 'kysely';
-import type { Db } from '../db/index.ts';
+import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 
 export async function writeAudit(db: Db | Transaction<Database>, staffEmail: string, action: string, detail: string, at: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Checks the one invariant from the rows themselves: each campaign's running totals equal
 // what its contributions add up to. Used after a database move, and by tests.
-import type { Db } from '../db/index.ts';
+import type { Db } from '../db/database.ts';
 import { figuresOf } from './figures.ts';
 
 export interface TotalsMismatch {

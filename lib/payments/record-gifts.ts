@@ -3,7 +3,7 @@
 // arrives first records the gift, the others find it already recorded.
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
-import type { EventRef, Ledger, RecordOutcome } from '../ledger/index.ts';
+import type { EventRef, Ledger, RecordOutcome } from '../ledger/ledger.ts';
 import type { TimeSource } from '../db/schema.ts';
 
 /** Metadata every Checkout Session the site creates carries, so its events can be told apart. */

@@ -1,8 +1,8 @@
 // What a reader may give, and the validation of the donate form. Amounts arrive as whole
 // currency units (the form and the JSON contract) and leave as minor units.
-import type { Config } from './config.ts';
-import type { Frequency } from './db/schema.ts';
-import { formatMoney, toMinor } from './money.ts';
+import type { Config } from '../config.ts';
+import type { Frequency } from '../db/schema.ts';
+import { formatMoney, toMinor } from '../money.ts';
 
 /** The seed's two numbers: $5 ("if everyone gave $5") and $25 (the average gift). */
 export const PRESET_AMOUNTS = [5, 25] as const;

@@ -2,7 +2,7 @@
 // for the responses the hot path writes without middleware.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
-import type { Config } from './config.ts';
+import type { Config } from '../../lib/config.ts';
 
 export function securityHeaders(config: Config) {
   return helmet({
