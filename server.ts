@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './lib/config.ts';
 import { buildDeps } from './lib/wiring.ts';
 import { createApp } from './app.ts';
 import express from 'express';
-import { createEmulator, isEmulatorPath, type Emulator } from './emulator/index.ts';
+import { createEmulator, isEmulatorPath, type Emulator } from './emulator/emulator.ts';
 
 async function main() {
   let config;

@@ -1,8 +1,7 @@
 // Stripe-shaped objects, typed with the SDK's own types so the compiler catches a wrong
 // shape. Used by the emulator to answer API calls and by tests to build events.
 import { randomBytes } from 'node:crypto';
-import type Stripe from 'stripe';
-import { STRIPE_API_VERSION } from '../lib/payments/stripe.ts';
+import Stripe from 'stripe';
 
 export function stripeId(prefix: string): string {
   return `${prefix}_test_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
@@ -81,12 +80,13 @@ type EventOf<T extends Stripe.Event.Type> = Extract<Stripe.Event, { type: T }>;
 export function stripeEvent<T extends Stripe.Event.Type>(
   type: T,
   object: EventOf<T>['data']['object'],
-  fields: { id?: string; created?: number } = {},
+  fields: { id?: string; created?: number; api_version?: string } = {},
 ): EventOf<T> {
   return {
     id: fields.id ?? stripeId('evt'),
     object: 'event',
-    api_version: STRIPE_API_VERSION,
+    // The SDK's own version unless the caller says which the site pins (see createEmulator).
+    api_version: fields.api_version ?? Stripe.API_VERSION,
     created: fields.created ?? nowSeconds(),
     data: { object },
     livemode: false,

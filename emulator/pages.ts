@@ -2,9 +2,9 @@
 // people and JSON for tests.
 import express, { Router, type Request, type Response } from 'express';
 import type Stripe from 'stripe';
-import { formatMoney } from '../lib/money.ts';
 import { EmulatorError, type EmulatorState, type PaymentChoice } from './state.ts';
 import type { WebhookDelivery } from './delivery.ts';
+import { formatMoney } from './money.ts';
 
 const esc = (s: unknown) =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

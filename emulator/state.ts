@@ -50,11 +50,13 @@ export class EmulatorState {
     private readonly delivery: WebhookDelivery,
     /** Delayed payments settle by themselves after this long; null = only when told to. */
     private readonly settleDelayMs: number | null,
+    /** Stamped on every event as api_version. */
+    private readonly apiVersion: string,
   ) {}
 
   emit<T extends Stripe.Event.Type>(type: T, object: Extract<Stripe.Event, { type: T }>['data']['object']): Stripe.Event {
     // The object type is checked at the call site; the generic cannot be narrowed through here.
-    const event: Stripe.Event = make.stripeEvent(type, clone(object) as never);
+    const event: Stripe.Event = make.stripeEvent(type, clone(object) as never, { api_version: this.apiVersion });
     this.events.set(event.id, event);
     this.delivery.send(event);
     return event;

@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import request from 'supertest';
 import { createStripeClient } from '../../lib/payments/stripe.ts';
 import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
-import { isEmulatorPath } from '../../emulator/index.ts';
+import { isEmulatorPath } from '../../emulator/emulator.ts';
 
 let s: LiveStack;
 before(async () => {

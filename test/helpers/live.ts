@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import type Stripe from 'stripe';
-import { createEmulator, listenEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.ts';
+import { createEmulator, listenEmulator, type Emulator, type EmulatorOptions } from '../../emulator/emulator.ts';
 import { checkoutSession } from '../../emulator/objects.ts';
 import type { EmulatorState } from '../../emulator/state.ts';
 import type { Site } from '../../app.ts';

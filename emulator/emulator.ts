@@ -2,6 +2,7 @@
 // only: the site refuses it in production.
 import type { Server } from 'node:http';
 import express, { Router, type ErrorRequestHandler } from 'express';
+import Stripe from 'stripe';
 import { WebhookDelivery, type DeliveryOptions } from './delivery.ts';
 import { apiRouter, errorBody } from './api.ts';
 import { pagesRouter } from './pages.ts';
@@ -15,6 +16,8 @@ export interface EmulatorOptions {
   retry?: Partial<Pick<DeliveryOptions, 'retryBaseMs' | 'maxDelayMs' | 'maxAttempts' | 'timeoutMs'>>;
   /** Delayed (bank) payments settle by themselves after this long; null = only when told to. */
   settleDelayMs?: number | null;
+  /** api_version stamped on events: the version the site pins; default the SDK's own. */
+  apiVersion?: string;
 }
 
 export interface Emulator {
@@ -39,7 +42,8 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
     maxAttempts: opts.retry?.maxAttempts ?? 12,
     timeoutMs: opts.retry?.timeoutMs ?? 10_000,
   });
-  const state = new EmulatorState(delivery, opts.settleDelayMs === undefined ? 5000 : opts.settleDelayMs);
+  const settleDelayMs = opts.settleDelayMs === undefined ? 5000 : opts.settleDelayMs;
+  const state = new EmulatorState(delivery, settleDelayMs, opts.apiVersion ?? Stripe.API_VERSION);
   let publicUrl = opts.publicUrl ?? '';
 
   const router = Router();
