@@ -1,9 +1,11 @@
-// config -> deps -> createApp(deps).listen(); graceful shutdown.
+// config -> deps -> createApp(deps).listen(); the built-in Stripe emulator on its own paths in
+// local development (the only product file that imports emulator/); graceful shutdown.
 import 'dotenv/config';
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './lib/config.ts';
 import { buildDeps } from './lib/wiring.ts';
 import { createApp } from './app.ts';
+import { STRIPE_API_VERSION } from './lib/payments/stripe.ts';
 import express from 'express';
 import { createEmulator, isEmulatorPath, type Emulator } from './emulator/emulator.ts';
 
@@ -24,7 +26,13 @@ async function main() {
   let emulatorApp: express.Express | undefined;
   if (config.stripe.embeddedEmulator) {
     // No keys: the site hosts the offline Stripe emulator itself, so the whole loop runs here.
-    emulator = createEmulator({ publicUrl: config.baseUrl, webhookUrl: `${config.baseUrl}/webhooks/stripe`, webhookSecret: config.stripe.webhookSecret });
+    emulator = createEmulator({
+      publicUrl: config.baseUrl,
+      webhookUrl: `${config.baseUrl}/webhooks/stripe`,
+      webhookSecret: config.stripe.webhookSecret,
+      // Events in the version the site pins, as a webhook endpoint made by npm run stripe:setup would get them.
+      apiVersion: STRIPE_API_VERSION,
+    });
     emulatorApp = express();
     emulatorApp.disable('x-powered-by');
     emulatorApp.use(emulator.router);
@@ -48,7 +56,7 @@ async function main() {
     // Stop taking connections, let in-flight requests (webhooks mid-transaction) finish.
     emulator?.stop();
     server.close(async () => {
-      await deps.db.destroy();
+      await deps.close();
       process.exit(0);
     });
     server.closeIdleConnections();

@@ -1,6 +1,6 @@
 // A ledger of N paid gifts for the benchmarks, written straight into SQLite in one
 // transaction (a million gifts through the webhook would take minutes), with the running
-// totals then set from the rows and checked the way auditTotals checks them.
+// totals then set from the rows and checked the way checkTotals checks them.
 import SQLite from 'better-sqlite3';
 import type { Config } from '../lib/config.ts';
 import { migrateToLatest, openDatabase } from '../lib/db/database.ts';

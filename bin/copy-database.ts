@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigWith } from '../lib/config.ts';
 import { migrateToLatest, openDatabase } from '../lib/db/database.ts';
 import { copyDatabase } from '../lib/db/copy.ts';
-import { auditTotals } from '../lib/ledger/check-totals.ts';
+import { checkTotals } from '../lib/ledger/check-totals.ts';
 
 async function main() {
   const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });
@@ -22,7 +22,7 @@ async function main() {
     await migrateToLatest(to);
     const report = await copyDatabase(from, to, { onProgress: (l) => console.error(l) });
     for (const [table, n] of Object.entries(report.rows)) console.log(`${table}: ${n} rows`);
-    const mismatches = await auditTotals(to);
+    const mismatches = await checkTotals(to);
     if (mismatches.length) {
       for (const m of mismatches) console.error(`MISMATCH ${m.campaign} ${m.field}: stored ${m.stored}, gifts add up to ${m.recomputed}`);
       throw new Error('the copy is inconsistent: do not switch to it');

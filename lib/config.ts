@@ -110,6 +110,8 @@ export interface Config {
   readonly env: 'production' | 'development' | 'test';
   readonly port: number;
   readonly baseUrl: string;
+  /** BASE_URL is https: cookies are Secure (and may be __Host- or SameSite=None), HSTS is sent. */
+  readonly isHttps: boolean;
   readonly database: { readonly dialect: 'sqlite'; readonly path: string } | { readonly dialect: 'postgres'; readonly url: string };
   readonly databasePool: { readonly size: number; readonly statementTimeoutMs: number };
   readonly stripe: {
@@ -212,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     env: production ? 'production' : e.NODE_ENV === 'test' ? 'test' : 'development',
     port: e.PORT,
     baseUrl,
+    isHttps: baseUrl.startsWith('https:'),
     database: Object.freeze(database),
     databasePool: Object.freeze({ size: e.DATABASE_POOL_SIZE, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS }),
     stripe: Object.freeze({

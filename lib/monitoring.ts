@@ -1,7 +1,7 @@
 // What operations watch: Prometheus metrics (webhook outcomes, ledger totals, request
 // latency) and the "no webhook for too long" signal the dashboard and /metrics share.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Ledger, Progress } from './ledger/ledger.ts';
+import type { Ledger, Progress } from './ledger/types.ts';
 import { contains } from './campaign-window.ts';
 
 /** The warning when Stripe has gone quiet during a running campaign, or null. */

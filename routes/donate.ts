@@ -5,7 +5,7 @@ import type { AppDeps } from '../lib/wiring.ts';
 import { CrossSiteRequestError, refuseCrossSite } from './middleware/cross-site.ts';
 import { parseDonation } from '../lib/appeal/donation-options.ts';
 import { createDonationCheckout } from '../lib/payments/checkout.ts';
-import { renderAppeal, type FormState } from './appeal-page.ts';
+import { renderAppeal, type FormState } from './appeal.ts';
 
 const wantsJson = (req: Request) => req.accepts(['html', 'json']) === 'json';
 
@@ -20,16 +20,16 @@ export function donateRoutes(deps: AppDeps): Router {
   const limited = (req: Request, res: Response) => {
     const error = 'Too many donation attempts have come from your network just now. Nothing was charged; please wait a few minutes and try again.';
     if (wantsJson(req)) return void res.status(429).json({ error });
-    void renderAppeal(deps, req, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 429);
+    void renderAppeal(deps, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 429);
   };
 
-  router.post('/donate', refuseCrossSite(deps.config.baseUrl), ...donateLimiters(deps.config, deps.db, limited), async (req, res) => {
+  router.post('/donate', refuseCrossSite(deps.config.baseUrl), ...donateLimiters(deps.config, deps.stores.rateLimit, limited), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const form = formStateOf(body);
     const parsed = parseDonation(body, deps.config.fundraiser);
     if (!parsed.ok) {
       if (wantsJson(req)) return void res.status(400).json({ error: parsed.error });
-      return renderAppeal(deps, req, res, { ...form, error: parsed.error, errorField: parsed.field }, 400);
+      return renderAppeal(deps, res, { ...form, error: parsed.error, errorField: parsed.field }, 400);
     }
     const formId = typeof body.form_id === 'string' && /^[\w-]{16,64}$/.test(body.form_id) ? body.form_id : crypto.randomUUID();
     let url: string | null;
@@ -43,7 +43,7 @@ export function donateRoutes(deps: AppDeps): Router {
     if (!url) {
       const error = 'We could not reach our payment processor just now. Nothing was charged; please try again in a moment.';
       if (wantsJson(req)) return void res.status(502).json({ error });
-      return renderAppeal(deps, req, res, { ...form, error }, 502);
+      return renderAppeal(deps, res, { ...form, error }, 502);
     }
     if (wantsJson(req)) return void res.json({ url });
     res.redirect(303, url);
@@ -54,7 +54,7 @@ export function donateRoutes(deps: AppDeps): Router {
     req.log.warn({ from: err.from }, 'donate form refused: posted from another site');
     const error = 'This form was sent from another site, so nothing was started. If you meant to give, please choose your gift here.';
     if (wantsJson(req)) return void res.status(403).json({ error });
-    void renderAppeal(deps, req, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 403).catch(next);
+    void renderAppeal(deps, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 403).catch(next);
   };
   router.use(onCrossSite);
   return router;

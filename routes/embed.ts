@@ -1,20 +1,26 @@
 // The banner for the host site: an iframe page (works without JavaScript), the data the
-// script embed renders, the script itself, and a demo host page with both.
+// script embed renders, the script itself, and a demo host page with both. The figures and
+// the shown banner are fast-lane entries; a reader who closed the banner (a cookie) gets the
+// Express route.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Router, type Application, type Request, type Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { Router, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import type { AppDeps } from '../lib/wiring.ts';
 import { PROJECT_ROOT } from '../lib/config.ts';
 import { PRESET_AMOUNTS } from '../lib/appeal/donation-options.ts';
-import { formatMoney, toMinor } from '../lib/money.ts';
-import type { Progress } from '../lib/ledger/ledger.ts';
 import { appealNumbers, fillCopy } from '../lib/appeal/copy.ts';
-import { allowFramingByHosts } from './middleware/public-cache.ts';
-import { renderToString } from './per-figures.ts';
+import { formatMoney, toMinor } from '../lib/money.ts';
+import type { Progress } from '../lib/ledger/types.ts';
+import type { FastEntry } from './fast-lane.ts';
+import { allowFramingByHosts, PUBLIC_FIGURES_HEADERS } from './middleware/public-cache.ts';
+import { framableBy } from './middleware/security-headers.ts';
+import type { RenderView } from './views.ts';
 
 export const HIDE_COOKIE = 'fr_banner';
+const DAY_MS = 86_400_000;
 
 export interface BannerHidden {
   reason: 'close' | 'gift';
@@ -24,7 +30,7 @@ export interface BannerHidden {
 
 /** The dismissal stored on this site's origin (the iframe and the appeal see it). */
 export function readHidden(req: Request, now: Date): BannerHidden | null {
-  const raw = req.cookies?.[HIDE_COOKIE];
+  const raw: unknown = req.cookies?.[HIDE_COOKIE];
   if (typeof raw !== 'string') return null;
   try {
     const rec = JSON.parse(raw) as BannerHidden;
@@ -35,7 +41,7 @@ export function readHidden(req: Request, now: Date): BannerHidden | null {
 }
 
 export function writeHidden(res: Response, deps: AppDeps, rec: BannerHidden): void {
-  const secure = deps.config.baseUrl.startsWith('https:');
+  const secure = deps.config.isHttps;
   // Cross-site iframes only get cookies marked SameSite=None (which needs Secure).
   res.cookie(HIDE_COOKIE, JSON.stringify(rec), {
     httpOnly: true,
@@ -47,33 +53,55 @@ export function writeHidden(res: Response, deps: AppDeps, rec: BannerHidden): vo
   });
 }
 
-export function bannerModel(deps: AppDeps, progress: Progress) {
+function bannerModel(deps: AppDeps, progress: Progress) {
   const { currency } = progress;
   const numbers = appealNumbers(deps.config, progress);
-  const raisedText = formatMoney(progress.raised, currency);
+  const donors = `${numbers.donors} ${progress.donors === 1 ? 'donor' : 'donors'}`;
   return {
     label: `${deps.config.fundraiser.orgName} fundraiser`,
     text: fillCopy(deps.appeal.banner, numbers),
-    raisedText,
-    ofGoalText: `raised of ${formatMoney(progress.goal, currency)} · ${numbers.donors} ${progress.donors === 1 ? 'donor' : 'donors'}`,
+    raisedText: formatMoney(progress.raised, currency),
+    ofGoalText: `raised of ${formatMoney(progress.goal, currency)} · ${donors}`,
     barPercent: Math.min(100, Math.max(0, progress.percent)),
-    links: PRESET_AMOUNTS.map((a) => ({ text: `Give ${formatMoney(toMinor(a, currency), currency)}`, href: `${deps.config.baseUrl}/?amount=${a}#main` })),
+    links: PRESET_AMOUNTS.map((a) => ({
+      text: `Give ${formatMoney(toMinor(a, currency), currency)}`,
+      href: `${deps.config.baseUrl}/?amount=${a}#main`,
+    })),
     closeLabel: 'Close the fundraiser banner',
     closeDays: deps.config.embed.closeDays,
   };
 }
 
-/** The data the script embed renders (GET /embed/banner.json). */
-export function bannerJson(deps: AppDeps, progress: Progress): string {
-  return JSON.stringify(bannerModel(deps, progress));
-}
-
 /** The iframe banner, shown. */
-export function bannerHtml(deps: AppDeps, app: Application, progress: Progress): Promise<string> {
-  return renderToString(app, 'embed/banner', { hidden: null, banner: bannerModel(deps, progress), title: 'Fundraiser' });
+function bannerHtml(deps: AppDeps, render: RenderView, progress: Progress): Promise<string> {
+  return render('embed/banner', { hidden: null, banner: bannerModel(deps, progress), title: 'Fundraiser' });
 }
 
-export function embedRoutes(deps: AppDeps): Router {
+const closedIt = (req: IncomingMessage) => req.headers.cookie?.includes(`${HIDE_COOKIE}=`) ?? false;
+
+export function embedFastEntries(deps: AppDeps, render: RenderView, security: Record<string, string>): FastEntry[] {
+  return [
+    {
+      // The data the script embed renders.
+      path: '/embed/banner.json',
+      type: 'json',
+      cors: true,
+      headers: { ...security, ...PUBLIC_FIGURES_HEADERS },
+      body: (p) => JSON.stringify(bannerModel(deps, p)),
+    },
+    {
+      // Shown or hidden depends on the reader's cookie, so no shared cache may keep it (the
+      // script embed's banner.json is the CDN-friendly one); the ETag still makes reloads cheap.
+      path: '/embed/banner',
+      serves: (req) => !closedIt(req),
+      type: 'html',
+      headers: { ...framableBy(security, deps.config.embed.allowedOrigins), 'cache-control': 'private, no-cache', vary: 'Cookie' },
+      body: (p) => bannerHtml(deps, render, p),
+    },
+  ];
+}
+
+export function embedRoutes(deps: AppDeps, render: RenderView): Router {
   const router = Router();
   const script = fs.readFileSync(path.join(PROJECT_ROOT, 'public/embed/embed.js'));
   const version = createHash('sha256').update(script).digest('hex').slice(0, 12);
@@ -81,33 +109,35 @@ export function embedRoutes(deps: AppDeps): Router {
   router.get('/embed.js', (req, res) => {
     // The versioned URL never changes content, so it may be cached for a year; the plain
     // one is revalidated hourly so hosts using it pick up new versions.
-    res.set('Cache-Control', req.query.v === version ? 'public, max-age=31536000, immutable' : 'public, max-age=3600, stale-while-revalidate=86400');
+    const versioned = req.query.v === version;
+    res.set('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=3600, stale-while-revalidate=86400');
     // Host pages on other origins load it with <script src>: helmet's default same-origin would block that.
     res.set('Cross-Origin-Resource-Policy', 'cross-origin');
     res.type('application/javascript').send(script);
   });
 
-  // GET /embed/banner.json, and the banner for readers who did not close it, are served by
-  // the hot path (routes/hot-path.ts); this is the banner for a reader with the cookie.
+  // The banner for a reader with the cookie (the fast lane serves the others).
   router.get('/embed/banner', cookieParser(), async (req, res) => {
     allowFramingByHosts(res, deps.config);
     res.set('Cache-Control', 'private, no-cache');
     res.vary('Cookie');
     const hidden = readHidden(req, deps.clock());
     if (hidden) return void res.render('embed/banner', { hidden, banner: null, title: 'Fundraiser' });
-    res.type('html').send(await bannerHtml(deps, req.app, await deps.ledger.progress()));
+    res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress()));
   });
 
   // "Close" inside the iframe: a plain form, so it works without JavaScript.
   router.post('/embed/banner/close', (req, res) => {
     allowFramingByHosts(res, deps.config);
     const now = deps.clock();
-    writeHidden(res, deps, { reason: 'close', at: now.toISOString(), until: new Date(now.getTime() + deps.config.embed.closeDays * 86_400_000).toISOString() });
+    const until = new Date(now.getTime() + deps.config.embed.closeDays * DAY_MS);
+    writeHidden(res, deps, { reason: 'close', at: now.toISOString(), until: until.toISOString() });
     res.redirect(303, '/embed/banner');
   });
 
-  router.get('/embed/demo', async (_req, res) => {
-    res.render('embed/demo', { title: 'Demo host page', org: deps.config.fundraiser.orgName, scriptSrc: `/embed.js?v=${version}`, base: deps.config.baseUrl, noindex: true });
+  router.get('/embed/demo', (_req, res) => {
+    const { orgName } = deps.config.fundraiser;
+    res.render('embed/demo', { title: 'Demo host page', org: orgName, scriptSrc: `/embed.js?v=${version}`, base: deps.config.baseUrl, noindex: true });
   });
 
   return router;

@@ -3,20 +3,17 @@
 import { pipeline } from 'node:stream/promises';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import session from 'express-session';
-import { rateLimit } from 'express-rate-limit';
 import { stringify } from 'csv-stringify';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Csrf } from './middleware/csrf.ts';
-import type { ContributionStatus, Frequency } from '../lib/db/schema.ts';
-import { DatabaseStore } from './middleware/rate-limits.ts';
-import { DatabaseSessionStore } from '../lib/staff/session-store.ts';
-import { authenticate, findStaff, type StaffUser } from '../lib/staff/users.ts';
-import { CSV_COLUMNS, dashboard, giftPage, giftRecords, type GiftFilter } from '../lib/ledger/reports.ts';
-import { recentAudit } from '../lib/ledger/change-log.ts';
+import { CONTRIBUTION_STATUSES, type ContributionStatus, type Frequency } from '../lib/ledger/types.ts';
+import { loginLimiters } from './middleware/rate-limits.ts';
+import type { StaffUser } from '../lib/staff/users.ts';
+import { CSV_COLUMNS, type GiftFilter } from '../lib/ledger/reports.ts';
 import { toMinor } from '../lib/money.ts';
 
 const SESSION_TTL_MS = 8 * 3600_000;
-const STATUSES: ContributionStatus[] = ['pending', 'paid', 'failed', 'expired'];
+const STATUSES = CONTRIBUTION_STATUSES;
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -26,13 +23,13 @@ declare module 'express-serve-static-core' {
 
 export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
   const router = Router();
-  const secure = deps.config.baseUrl.startsWith('https:');
+  const secure = deps.config.isHttps;
   router.use(
     '/staff',
     session({
       name: secure ? '__Host-fr.staff' : 'fr.staff',
       secret: deps.config.secret,
-      store: new DatabaseSessionStore(deps.db, SESSION_TTL_MS),
+      store: deps.stores.staffSessions(SESSION_TTL_MS),
       resave: false,
       saveUninitialized: false,
       // Not rolling: a session ends 8 hours after login, however long a dashboard tab polls.
@@ -43,7 +40,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       res.set('Cache-Control', 'private, no-store');
       const id = req.session.staffUserId;
       if (id !== undefined) {
-        const staff = await findStaff(deps.db, id);
+        const staff = await deps.staffAccounts.find(id);
         if (staff) res.locals.staff = staff;
         else delete req.session.staffUserId; // the account was removed
       }
@@ -65,19 +62,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
   // Login: generic errors, throttled per address and per account (failures only).
   const loginFailed = (req: Request, res: Response) =>
     render(req, res, 'login', { title: 'Staff login', error: 'Too many failed attempts. Wait 15 minutes and try again.', email: '', next: '' }, 429);
-  // Only a wrong password (401) counts, so junk posts cannot lock an account out.
-  const wrongPasswordOnly = { skipSuccessfulRequests: true, requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 401 };
-  const throttle = [
-    rateLimit({ windowMs: 15 * 60_000, limit: deps.config.staff.loginLimitPerIp, ...wrongPasswordOnly, store: new DatabaseStore(deps.db, 'login-ip:'), handler: loginFailed }),
-    rateLimit({
-      windowMs: 15 * 60_000,
-      limit: deps.config.staff.loginLimitPerAccount,
-      ...wrongPasswordOnly,
-      store: new DatabaseStore(deps.db, 'login-account:'),
-      keyGenerator: (req) => String((req.body as Record<string, unknown> | undefined)?.email ?? '').trim().toLowerCase().slice(0, 200),
-      handler: loginFailed,
-    }),
-  ];
+  const throttle = loginLimiters(deps.config, deps.stores.rateLimit, loginFailed);
   const safeNext = (v: unknown) => (typeof v === 'string' && /^\/staff(\/[\w./?=&%-]*)?$/.test(v) ? v : '/staff');
 
   router.get('/staff/login', (req, res) => {
@@ -89,7 +74,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const email = typeof body.email === 'string' ? body.email.slice(0, 200) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1000) : '';
-    const staff = email && password ? await authenticate(deps.db, email, password) : null;
+    const staff = email && password ? await deps.staffAccounts.authenticate(email, password) : null;
     if (!staff) {
       deps.logger.warn({ ip: req.ip }, 'staff login failed');
       return render(req, res, 'login', { title: 'Staff login', error: 'That e-mail and password do not match an account.', email, next: safeNext(body.next) }, 401);
@@ -111,18 +96,18 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
   });
 
   router.get('/staff', page, async (req, res) => {
-    render(req, res, 'dashboard', { title: 'Fundraiser dashboard', d: await dashboard(deps) });
+    render(req, res, 'dashboard', { title: 'Fundraiser dashboard', d: await deps.ledger.dashboard() });
   });
 
   router.get('/staff/api/summary', data, async (_req, res) => {
-    const d = await dashboard(deps);
+    const d = await deps.ledger.dashboard();
     res.json({ ...d.progress, averageGift: d.averageGift, paidGifts: d.paidGifts, activePledges: d.pledges.active, lastWebhook: d.lastWebhook, webhookWarning: d.webhookWarning });
   });
 
   router.get('/staff/gifts', page, async (req, res) => {
     const { filter, errors, query } = parseFilter(req, deps.config.fundraiser.currency);
     const pageNo = Math.max(1, Math.min(100_000, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
-    const result = await giftPage(deps.db, filter, pageNo);
+    const result = await deps.ledger.giftPage(filter, pageNo);
     render(req, res, 'gifts', { title: 'Gifts', ...result, pageNo, query, errors, statuses: STATUSES, isAdmin: res.locals.staff?.role === 'admin' });
   });
 
@@ -133,15 +118,15 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     res.set('Content-Type', 'text/csv; charset=utf-8');
     res.set('Content-Disposition', `attachment; filename="${name}"`);
     // Cells that start with = + - @ are neutralised, so a donor named =HYPERLINK(...) stays text.
-    await pipeline(giftRecords(deps.db, filter, res.locals.staff?.role === 'admin'), stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true }), res);
+    await pipeline(deps.ledger.giftRecords(filter, res.locals.staff?.role === 'admin'), stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true }), res);
   });
 
   router.get('/staff/settings', page, admin, async (req, res) => {
-    render(req, res, 'settings', { title: 'Campaign settings', progress: await deps.ledger.progress(), audit: await recentAudit(deps.db), error: null, notice: req.query.saved ? 'Saved.' : null });
+    render(req, res, 'settings', { title: 'Campaign settings', progress: await deps.ledger.progress(), audit: await deps.ledger.recentChanges(), error: null, notice: req.query.saved ? 'Saved.' : null });
   });
 
   const settingsError = async (req: Request, res: Response, error: string) =>
-    render(req, res, 'settings', { title: 'Campaign settings', progress: await deps.ledger.progress(), audit: await recentAudit(deps.db), error, notice: null }, 400);
+    render(req, res, 'settings', { title: 'Campaign settings', progress: await deps.ledger.progress(), audit: await deps.ledger.recentChanges(), error, notice: null }, 400);
 
   router.post('/staff/settings/goal', page, admin, csrf.protect, async (req, res) => {
     const goal = wholeAmount((req.body as Record<string, unknown>)?.goal);

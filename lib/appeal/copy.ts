@@ -1,7 +1,7 @@
 // The numbers in the appeal's words come from the ledger and the settings, never from the
 // text: the average gift is the real one once enough donors exist, else a configured figure.
 import type { Config } from '../config.ts';
-import type { Progress } from '../ledger/ledger.ts';
+import type { Progress } from '../ledger/types.ts';
 import { PRESET_AMOUNTS } from './donation-options.ts';
 import { formatMoney, formatNumber, minorDigits, toMinor } from '../money.ts';
 

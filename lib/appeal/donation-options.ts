@@ -1,7 +1,7 @@
 // What a reader may give, and the validation of the donate form. Amounts arrive as whole
 // currency units (the form and the JSON contract) and leave as minor units.
 import type { Config } from '../config.ts';
-import type { Frequency } from '../db/schema.ts';
+import type { Frequency } from '../ledger/types.ts';
 import { formatMoney, toMinor } from '../money.ts';
 
 /** The seed's two numbers: $5 ("if everyone gave $5") and $25 (the average gift). */

@@ -1,5 +1,6 @@
-// The Kysely instance for the configured database, migrations, and transactions with
-// retry. Everything dialect-specific lives in this folder.
+// The Kysely instance for the configured database, migrations, health ping, and serialized
+// transactions with retry. Everything dialect-specific lives in this folder; nothing here
+// knows what the tables mean (that is the ledger's and the staff modules' business).
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -119,22 +120,22 @@ export function isRetryable(err: unknown): boolean {
   return RETRYABLE.has(String((err as { code?: unknown })?.code));
 }
 
-// Any fixed number: the key of the advisory lock every ledger write holds on PostgreSQL.
-const LEDGER_LOCK = 724_311;
+// Any fixed number: the key of the advisory lock every serialized write holds on PostgreSQL.
+const WRITER_LOCK = 724_311;
 
 /**
- * Runs `fn` as one ledger write: one transaction, and one writer at a time across every
+ * Runs `fn` as one serialized write: one transaction, and one writer at a time across every
  * instance (SQLite has one writer anyway; on PostgreSQL a transaction-scoped advisory lock
  * does it, taken first so each later statement sees every write committed before). A hot
  * totals row under SERIALIZABLE would instead fail most concurrent writers. Retried a few
  * times on the errors listed above; `fn` must do nothing but database work.
  */
-export async function ledgerTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>, attempts = 8): Promise<T> {
+export async function serializedTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>, attempts = 8): Promise<T> {
   const postgres = isPostgres(db);
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(async (trx) => {
-        if (postgres) await sql`select pg_advisory_xact_lock(${LEDGER_LOCK})`.execute(trx);
+        if (postgres) await sql`select pg_advisory_xact_lock(${WRITER_LOCK})`.execute(trx);
         return fn(trx);
       });
     } catch (err) {

@@ -1,6 +1,9 @@
 // Table types for Kysely. Timestamps are ISO-8601 UTC strings (they sort and compare the
 // same on SQLite and PostgreSQL); money is integer minor units.
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+// The values some columns may hold are the owning module's vocabulary, named there.
+import type { ContributionStatus, Frequency, PledgeStatus, TimeSource } from '../ledger/types.ts';
+import type { StaffRole } from '../staff/users.ts';
 
 export interface CampaignsTable {
   id: Generated<number>;
@@ -28,12 +31,6 @@ export interface CampaignTotalsTable {
   donors: number;
   updated_at: string;
 }
-
-/** How good a "paid at" time is: Stripe's own (an event, an invoice's paid_at) > a charge's creation > our clock. */
-export type TimeSource = 'clock' | 'charge' | 'stripe';
-
-export type ContributionStatus = 'pending' | 'paid' | 'failed' | 'expired';
-export type Frequency = 'once' | 'monthly';
 
 export interface ContributionsTable {
   id: Generated<number>;
@@ -77,7 +74,7 @@ export interface PledgesTable {
   email: string | null;
   currency: string;
   amount_minor: number;
-  status: 'active' | 'ended';
+  status: PledgeStatus;
   created_at: string;
   updated_at: string;
 }
@@ -111,8 +108,6 @@ export interface WebhookStatusTable {
   last_event_id: string;
   last_event_type: string;
 }
-
-export type StaffRole = 'admin' | 'viewer';
 
 export interface StaffUsersTable {
   id: Generated<number>;

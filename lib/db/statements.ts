@@ -1,5 +1,5 @@
-// Plain SQL for the ledger's write path, inside a ledger transaction. A webhook's gift is about
-// ten short statements; built with Kysely's query builder and run through its executor each
+// Plain SQL for hot write paths, inside a serialized transaction (the ledger's: a webhook's gift is about
+// ten short statements); built with Kysely's query builder and run through its executor each
 // cost two to four times the statement itself (bench/, `npm run bench`), and that was most of
 // the cost of recording a gift. Here a statement's text is written once and prepared once:
 // on SQLite it runs on the transaction's own connection, synchronously; on PostgreSQL it
@@ -45,9 +45,9 @@ export function statementsFor(db: Kysely<Database>): Statements {
 function sqliteStatements({ conn, prepare }: SqliteHandle): Statements {
   // Kysely's SQLite dialect has one connection, held by the transaction the caller is in, so
   // these statements are part of it. The guard catches a call made with no transaction open;
-  // it cannot tell whose transaction is open, so only the ledger's batched writes call these.
+  // it cannot tell whose transaction is open, so only batched writes (write-batch.ts) call these.
   const prepared = (text: string) => {
-    if (!conn.inTransaction) throw new Error('ledger statements run only inside a ledger transaction');
+    if (!conn.inTransaction) throw new Error('these statements run only inside a serialized write transaction');
     return prepare(text);
   };
   return {
@@ -120,8 +120,8 @@ export async function updateRow<TB extends 'contributions'>(q: Statements, trx: 
   return updated;
 }
 
-/** The statements of one ledger transaction, bound to it; `kysely` for what stays with the builder. */
-export interface LedgerTx {
+/** The statements of one write transaction, bound to it; `kysely` for what stays with the builder. */
+export interface SqlTx {
   readonly kysely: Transaction<Database>;
   all<T>(text: string, params?: readonly Param[]): Promise<T[]>;
   first<T>(text: string, params?: readonly Param[]): Promise<T | undefined>;
@@ -130,7 +130,7 @@ export interface LedgerTx {
   update<TB extends 'contributions'>(table: TB, id: number, set: Updateable<Database[TB]>): Promise<Selectable<Database[TB]>>;
 }
 
-export function ledgerTx(q: Statements, trx: Transaction<Database>): LedgerTx {
+export function sqlTx(q: Statements, trx: Transaction<Database>): SqlTx {
   return {
     kysely: trx,
     all: (text, params) => q.all(trx, text, params),

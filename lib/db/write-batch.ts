@@ -1,4 +1,4 @@
-// Group commit for ledger writes. A write that arrives while another batch is committing
+// Group commit for serialized writes (the ledger's). A write that arrives while another batch is committing
 // waits, and all such writes then go in one transaction, each inside its own savepoint: one
 // commit (one fsync with SQLite's synchronous=FULL, one WAL flush on PostgreSQL) covers a
 // burst of webhooks instead of one each. Nothing is weakened: each write still happens whole
@@ -7,7 +7,7 @@
 // after the commit, so a webhook is acknowledged only once its gift is durable.
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.ts';
-import { isRetryable, ledgerTransaction, type Db } from './database.ts';
+import { isRetryable, serializedTransaction, type Db } from './database.ts';
 import { statementsFor } from './statements.ts';
 
 type Write = (trx: Transaction<Database>) => Promise<unknown>;
@@ -27,19 +27,19 @@ export function batchedWrites(db: Db, maxBatch = 64): BatchedWriter {
   async function commit(jobs: Job[]): Promise<void> {
     let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
     try {
-      outcomes = await ledgerTransaction(db, async (trx) => {
+      outcomes = await serializedTransaction(db, async (trx) => {
         const done: typeof outcomes = [];
         for (const job of jobs) {
-          await statements.run(trx, 'savepoint ledger_write');
+          await statements.run(trx, 'savepoint batched_write');
           try {
             done.push({ ok: true, value: await job.fn(trx) });
           } catch (error) {
-            // A conflict another instance caused: the whole batch runs again (ledgerTransaction retries).
+            // A conflict another instance caused: the whole batch runs again (serializedTransaction retries).
             if (isRetryable(error)) throw error;
-            await statements.run(trx, 'rollback to savepoint ledger_write');
+            await statements.run(trx, 'rollback to savepoint batched_write');
             done.push({ ok: false, error });
           }
-          await statements.run(trx, 'release savepoint ledger_write');
+          await statements.run(trx, 'release savepoint batched_write');
         }
         return done;
       });

@@ -1,12 +1,14 @@
 // Campaign rows: created on demand for the window that holds a moment, with the goal and
-// currency from configuration.
+// currency from configuration; the goal staff set, and the sync of the settings at start.
 import type { Transaction } from 'kysely';
 import type { Config } from '../config.ts';
-import { windowFor, type CampaignWindow } from '../campaign-window.ts';
+import { displayedWindow, windowFor, type CampaignWindow } from '../campaign-window.ts';
 import { toMinor } from '../money.ts';
 import type { Campaign, Database } from '../db/schema.ts';
-import type { Db } from '../db/database.ts';
-import type { LedgerTx } from '../db/statements.ts';
+import { serializedTransaction, type Db } from '../db/database.ts';
+import type { SqlTx } from '../db/statements.ts';
+import { writeChange } from './change-log.ts';
+import type { LedgerContext } from './context.ts';
 
 type Executor = Db | Transaction<Database>;
 
@@ -52,8 +54,51 @@ export async function ensureCampaign(
 }
 
 /** The campaign whose window holds `at` (its id and currency), or null when no campaign window does. On every gift's path, so found with plain SQL. */
-export async function campaignAt(trx: LedgerTx, fundraiser: Config['fundraiser'], at: Date, now: Date): Promise<Pick<Campaign, 'id' | 'currency'> | null> {
+export async function campaignAt(trx: SqlTx, fundraiser: Config['fundraiser'], at: Date, now: Date): Promise<Pick<Campaign, 'id' | 'currency'> | null> {
   const window = windowFor(fundraiser.window, at);
   if (!window) return null;
   return (await trx.first<Pick<Campaign, 'id' | 'currency'>>('select id, currency from campaigns where slug = ?', [window.slug])) ?? ensureCampaign(trx.kysely, fundraiser, window, now);
+}
+
+export function campaignWrites(ctx: LedgerContext) {
+  const { db, fundraiser, clock } = ctx;
+  return {
+    async setGoal(goalMinor: number, staffEmail: string): Promise<void> {
+      await ctx.tx(async (trx) => {
+        const now = clock();
+        const campaign = await ensureCampaign(trx.kysely, fundraiser, displayedWindow(fundraiser.window, now), now);
+        await trx.kysely
+          .updateTable('campaigns')
+          .set({ goal_minor: goalMinor, goal_set_by: staffEmail, updated_at: now.toISOString() })
+          .where('id', '=', campaign.id)
+          .execute();
+        const detail = `campaign ${campaign.slug}: ${campaign.goal_minor} -> ${goalMinor} ${campaign.currency}`;
+        await writeChange(trx.kysely, staffEmail, 'goal', detail, now.toISOString());
+      });
+    },
+
+    async syncCampaign(): Promise<void> {
+      const now = clock();
+      // Not through tx(): a dry run must still see the campaign on show.
+      await serializedTransaction(db, async (trx) => {
+        const campaign = await ensureCampaign(trx, fundraiser, displayedWindow(fundraiser.window, now), now);
+        if (campaign.currency !== fundraiser.currency) {
+          throw new Error(
+            `FUNDRAISER_CURRENCY is ${fundraiser.currency} but campaign ${campaign.slug} already holds gifts in ` +
+              `${campaign.currency}; a campaign cannot change currency`,
+          );
+        }
+        const goalMinor = toMinor(fundraiser.goal, campaign.currency);
+        // A goal staff set in the staff area wins over the configured default.
+        if (campaign.goal_set_by === null && Number(campaign.goal_minor) !== goalMinor) {
+          await trx
+            .updateTable('campaigns')
+            .set({ goal_minor: goalMinor, updated_at: now.toISOString() })
+            .where('id', '=', campaign.id)
+            .execute();
+        }
+      });
+      ctx.noteWrite();
+    },
+  };
 }

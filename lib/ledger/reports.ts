@@ -1,14 +1,14 @@
 // What the staff pages show: figures first (from the ledger's running totals), then the
-// breakdowns and lists, read from the contributions themselves.
+// breakdowns and lists, read from the contributions themselves (money summed by the one
+// counting rule, figures.ts).
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
-import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import type { ContributionStatus, Frequency } from '../db/schema.ts';
-import type { Ledger, Progress } from './ledger.ts';
 import { webhookSilence } from '../monitoring.ts';
 import { formatMoney, minorDigits, toMinor } from '../money.ts';
 import { PRESET_AMOUNTS } from '../appeal/donation-options.ts';
+import { NET_SQL, netOf } from './figures.ts';
+import type { ContributionStatus, Frequency, LastWebhook, Progress } from './types.ts';
 
 export interface Dashboard {
   progress: Progress;
@@ -21,7 +21,6 @@ export interface Dashboard {
   lastWebhook: { at: string; type: string } | null;
   webhookWarning: string | null;
 }
-
 
 function gifts(db: Db) {
   return db
@@ -52,9 +51,17 @@ function gifts(db: Db) {
 
 export type GiftRow = Awaited<ReturnType<ReturnType<typeof gifts>['execute']>>[number];
 
-export async function dashboard(deps: { db: Db; ledger: Ledger; config: Config; clock: () => Date }): Promise<Dashboard> {
-  const { db, ledger, config } = deps;
-  const progress = await ledger.progress();
+export interface ReportDeps {
+  db: Db;
+  clock: () => Date;
+  progress: () => Promise<Progress>;
+  lastWebhook: () => Promise<LastWebhook | null>;
+  webhookWarningHours: number;
+}
+
+export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
+  const { db } = deps;
+  const progress = await deps.progress();
   const campaign = await db.selectFrom('campaigns').select('id').where('slug', '=', progress.campaign).executeTakeFirstOrThrow();
   const presets = PRESET_AMOUNTS.map((p) => toMinor(p, progress.currency));
 
@@ -86,8 +93,7 @@ export async function dashboard(deps: { db: Db; ledger: Ledger; config: Config; 
   const day = sql<string>`substr(paid_at, 1, 10)`;
   const daily = await db
     .selectFrom('contributions')
-    // Never below zero per gift, as in the totals (a lost dispute on a refunded charge).
-    .select([day.as('day'), (eb) => eb.fn.sum<number>(sql`case when amount_minor - refunded_minor - dispute_lost_minor < 0 then 0 else amount_minor - refunded_minor - dispute_lost_minor end`).as('net')])
+    .select([day.as('day'), (eb) => eb.fn.sum<number>(sql.raw(NET_SQL)).as('net')])
     .where('campaign_id', '=', campaign.id)
     .where('status', '=', 'paid')
     .groupBy(day)
@@ -95,8 +101,8 @@ export async function dashboard(deps: { db: Db; ledger: Ledger; config: Config; 
     .execute();
 
   const recent = await gifts(db).orderBy('contributions.id', 'desc').limit(10).execute();
-  const last = await ledger.lastWebhook();
-  const webhookWarning = webhookSilence(progress, last, deps.clock(), config.staff.webhookWarningHours);
+  const last = await deps.lastWebhook();
+  const webhookWarning = webhookSilence(progress, last, deps.clock(), deps.webhookWarningHours);
 
   return {
     progress,
@@ -110,7 +116,6 @@ export async function dashboard(deps: { db: Db; ledger: Ledger; config: Config; 
     webhookWarning,
   };
 }
-
 
 export interface GiftFilter {
   status?: ContributionStatus;
@@ -140,7 +145,12 @@ function nextDay(day: string): string {
   return d.toISOString();
 }
 
-export async function giftPage(db: Db, f: GiftFilter, page: number, perPage = 50) {
+export interface GiftPage {
+  rows: GiftRow[];
+  hasNext: boolean;
+}
+
+export async function giftPage(db: Db, f: GiftFilter, page: number, perPage = 50): Promise<GiftPage> {
   const rows = await filtered(db, f)
     .orderBy('contributions.id', 'desc')
     .limit(perPage + 1)
@@ -186,9 +196,6 @@ export const CSV_COLUMNS = [
 /** One CSV record; money in major units with the currency's decimals ("25.00"). */
 export function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_COLUMNS)[number], string> {
   const major = (minor: number) => (minor / 10 ** minorDigits(r.currency)).toFixed(minorDigits(r.currency));
-  const amount = Number(r.amount_minor);
-  const refunded = Number(r.refunded_minor);
-  const lost = Number(r.dispute_lost_minor);
   return {
     id: String(r.id),
     created_at: r.created_at,
@@ -197,11 +204,11 @@ export function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_CO
     frequency: r.frequency,
     source: r.source,
     currency: r.currency,
-    amount: major(amount),
-    refunded: major(refunded),
+    amount: major(Number(r.amount_minor)),
+    refunded: major(Number(r.refunded_minor)),
     disputed: major(Number(r.disputed_minor)),
-    dispute_lost: major(lost),
-    net: major(r.status === 'paid' ? Math.max(0, amount - refunded - lost) : 0),
+    dispute_lost: major(Number(r.dispute_lost_minor)),
+    net: major(netOf(r)),
     campaign: r.campaign ?? '',
     donor_name: r.donor_name ?? '',
     email: withEmail ? (r.email ?? '') : '',

@@ -4,7 +4,11 @@ import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { DonationChoice } from '../appeal/donation-options.ts';
 import { displayedWindow } from '../campaign-window.ts';
-import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from './record-gifts.ts';
+import { METADATA_FUNDRAISER } from './record-gifts.ts';
+
+// For people reading Stripe's dashboard: the campaign on show when the gift was started. The
+// ledger does not read it: a payment counts toward the campaign of the moment it was paid.
+const METADATA_CAMPAIGN = 'campaign';
 
 const SLOT_MS = 10 * 60_000;
 

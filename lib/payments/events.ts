@@ -3,7 +3,7 @@
 // its event in any order relative to the others.
 import type Stripe from 'stripe';
 import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
-import { endPledge, expireCheckoutSession, fulfillCheckoutSession, recordPaidInvoice, type FulfilOutcome, type Source } from './record-gifts.ts';
+import { endPledge, expireCheckoutSession, fulfilCheckoutSession, recordPaidInvoice, type FulfilOutcome, type Source } from './record-gifts.ts';
 
 export type EventDeps = ChargeDeps;
 
@@ -15,7 +15,7 @@ type Handler<O> = (deps: EventDeps, object: O, source: Source) => Promise<Fulfil
 const session =
   (failed: boolean): Handler<Stripe.Checkout.Session> =>
   (deps, s, source) =>
-    fulfillCheckoutSession(deps, { session: s, occurredAt: source.occurredAt, failed, event: source.event });
+    fulfilCheckoutSession(deps, { session: s, occurredAt: source.occurredAt, failed, event: source.event });
 
 const dispute: Handler<Stripe.Dispute> = (deps, d, source) => recordDispute(deps, d, source);
 

@@ -3,7 +3,8 @@
 import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
 import type Stripe from 'stripe';
 import { HANDLED_EVENT_TYPES, handleStripeEvent } from './events.ts';
-import { endPledge, expireCheckoutSession, fulfillCheckoutSession, idOf, recordPaidInvoice, type FulfilOutcome } from './record-gifts.ts';
+import { endPledge, idOf, recordPaidInvoice, type FulfilOutcome } from './record-gifts.ts';
+import { recordSessionState } from './confirm.ts';
 
 export interface ReconcileOptions {
   since: Date;
@@ -46,18 +47,12 @@ export async function reconcile(deps: ChargeDeps & { clock: () => Date }, opts: 
   // Then the objects themselves, for history older than Stripe keeps events.
   for await (const session of stripe.checkout.sessions.list({ created, limit: 100, expand: ['data.payment_intent.latest_charge'] })) {
     if (session.status === 'open') continue;
-    let outcome: FulfilOutcome;
-    if (session.status === 'expired') {
-      outcome = await expireCheckoutSession(deps, session, now());
-    } else {
-      const pi = typeof session.payment_intent === 'object' ? session.payment_intent : null;
-      const charge = pi && typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
-      const failed = session.payment_status === 'unpaid' && (pi?.status === 'requires_payment_method' || pi?.status === 'canceled');
-      // The charge's time is when the money moved, which picks the campaign.
-      const occurredAt = charge ? new Date(charge.created * 1000) : deps.clock();
-      outcome = await fulfillCheckoutSession(deps, { session, occurredAt, timeSource: charge ? 'charge' : 'clock', failed });
-    }
-    note('session', session.id, `${session.mode} session ${session.status}/${session.payment_status}`, outcome);
+    const intent = typeof session.payment_intent === 'object' ? session.payment_intent : null;
+    const charge = intent && typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
+    // The charge's time is when the money moved, which picks the campaign.
+    const observed = charge ? { occurredAt: new Date(charge.created * 1000), timeSource: 'charge' as const } : { occurredAt: deps.clock(), timeSource: 'clock' as const };
+    const { recorded } = await recordSessionState(deps, session, observed);
+    if (recorded) note('session', session.id, `${session.mode} session ${session.status}/${session.payment_status}`, recorded);
   }
 
   for await (const invoice of stripe.invoices.list({ created, status: 'paid', limit: 100 })) {

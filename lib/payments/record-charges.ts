@@ -4,7 +4,7 @@
 // through Stripe's API. Anything that traces to no gift of this fundraiser is ignored.
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
-import type { Ledger } from '../ledger/ledger.ts';
+import type { Ledger } from '../ledger/types.ts';
 import { idOf, isOurs, METADATA_FUNDRAISER, type FulfilOutcome, type Source } from './record-gifts.ts';
 
 export interface ChargeDeps {

@@ -1,14 +1,13 @@
-// The idempotent entry points from "Stripe says this object is in state X" to the ledger,
-// shared by the webhook and the thank-you page (and later reconciliation): whichever
-// arrives first records the gift, the others find it already recorded.
+// Stripe's Checkout Sessions, invoices and subscriptions as ledger facts: the idempotent
+// steps from "Stripe says this object is in state X" to the ledger, shared by the webhook,
+// the thank-you page and reconciliation. Whichever arrives first records the gift, the
+// others find it already recorded. Objects this fundraiser did not create are ignored.
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
-import type { EventRef, Ledger, RecordOutcome } from '../ledger/ledger.ts';
-import type { TimeSource } from '../db/schema.ts';
+import type { EventRef, Ledger, RecordOutcome, TimeSource } from '../ledger/types.ts';
 
 /** Metadata every Checkout Session the site creates carries, so its events can be told apart. */
 export const METADATA_FUNDRAISER = 'fundraiser';
-export const METADATA_CAMPAIGN = 'campaign';
 
 export interface FulfilDeps {
   ledger: Ledger;
@@ -38,7 +37,7 @@ export interface SessionInput {
   event?: EventRef;
 }
 
-export async function fulfillCheckoutSession(deps: FulfilDeps, input: SessionInput): Promise<FulfilOutcome> {
+export async function fulfilCheckoutSession(deps: FulfilDeps, input: SessionInput): Promise<FulfilOutcome> {
   const { session } = input;
   if (!isOurs(session.metadata, deps.fundraiser.id)) {
     return { result: 'ignored', reason: 'session was not created by this fundraiser' };

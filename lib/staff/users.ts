@@ -1,7 +1,8 @@
 // Staff accounts. There are no default credentials: accounts are made with `npm run staff`.
 import type { Db } from '../db/database.ts';
-import type { StaffRole } from '../db/schema.ts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
+
+export type StaffRole = 'admin' | 'viewer';
 
 export interface StaffUser {
   id: number;
@@ -9,11 +10,12 @@ export interface StaffUser {
   role: StaffRole;
 }
 
-const normal = (email: string) => email.trim().toLowerCase();
+/** An e-mail address as accounts are stored and looked up. */
+export const normalEmail = (email: string) => email.trim().toLowerCase();
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export async function addStaff(db: Db, email: string, password: string, role: StaffRole, now: Date): Promise<StaffUser> {
-  const e = normal(email);
+  const e = normalEmail(email);
   if (!EMAIL.test(e)) throw new Error(`not an e-mail address: ${email}`);
   if (await db.selectFrom('staff_users').select('id').where('email', '=', e).executeTakeFirst()) throw new Error(`${e} already has an account`);
   const row = await db
@@ -27,7 +29,7 @@ export async function addStaff(db: Db, email: string, password: string, role: St
 /** Removes the account and ends its sessions. */
 export async function removeStaff(db: Db, email: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom('staff_users').select('id').where('email', '=', normal(email)).executeTakeFirst();
+    const user = await trx.selectFrom('staff_users').select('id').where('email', '=', normalEmail(email)).executeTakeFirst();
     if (!user) return false;
     await trx.deleteFrom('staff_sessions').where('staff_user_id', '=', user.id).execute();
     await trx.deleteFrom('staff_users').where('id', '=', user.id).execute();
@@ -39,7 +41,7 @@ export async function removeStaff(db: Db, email: string): Promise<boolean> {
 export async function resetStaffPassword(db: Db, email: string, password: string, now: Date): Promise<boolean> {
   const hash = await hashPassword(password);
   return db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom('staff_users').select('id').where('email', '=', normal(email)).executeTakeFirst();
+    const user = await trx.selectFrom('staff_users').select('id').where('email', '=', normalEmail(email)).executeTakeFirst();
     if (!user) return false;
     await trx.updateTable('staff_users').set({ password_hash: hash, updated_at: now.toISOString() }).where('id', '=', user.id).execute();
     await trx.deleteFrom('staff_sessions').where('staff_user_id', '=', user.id).execute();
@@ -61,7 +63,17 @@ export async function findStaff(db: Db, id: number): Promise<StaffUser | null> {
 export async function authenticate(db: Db, email: string, password: string): Promise<StaffUser | null> {
   // No account has such an e-mail, and PostgreSQL text cannot even hold a NUL.
   if (email.includes('\u0000')) email = '';
-  const row = await db.selectFrom('staff_users').select(['id', 'email', 'role', 'password_hash']).where('email', '=', normal(email)).executeTakeFirst();
+  const row = await db.selectFrom('staff_users').select(['id', 'email', 'role', 'password_hash']).where('email', '=', normalEmail(email)).executeTakeFirst();
   const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
   return row && ok ? { id: Number(row.id), email: row.email, role: row.role } : null;
+}
+
+/** What the staff routes need of the accounts, bound to the database in wiring. */
+export interface StaffAccounts {
+  find(id: number): Promise<StaffUser | null>;
+  authenticate(email: string, password: string): Promise<StaffUser | null>;
+}
+
+export function staffAccounts(db: Db): StaffAccounts {
+  return { find: (id) => findStaff(db, id), authenticate: (email, password) => authenticate(db, email, password) };
 }

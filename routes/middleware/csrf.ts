@@ -16,7 +16,7 @@ export interface Csrf {
 }
 
 export function createCsrf(config: Config): Csrf {
-  const secure = config.baseUrl.startsWith('https:');
+  const secure = config.isHttps;
   const { doubleCsrfProtection, generateCsrfToken, invalidCsrfTokenError } = doubleCsrf({
     getSecret: () => config.secret,
     getSessionIdentifier: (req) => String(req.cookies?.[VISITOR_COOKIE] ?? ''),

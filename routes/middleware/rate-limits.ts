@@ -1,75 +1,59 @@
-// Card-testing defence on POST /donate: a limit per address and one for the whole site.
-// Counters live in the database, so every instance behind a load balancer shares them.
-import { createHash } from 'node:crypto';
-import { rateLimit, type Options, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
+// Every rate limit of the site, in one place. Counters live in the database (a store per
+// prefix, built in wiring), so every instance behind a load balancer shares them.
+import { rateLimit, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
 import type { Request, Response } from 'express';
 import type { Config } from '../../lib/config.ts';
-import type { Db } from '../../lib/db/database.ts';
+import { normalEmail } from '../../lib/staff/users.ts';
 
-/** An express-rate-limit store on the `rate_limits` table: one atomic upsert per hit. */
-export class DatabaseStore implements Store {
-  private windowMs = 60_000;
-  constructor(
-    private readonly db: Db,
-    readonly prefix: string,
-  ) {}
+/** A store for one kind of counter; the prefix keeps kinds apart in the shared table. */
+export type RateLimitStores = (prefix: string) => Store;
+type OnLimited = (req: Request, res: Response) => void;
 
-  /** Keys come from the request (an address, a typed e-mail): hashed, they are short and any bytes are safe. */
-  private rowKey(key: string): string {
-    return this.prefix + createHash('sha256').update(key).digest('base64url').slice(0, 32);
-  }
+const common = { standardHeaders: 'draft-8' as const, legacyHeaders: false };
+const MINUTE = 60_000;
 
-  init(options: Options): void {
-    this.windowMs = options.windowMs;
-  }
-
-  async increment(key: string) {
-    const now = new Date();
-    const nowIso = now.toISOString();
-    const reset = new Date(now.getTime() + this.windowMs).toISOString();
-    const row = await this.db
-      .insertInto('rate_limits')
-      .values({ key: this.rowKey(key), hits: 1, reset_at: reset })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet((eb) => ({
-          hits: eb.case().when('rate_limits.reset_at', '<=', nowIso).then(1).else(eb('rate_limits.hits', '+', 1)).end(),
-          reset_at: eb.case().when('rate_limits.reset_at', '<=', nowIso).then(reset).else(eb.ref('rate_limits.reset_at')).end(),
-        })),
-      )
-      .returning(['hits', 'reset_at'])
-      .executeTakeFirstOrThrow();
-    // Now and then, forget windows long gone so the table stays small.
-    if (Math.random() < 0.01) await this.db.deleteFrom('rate_limits').where('reset_at', '<', nowIso).execute();
-    return { totalHits: Number(row.hits), resetTime: new Date(row.reset_at) };
-  }
-
-  async decrement(key: string) {
-    await this.db
-      .updateTable('rate_limits')
-      .set((eb) => ({ hits: eb('hits', '-', 1) }))
-      .where('key', '=', this.rowKey(key))
-      .where('hits', '>', 0)
-      .execute();
-  }
-
-  async resetKey(key: string) {
-    await this.db.deleteFrom('rate_limits').where('key', '=', this.rowKey(key)).execute();
-  }
-}
-
-export function donateLimiters(config: Config, db: Db, onLimited: (req: Request, res: Response) => void): RateLimitRequestHandler[] {
-  const common = { standardHeaders: 'draft-8' as const, legacyHeaders: false, handler: onLimited };
+/** Card-testing defence on POST /donate: a limit per address and one for the whole site. */
+export function donateLimiters(config: Config, stores: RateLimitStores, onLimited: OnLimited): RateLimitRequestHandler[] {
   return [
-    rateLimit({ ...common, windowMs: 10 * 60_000, limit: config.limits.donatePerIp, store: new DatabaseStore(db, 'donate-ip:') }),
+    rateLimit({ ...common, handler: onLimited, windowMs: 10 * MINUTE, limit: config.limits.donatePerIp, store: stores('donate-ip:') }),
     // Only attempts that created a session count toward the site-wide cap, so a flood of
     // junk posts cannot lock every honest reader out.
     rateLimit({
       ...common,
-      windowMs: 60_000,
+      handler: onLimited,
+      windowMs: MINUTE,
       limit: config.limits.donateGlobalPerMinute,
       keyGenerator: () => 'all-readers',
       skipFailedRequests: true,
-      store: new DatabaseStore(db, 'donate-all:'),
+      store: stores('donate-all:'),
+    }),
+  ];
+}
+
+/**
+ * GET /thank-you: each unknown session id costs a call to Stripe, so a flood of made-up ids
+ * must not use up the account's API rate limit, which /donate and the webhook need.
+ */
+export function thankYouLimiter(stores: RateLimitStores, onLimited: OnLimited): RateLimitRequestHandler {
+  return rateLimit({ ...common, handler: onLimited, windowMs: 10 * MINUTE, limit: 120, store: stores('thank-you:') });
+}
+
+/** Staff login: failures only, per address and per account. */
+export function loginLimiters(config: Config, stores: RateLimitStores, onLimited: OnLimited): RateLimitRequestHandler[] {
+  // Only a wrong password (401) counts, so junk posts cannot lock an account out.
+  const wrongPasswordOnly = {
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 401,
+  };
+  const window = { ...common, ...wrongPasswordOnly, handler: onLimited, windowMs: 15 * MINUTE };
+  return [
+    rateLimit({ ...window, limit: config.staff.loginLimitPerIp, store: stores('login-ip:') }),
+    rateLimit({
+      ...window,
+      limit: config.staff.loginLimitPerAccount,
+      store: stores('login-account:'),
+      // The account as the accounts table spells it.
+      keyGenerator: (req) => normalEmail(String((req.body as Record<string, unknown> | undefined)?.email ?? '')).slice(0, 200),
     }),
   ];
 }

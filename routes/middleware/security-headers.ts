@@ -13,7 +13,7 @@ export function securityHeaders(config: Config) {
         'form-action': ["'self'", checkoutOrigin(config)],
       },
     },
-    strictTransportSecurity: config.baseUrl.startsWith('https:'),
+    strictTransportSecurity: config.isHttps,
   });
 }
 

@@ -3,17 +3,18 @@ import Stripe from 'stripe';
 import request from 'supertest';
 import type { Site } from '../../app.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
-import { buildDeps, type AppDeps } from '../../lib/wiring.ts';
+import { buildDeps, type AppDeps, type Wired } from '../../lib/wiring.ts';
 import { createApp } from '../../app.ts';
 import { checkoutSession, stripeEvent } from '../../emulator/objects.ts';
-import { METADATA_CAMPAIGN, METADATA_FUNDRAISER } from '../../lib/payments/record-gifts.ts';
+import { METADATA_FUNDRAISER } from '../../lib/payments/record-gifts.ts';
 import { freshDatabase } from './database.ts';
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_suite_secret';
 
 export interface TestApp {
   app: Site;
-  deps: AppDeps;
+  /** The app's dependencies, and the database behind them (for tests that look at rows). */
+  deps: Wired;
   config: Config;
   /** DATABASE_URL of this app's own throwaway database. */
   databaseUrl: string;
@@ -46,7 +47,7 @@ export async function makeTestApp(opts: { env?: Record<string, string>; now?: Da
       now = d;
     },
     close: async () => {
-      await deps.db.destroy().catch(() => undefined);
+      await deps.close().catch(() => undefined);
       await database.drop();
     },
   };
@@ -64,7 +65,7 @@ export function deliver(app: Site, event: Stripe.Event | string, opts: { secret?
 }
 
 export function ourMetadata(config: Config, campaign = '2026'): Stripe.Metadata {
-  return { [METADATA_FUNDRAISER]: config.fundraiser.id, [METADATA_CAMPAIGN]: campaign };
+  return { [METADATA_FUNDRAISER]: config.fundraiser.id, campaign };
 }
 
 /** A one-off Checkout Session as Stripe sends it on completion. */
@@ -110,7 +111,7 @@ export async function readTotals(app: Site) {
   };
 }
 
-export async function countRows(deps: AppDeps, table: 'contributions' | 'stripe_events'): Promise<number> {
+export async function countRows(deps: Wired, table: 'contributions' | 'stripe_events'): Promise<number> {
   const r = await deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { completedSession, deliver, makeTestApp, sessionEvent, type TestApp } from '../helpers/app.ts';
-import { createLedger, type GiftFacts } from '../../lib/ledger/ledger.ts';
+import { createLedger } from '../../lib/ledger/ledger.ts';
+import type { GiftFacts } from '../../lib/ledger/types.ts';
 import { formatMoney } from '../../lib/money.ts';
 
 let t: TestApp;

@@ -15,7 +15,7 @@ import {
   type TestApp,
 } from '../helpers/app.ts';
 import { breakInserts } from '../helpers/database.ts';
-import { fulfillCheckoutSession } from '../../lib/payments/record-gifts.ts';
+import { fulfilCheckoutSession } from '../../lib/payments/record-gifts.ts';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -244,7 +244,7 @@ describe('campaign windows through the webhook', () => {
     try {
       const session = completedSession(fixed.config, { amount_total: 700 });
       // The page loads at 00:00:01, after the window: our clock puts the gift in no campaign.
-      await fulfillCheckoutSession({ ledger: fixed.deps.ledger, fundraiser: fixed.config.fundraiser }, { session, occurredAt: new Date('2026-12-31T00:00:01Z') });
+      await fulfilCheckoutSession({ ledger: fixed.deps.ledger, fundraiser: fixed.config.fundraiser }, { session, occurredAt: new Date('2026-12-31T00:00:01Z') });
       assert.equal((await fixed.deps.ledger.progress()).raised, 0);
       // Stripe's event says it was paid at 23:59:58, inside the window.
       const paid = Math.floor(new Date('2026-12-30T23:59:58Z').getTime() / 1000);

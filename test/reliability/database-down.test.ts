@@ -8,7 +8,7 @@ import { stripeEvent } from '../../emulator/objects.ts';
 import { completedSession, deliver, makeTestApp, readTotals, type TestApp } from '../helpers/app.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
 import { TEST_PG } from '../helpers/database.ts';
-import { auditTotals } from '../../lib/ledger/check-totals.ts';
+import { checkTotals } from '../../lib/ledger/check-totals.ts';
 
 const skip = TEST_PG ? 'the SQLite pass runs it (it starts its own PostgreSQL)' : false;
 
@@ -66,7 +66,7 @@ describe('PostgreSQL stopped mid-delivery', { skip }, () => {
     const rows = await db.selectFrom('contributions').select(['stripe_id', 'amount_minor']).where('stripe_id', 'like', 'cs_test_down_%').execute();
     const acknowledged = new Set(events.filter((_, i) => statuses[i] === 200).map((e) => (e.data.object as Stripe.Checkout.Session).id));
     assert.deepEqual(new Set(rows.map((r) => r.stripe_id)), acknowledged, 'the ledger holds exactly the acknowledged gifts');
-    assert.deepEqual(await auditTotals(db), []);
+    assert.deepEqual(await checkTotals(db), []);
 
     // Stripe retries everything it did not get a 2xx for (and, at least once, some it did).
     const redelivered = await Promise.all(events.map((e) => deliver(t.app, e)));
@@ -77,7 +77,7 @@ describe('PostgreSQL stopped mid-delivery', { skip }, () => {
     const after = await readTotals(t.app);
     assert.equal(after.api.raised - before.api.raised, amounts.reduce((a, b) => a + b, 0), 'every gift counted once');
     assert.equal(after.api.donors - before.api.donors, events.length);
-    assert.deepEqual(await auditTotals(db), []);
+    assert.deepEqual(await checkTotals(db), []);
     console.log(`database down: ${events.length} events, ${ok} recorded before the stop, ${failed} answered 5xx, all ${events.length} recorded once after redelivery`);
   });
 });

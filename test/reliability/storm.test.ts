@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import { charge, stripeEvent } from '../../emulator/objects.ts';
 import { completedSession, deliver, makeTestApp, ourMetadata, type TestApp } from '../helpers/app.ts';
-import { auditTotals } from '../../lib/ledger/check-totals.ts';
+import { checkTotals } from '../../lib/ledger/check-totals.ts';
 
 let t: TestApp;
 before(async () => {
@@ -52,7 +52,7 @@ describe('duplicate storm', () => {
     const p = await t.deps.ledger.progress();
     assert.equal(p.raised, expected);
     assert.equal(p.donors, 1000);
-    assert.deepEqual(await auditTotals(t.deps.db), []);
+    assert.deepEqual(await checkTotals(t.deps.db), []);
     console.log(`storm: ${events.length} events, ${deliveries.length} deliveries, ${deliveries.length - events.length} duplicates; raised ${p.raised} = expected`);
   });
 });

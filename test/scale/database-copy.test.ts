@@ -9,8 +9,9 @@ import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../lib/config.ts';
 import { createDb, migrateToLatest, type Db } from '../../lib/db/database.ts';
 import { COPIED_TABLES } from '../../lib/db/copy.ts';
-import { createLedger, type GiftFacts } from '../../lib/ledger/ledger.ts';
-import { auditTotals } from '../../lib/ledger/check-totals.ts';
+import { createLedger } from '../../lib/ledger/ledger.ts';
+import type { GiftFacts } from '../../lib/ledger/types.ts';
+import { checkTotals } from '../../lib/ledger/check-totals.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { addStaff, authenticate } from '../../lib/staff/users.ts';
 
@@ -76,7 +77,7 @@ async function snapshot(url: string) {
     const p = await ledger.progress();
     const counts: Record<string, number> = {};
     for (const t of COPIED_TABLES) counts[t] = Number((await db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    return { progress: { raised: p.raised, gross: p.gross, refunded: p.refunded, disputeLost: p.disputeLost, donors: p.donors, goal: p.goal }, counts, audit: await auditTotals(db) };
+    return { progress: { raised: p.raised, gross: p.gross, refunded: p.refunded, disputeLost: p.disputeLost, donors: p.donors, goal: p.goal }, counts, audit: await checkTotals(db) };
   } finally {
     await db.destroy();
   }

@@ -1,9 +1,9 @@
-// The ledger's plain-SQL statements: one text for both databases, run inside the ledger's
+// The plain-SQL statements of the write path: one text for both databases, run inside a
 // transaction, and refused on SQLite when no transaction is open.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ledgerTransaction } from '../../lib/db/database.ts';
-import { insertRow, ledgerTx, statementsFor, updateRow } from '../../lib/db/statements.ts';
+import { serializedTransaction } from '../../lib/db/database.ts';
+import { insertRow, sqlTx, statementsFor, updateRow } from '../../lib/db/statements.ts';
 import type { Contribution } from '../../lib/db/schema.ts';
 import { migratedDatabaseForFile, TEST_PG } from '../helpers/database.ts';
 
@@ -39,7 +39,7 @@ const gift = (stripeId: string) => ({
 describe('ledger statements', () => {
   it('when a statement has several placeholders, then each value lands in its own column on either database', async () => {
     const q = statementsFor(file.db);
-    const row = await ledgerTransaction(file.db, async (trx) => {
+    const row = await serializedTransaction(file.db, async (trx) => {
       const inserted = await q.run(trx, 'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing', [
         'evt_stmt_1',
         'test.event',
@@ -63,7 +63,7 @@ describe('ledger statements', () => {
 
   it('when a row is inserted and updated, then each returns the row exactly as stored, and an undefined column in an update is not written', async () => {
     const q = statementsFor(file.db);
-    const { inserted, updated, storedAfterInsert } = await ledgerTransaction(file.db, async (trx) => {
+    const { inserted, updated, storedAfterInsert } = await serializedTransaction(file.db, async (trx) => {
       const inserted = await insertRow(q, trx, 'contributions', { ...gift('cs_stmt_1'), email: 'donor@example.org' });
       // The insert does not read the row back: what it returns must be what a read finds.
       const storedAfterInsert = await trx.selectFrom('contributions').selectAll().where('id', '=', inserted.id).executeTakeFirstOrThrow();
@@ -81,8 +81,8 @@ describe('ledger statements', () => {
   it('when a statement throws inside the transaction, then the transaction rolls back with it', async () => {
     const q = statementsFor(file.db);
     await assert.rejects(
-      ledgerTransaction(file.db, async (trx) => {
-        const w = ledgerTx(q, trx);
+      serializedTransaction(file.db, async (trx) => {
+        const w = sqlTx(q, trx);
         await w.insert('contributions', gift('cs_stmt_rolled_back'));
         await w.run('insert into no_such_table (id) values (?)', [1]);
       }),
@@ -94,17 +94,17 @@ describe('ledger statements', () => {
   it('when an update names a row that is not there, then it throws instead of pretending', async () => {
     const q = statementsFor(file.db);
     await assert.rejects(
-      ledgerTransaction(file.db, (trx) => updateRow(q, trx, 'contributions', 987_654_321, { status: 'paid' })),
+      serializedTransaction(file.db, (trx) => updateRow(q, trx, 'contributions', 987_654_321, { status: 'paid' })),
       /was not found/,
     );
   });
 
   // PostgreSQL's statements go through the transaction object itself, so only SQLite needs the guard.
-  it('when a statement is run outside a ledger transaction on SQLite, then it is refused', { skip: TEST_PG ? 'SQLite only' : false }, async () => {
+  it('when a statement is run outside a write transaction on SQLite, then it is refused', { skip: TEST_PG ? 'SQLite only' : false }, async () => {
     const q = statementsFor(file.db);
     await assert.rejects(
       q.first<Contribution>(undefined as never, 'select * from contributions where stripe_id = ?', ['cs_stmt_1']),
-      /only inside a ledger transaction/,
+      /only inside a serialized write transaction/,
     );
   });
 });

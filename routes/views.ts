@@ -1,4 +1,6 @@
-// Functions the templates use; formatting happens here and nowhere earlier.
+// Functions the templates use (formatting happens here and nowhere earlier), and views
+// rendered to a string for the responses the fast lane keeps.
+import type { Application } from 'express';
 import type { Config } from '../lib/config.ts';
 import { formatMoney, formatNumber, minorDigits, toMinor } from '../lib/money.ts';
 
@@ -30,3 +32,10 @@ function currencySymbol(currency: string): string {
 }
 
 export type ViewHelpers = ReturnType<typeof viewHelpers>;
+
+/** Renders a view to a string, with the app's locals (as res.render does). */
+export type RenderView = (view: string, locals: object) => Promise<string>;
+
+export function viewRenderer(app: Application): RenderView {
+  return (view, locals) => new Promise((resolve, reject) => app.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
+}

@@ -1,0 +1,176 @@
+// Refunds and disputes: Stripe's snapshots of a charge (its cumulative refunded amount) and of
+// a dispute (its status), stored as they are and then folded into the gifts they belong to.
+// Snapshots may arrive in any order and any number of times: the newest wins, a closed
+// dispute never reopens, and a gift's figures are always re-derived from what is stored.
+import type { SqlTx } from '../db/statements.ts';
+import type { Contribution } from '../db/schema.ts';
+import type { LedgerContext } from './context.ts';
+import { firstTimeSeen } from './stripe-events.ts';
+import { settleTotals } from './totals.ts';
+import type { ChargeFacts, DisputeFacts, EventRef, RecordOutcome } from './types.ts';
+
+const OPEN_DISPUTE = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);
+
+/** Closed disputes never reopen: a late "needs_response" must not undo "lost" or "won". */
+function disputeRank(status: string): number {
+  return OPEN_DISPUTE.has(status) ? 0 : 1;
+}
+
+// A gift's charges and disputes, in one statement. A null payment intent matches nothing.
+const ADJUSTMENTS =
+  "select 'charge' as kind, amount_refunded_minor as amount, '' as status from ledger_charges " +
+  'where invoice_id = ? or payment_intent_id = ? ' +
+  "union all select 'dispute' as kind, amount_minor as amount, status from ledger_disputes " +
+  'where invoice_id = ? or payment_intent_id = ?';
+
+export interface Adjustments {
+  refunded_minor: number;
+  disputed_minor: number;
+  dispute_lost_minor: number;
+}
+
+/** Refunded, disputed and lost amounts from the charges and disputes linked to a gift. */
+export async function adjustmentsFor(trx: SqlTx, link: { paymentIntentId: string | null; stripeId: string }): Promise<Adjustments> {
+  const { stripeId, paymentIntentId } = link;
+  const rows = await trx.all<{ kind: 'charge' | 'dispute'; amount: number; status: string }>(ADJUSTMENTS, [
+    stripeId,
+    paymentIntentId,
+    stripeId,
+    paymentIntentId,
+  ]);
+  const out: Adjustments = { refunded_minor: 0, disputed_minor: 0, dispute_lost_minor: 0 };
+  for (const r of rows) {
+    const amount = Number(r.amount);
+    if (r.kind === 'charge') out.refunded_minor += amount;
+    else if (OPEN_DISPUTE.has(r.status)) out.disputed_minor += amount;
+    else if (r.status === 'lost') out.dispute_lost_minor += amount;
+  }
+  return out;
+}
+
+/** Re-reads a gift's refunds and disputes and moves the totals by the difference. */
+async function recompute(trx: SqlTx, before: Contribution, at: string): Promise<boolean> {
+  const adj = await adjustmentsFor(trx, { paymentIntentId: before.payment_intent_id, stripeId: before.stripe_id });
+  const same =
+    Number(before.refunded_minor) === adj.refunded_minor &&
+    Number(before.disputed_minor) === adj.disputed_minor &&
+    Number(before.dispute_lost_minor) === adj.dispute_lost_minor;
+  if (same) return false;
+  const after = await trx.update('contributions', before.id, { ...adj, updated_at: at });
+  await settleTotals(trx, before, after, at);
+  return true;
+}
+
+const LINKED_GIFTS = 'select * from contributions where payment_intent_id = ? or stripe_id = ? order by id';
+
+async function recomputeLinked(trx: SqlTx, link: { paymentIntentId: string | null; invoiceId: string | null }, at: string) {
+  // A null id matches nothing.
+  const rows = await trx.all<Contribution>(LINKED_GIFTS, [link.paymentIntentId, link.invoiceId]);
+  let changed = false;
+  for (const row of rows) changed = (await recompute(trx, row, at)) || changed;
+  return changed;
+}
+
+export function adjustmentWrites(ctx: LedgerContext) {
+  const { tx, clock } = ctx;
+  return {
+    async recordCharge(facts: ChargeFacts, event?: EventRef): Promise<RecordOutcome> {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        const now = clock();
+        if (!(await firstTimeSeen(trx, event, facts.chargeId, `refunded ${facts.amountRefundedMinor}`, now))) {
+          return { result: 'duplicate-event' };
+        }
+        const at = now.toISOString();
+        const observed = facts.observedAt.toISOString();
+        const q = trx.kysely;
+        const existing = await q.selectFrom('ledger_charges').selectAll().where('id', '=', facts.chargeId).executeTakeFirst();
+        if (!existing) {
+          await q
+            .insertInto('ledger_charges')
+            .values({
+              id: facts.chargeId,
+              payment_intent_id: facts.paymentIntentId,
+              invoice_id: facts.invoiceId,
+              currency: facts.currency,
+              amount_minor: facts.amountMinor,
+              amount_refunded_minor: facts.amountRefundedMinor,
+              observed_at: observed,
+              updated_at: at,
+            })
+            .execute();
+        } else {
+          // The newest snapshot wins; at the same second the larger (refunds only add up).
+          const newer =
+            observed > existing.observed_at ||
+            (observed === existing.observed_at && facts.amountRefundedMinor > Number(existing.amount_refunded_minor));
+          const learnsLink =
+            (!existing.invoice_id && facts.invoiceId) || (!existing.payment_intent_id && facts.paymentIntentId);
+          if (!newer && !learnsLink) return { result: 'recorded', changed: false };
+          await q
+            .updateTable('ledger_charges')
+            .set({
+              payment_intent_id: existing.payment_intent_id ?? facts.paymentIntentId,
+              invoice_id: existing.invoice_id ?? facts.invoiceId,
+              ...(newer ? { amount_refunded_minor: facts.amountRefundedMinor, observed_at: observed } : {}),
+              updated_at: at,
+            })
+            .where('id', '=', facts.chargeId)
+            .execute();
+        }
+        const link = {
+          paymentIntentId: existing?.payment_intent_id ?? facts.paymentIntentId,
+          invoiceId: existing?.invoice_id ?? facts.invoiceId,
+        };
+        return { result: 'recorded', changed: await recomputeLinked(trx, link, at) };
+      });
+    },
+
+    async recordDispute(facts: DisputeFacts, event?: EventRef): Promise<RecordOutcome> {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        const now = clock();
+        if (!(await firstTimeSeen(trx, event, facts.disputeId, facts.status, now))) return { result: 'duplicate-event' };
+        const at = now.toISOString();
+        const observed = facts.observedAt.toISOString();
+        const q = trx.kysely;
+        const existing = await q.selectFrom('ledger_disputes').selectAll().where('id', '=', facts.disputeId).executeTakeFirst();
+        if (!existing) {
+          await q
+            .insertInto('ledger_disputes')
+            .values({
+              id: facts.disputeId,
+              charge_id: facts.chargeId,
+              payment_intent_id: facts.paymentIntentId,
+              invoice_id: facts.invoiceId,
+              amount_minor: facts.amountMinor,
+              status: facts.status,
+              observed_at: observed,
+              updated_at: at,
+            })
+            .execute();
+        } else {
+          const closes = disputeRank(facts.status) > disputeRank(existing.status);
+          const newerWhileOpen =
+            disputeRank(facts.status) === 0 && disputeRank(existing.status) === 0 && observed > existing.observed_at;
+          if (!closes && !newerWhileOpen) return { result: 'recorded', changed: false };
+          await q
+            .updateTable('ledger_disputes')
+            .set({
+              status: facts.status,
+              amount_minor: facts.amountMinor,
+              payment_intent_id: existing.payment_intent_id ?? facts.paymentIntentId,
+              invoice_id: existing.invoice_id ?? facts.invoiceId,
+              observed_at: observed,
+              updated_at: at,
+            })
+            .where('id', '=', facts.disputeId)
+            .execute();
+        }
+        const link = {
+          paymentIntentId: existing?.payment_intent_id ?? facts.paymentIntentId,
+          invoiceId: existing?.invoice_id ?? facts.invoiceId,
+        };
+        return { result: 'recorded', changed: await recomputeLinked(trx, link, at) };
+      });
+    },
+  };
+}

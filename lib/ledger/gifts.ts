@@ -1,0 +1,176 @@
+// Gifts: a one-off gift (unique on its Checkout Session) or one month of a pledge (unique on
+// its invoice), recorded from Stripe's word, plus offline gifts staff enter, and the lookups
+// the payments module needs to tie refunds and disputes to a gift. This is the webhook's
+// path, so its statements are plain SQL (lib/db/statements.ts).
+import { randomUUID } from 'node:crypto';
+import type { Contribution } from '../db/schema.ts';
+import { adjustmentsFor } from './adjustments.ts';
+import { campaignAt } from './campaigns.ts';
+import { writeChange } from './change-log.ts';
+import type { LedgerContext } from './context.ts';
+import { firstTimeSeen } from './stripe-events.ts';
+import { settleTotals } from './totals.ts';
+import type { ContributionStatus, EventRef, GiftFacts, ManualGift, RecordOutcome, TimeSource } from './types.ts';
+
+// A gift's status only moves forward: pending -> paid | failed | expired. A late or replayed
+// snapshot saying "pending" must never undo a payment Stripe already confirmed.
+const RANK: Record<ContributionStatus, number> = { pending: 0, paid: 1, failed: 1, expired: 1 };
+const TIME_RANK: Record<TimeSource, number> = { clock: 0, charge: 1, stripe: 2 };
+
+const GIFT_BY_STRIPE_ID = 'select * from contributions where stripe_id = ?';
+
+export function giftWrites(ctx: LedgerContext) {
+  const { tx, clock, fundraiser, db } = ctx;
+  return {
+    async recordGift(facts: GiftFacts, event?: EventRef): Promise<RecordOutcome> {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        const now = clock();
+        if (!(await firstTimeSeen(trx, event, facts.stripeId, facts.status, now))) return { result: 'duplicate-event' };
+        const at = now.toISOString();
+        const existing = await trx.first<Contribution>(GIFT_BY_STRIPE_ID, [facts.stripeId]);
+        const status = existing && RANK[existing.status] >= RANK[facts.status] ? existing.status : facts.status;
+        const learnsPayment = existing && !existing.payment_intent_id && facts.paymentIntentId;
+        const becomesPaid = status === 'paid' && existing?.status !== 'paid';
+        // A gift first recorded with our own clock (the thank-you page) moves to the campaign
+        // of the moment Stripe says it was paid, when Stripe's word arrives.
+        const betterTime =
+          existing?.status === 'paid' &&
+          facts.status === 'paid' &&
+          TIME_RANK[facts.timeSource] > TIME_RANK[existing.paid_at_source ?? 'clock'];
+        if (existing && status === existing.status && !learnsPayment && !betterTime) {
+          return { result: 'recorded', changed: false, contribution: existing };
+        }
+
+        let campaignId = existing?.campaign_id ?? null;
+        let paidAt = existing?.paid_at ?? null;
+        let paidAtSource = existing?.paid_at_source ?? null;
+        if (!existing || becomesPaid || betterTime) {
+          const campaign = await campaignAt(trx, fundraiser, facts.occurredAt, now);
+          // Money in another currency than the campaign's is kept but not added to its bar.
+          campaignId = campaign && campaign.currency === facts.currency ? campaign.id : null;
+          if (becomesPaid || betterTime) {
+            paidAt = facts.occurredAt.toISOString();
+            paidAtSource = facts.timeSource;
+          }
+        }
+        const paymentIntentId = existing?.payment_intent_id ?? facts.paymentIntentId;
+        const values = {
+          status,
+          paid_at: paidAt,
+          paid_at_source: paidAtSource,
+          campaign_id: campaignId,
+          payment_intent_id: paymentIntentId,
+          customer_id: existing?.customer_id ?? facts.customerId,
+          email: existing?.email ?? facts.email,
+          ...(await adjustmentsFor(trx, { paymentIntentId, stripeId: facts.stripeId })),
+          updated_at: at,
+        };
+        const row = existing
+          ? await trx.update('contributions', existing.id, values)
+          : await trx.insert('contributions', {
+              ...values,
+              source: 'stripe',
+              donor_name: facts.donorName ?? null,
+              note: null,
+              stripe_id: facts.stripeId,
+              checkout_session_id: facts.checkoutSessionId,
+              subscription_id: facts.subscriptionId,
+              donor_key: facts.donorKey,
+              frequency: facts.frequency,
+              currency: facts.currency,
+              amount_minor: facts.amountMinor,
+              counted_donor: 0,
+              created_at: at,
+            });
+        await settleTotals(trx, existing, row, at);
+        // Only a better time that left the gift where it was is not worth reporting as a fix.
+        const changed = !(
+          betterTime &&
+          status === existing?.status &&
+          row.campaign_id === existing.campaign_id &&
+          !learnsPayment
+        );
+        return { result: 'recorded', changed, contribution: row };
+      });
+    },
+
+    async expireSession(checkoutSessionId: string, event?: EventRef): Promise<RecordOutcome> {
+      return tx(async (trx): Promise<RecordOutcome> => {
+        const now = clock();
+        if (!(await firstTimeSeen(trx, event, checkoutSessionId, 'expired', now))) return { result: 'duplicate-event' };
+        const existing = await trx.first<Contribution>(GIFT_BY_STRIPE_ID, [checkoutSessionId]);
+        if (!existing || existing.status !== 'pending') return { result: 'recorded', changed: false, contribution: existing };
+        const at = now.toISOString();
+        const row = await trx.update('contributions', existing.id, { status: 'expired', updated_at: at });
+        await settleTotals(trx, existing, row, at);
+        return { result: 'recorded', changed: true, contribution: row };
+      });
+    },
+
+    async recordManualGift(input: ManualGift): Promise<Contribution> {
+      return tx(async (trx) => {
+        const now = clock();
+        const at = now.toISOString();
+        const id = `manual_${randomUUID()}`;
+        const campaign = await campaignAt(trx, fundraiser, input.receivedAt, now);
+        const row = await trx.kysely
+          .insertInto('contributions')
+          .values({
+            stripe_id: id,
+            checkout_session_id: null,
+            subscription_id: null,
+            donor_key: id,
+            payment_intent_id: null,
+            customer_id: null,
+            email: null,
+            donor_name: input.donorName,
+            source: 'manual',
+            note: input.reason,
+            frequency: 'once',
+            status: 'paid',
+            currency: fundraiser.currency,
+            amount_minor: input.amountMinor,
+            refunded_minor: 0,
+            disputed_minor: 0,
+            dispute_lost_minor: 0,
+            counted_donor: 0,
+            campaign_id: campaign && campaign.currency === fundraiser.currency ? campaign.id : null,
+            paid_at: input.receivedAt.toISOString(),
+            paid_at_source: 'stripe',
+            created_at: at,
+            updated_at: at,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await settleTotals(trx, undefined, row, at);
+        const detail = `${row.amount_minor} ${row.currency} received ${row.paid_at} (${id}): ${input.reason}`;
+        await writeChange(trx.kysely, input.staffEmail, 'offline gift', detail, at);
+        return row;
+      });
+    },
+
+    async findGift(stripeId: string): Promise<Contribution | undefined> {
+      return db.selectFrom('contributions').selectAll().where('stripe_id', '=', stripeId).executeTakeFirst();
+    },
+
+    async linkOfPayment(paymentIntentId: string) {
+      const gift = await db
+        .selectFrom('contributions')
+        .select(['stripe_id', 'frequency'])
+        .where('payment_intent_id', '=', paymentIntentId)
+        .executeTakeFirst();
+      if (gift) return { paymentIntentId, invoiceId: gift.frequency === 'monthly' ? gift.stripe_id : null };
+      const charge = await db
+        .selectFrom('ledger_charges')
+        .select('invoice_id')
+        .where('payment_intent_id', '=', paymentIntentId)
+        .executeTakeFirst();
+      return charge ? { paymentIntentId, invoiceId: charge.invoice_id } : null;
+    },
+
+    async knowsInvoice(invoiceId: string): Promise<boolean> {
+      const row = await db.selectFrom('contributions').select('id').where('stripe_id', '=', invoiceId).executeTakeFirst();
+      return row !== undefined;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// Webhook bookkeeping: every Stripe event id is stored once, in the same transaction as what
+// it changed (so a replay changes nothing), and the time of the last webhook is kept for the
+// staff view and the silence alert.
+import type { SqlTx } from '../db/statements.ts';
+import type { LedgerContext } from './context.ts';
+import type { EventRef, LastWebhook } from './types.ts';
+
+const INSERT_EVENT =
+  'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing';
+
+/** Stores the event's id; false when it was already stored (a redelivery). No event, nothing to store. */
+export async function firstTimeSeen(
+  trx: SqlTx,
+  event: EventRef | undefined,
+  objectId: string | null,
+  outcome: string,
+  now: Date,
+): Promise<boolean> {
+  if (!event) return true;
+  return (await trx.run(INSERT_EVENT, [event.id, event.type, objectId, outcome, now.toISOString()])) > 0;
+}
+
+export function webhookStatus(ctx: LedgerContext) {
+  const { db } = ctx;
+  return {
+    async noteWebhook(event: EventRef, at: Date): Promise<void> {
+      if (ctx.dryRun) return;
+      const values = { last_received_at: at.toISOString(), last_event_id: event.id, last_event_type: event.type };
+      await db
+        .insertInto('webhook_status')
+        .values({ id: 1, ...values })
+        .onConflict((oc) => oc.column('id').doUpdateSet(values))
+        .execute();
+    },
+
+    async lastWebhook(): Promise<LastWebhook | null> {
+      const row = await db.selectFrom('webhook_status').selectAll().where('id', '=', 1).executeTakeFirst();
+      return row ? { at: row.last_received_at, eventId: row.last_event_id, type: row.last_event_type } : null;
+    },
+  };
+}

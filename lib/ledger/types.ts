@@ -1,0 +1,144 @@
+// The ledger's vocabulary: the facts the payments module hands it, what a write answers, the
+// figures it shows, and the one `Ledger` interface everything else goes through.
+import type { Readable } from 'node:stream';
+import type { Contribution } from '../db/schema.ts';
+import type { Dashboard, GiftFilter, GiftPage } from './reports.ts';
+import type { ChangeLogEntry } from './change-log.ts';
+
+/** A gift's state: only moves forward (pending -> paid | failed | expired). */
+export type ContributionStatus = 'pending' | 'paid' | 'failed' | 'expired';
+export type Frequency = 'once' | 'monthly';
+export type PledgeStatus = 'active' | 'ended';
+/** How good a "paid at" time is: Stripe's own (an event, an invoice's paid_at) > a charge's creation > our clock. */
+export type TimeSource = 'clock' | 'charge' | 'stripe';
+
+export const CONTRIBUTION_STATUSES: readonly ContributionStatus[] = ['pending', 'paid', 'failed', 'expired'];
+
+export interface GiftFacts {
+  /** Stripe object id the gift is unique on: the Checkout Session (one-off) or the invoice (monthly). */
+  stripeId: string;
+  checkoutSessionId: string | null;
+  subscriptionId: string | null;
+  /** Counted as one donor per campaign: the session id (one-off) or subscription id (monthly). */
+  donorKey: string;
+  paymentIntentId: string | null;
+  customerId: string | null;
+  email: string | null;
+  donorName?: string | null;
+  frequency: Frequency;
+  status: Exclude<ContributionStatus, 'expired'>;
+  currency: string;
+  amountMinor: number;
+  /** When Stripe says this happened; decides the campaign a payment counts toward. */
+  occurredAt: Date;
+  /** How trustworthy occurredAt is; a paid gift is re-timed when a better source arrives. */
+  timeSource: TimeSource;
+}
+
+export interface ChargeFacts {
+  chargeId: string;
+  paymentIntentId: string | null;
+  /** Set for the charge of a monthly pledge's invoice. */
+  invoiceId: string | null;
+  currency: string;
+  amountMinor: number;
+  /** Stripe's cumulative refunded amount: stored as is, so replays and reorders are harmless. */
+  amountRefundedMinor: number;
+  observedAt: Date;
+}
+
+export interface DisputeFacts {
+  disputeId: string;
+  chargeId: string;
+  paymentIntentId: string | null;
+  invoiceId: string | null;
+  amountMinor: number;
+  status: string;
+  observedAt: Date;
+}
+
+export interface PledgeFacts {
+  subscriptionId: string;
+  checkoutSessionId: string | null;
+  customerId: string | null;
+  email: string | null;
+  currency: string;
+  amountMinor: number;
+}
+
+export interface ManualGift {
+  amountMinor: number;
+  receivedAt: Date;
+  reason: string;
+  donorName: string | null;
+  staffEmail: string;
+}
+
+/** The Stripe event a write comes from; none for the thank-you page and reconciliation. */
+export interface EventRef {
+  id: string;
+  type: string;
+}
+
+export type RecordOutcome =
+  | { result: 'duplicate-event' }
+  | { result: 'recorded'; changed: boolean; contribution?: Contribution };
+
+/** The campaign on show and its figures, in minor units. */
+export interface Progress {
+  campaign: string;
+  currency: string;
+  goal: number;
+  raised: number;
+  gross: number;
+  refunded: number;
+  disputed: number;
+  disputeLost: number;
+  donors: number;
+  percent: number;
+  startsAt: string;
+  endsAt: string;
+  updatedAt: string;
+  /**
+   * Goes up by one each time this instance sees the figures change (same figures, same
+   * revision, same frozen object): what anything built from the figures is cached on.
+   */
+  revision: number;
+}
+
+export interface LastWebhook {
+  at: string;
+  eventId: string;
+  type: string;
+}
+
+export interface Ledger {
+  recordGift(facts: GiftFacts, event?: EventRef): Promise<RecordOutcome>;
+  /** An abandoned checkout: nothing counts; a pending record is closed. */
+  expireSession(checkoutSessionId: string, event?: EventRef): Promise<RecordOutcome>;
+  recordCharge(facts: ChargeFacts, event?: EventRef): Promise<RecordOutcome>;
+  recordDispute(facts: DisputeFacts, event?: EventRef): Promise<RecordOutcome>;
+  /** Links a monthly pledge to its donor; moves no money (each paid invoice does). */
+  recordPledge(facts: PledgeFacts, event?: EventRef): Promise<RecordOutcome>;
+  endPledge(subscriptionId: string, facts: Omit<PledgeFacts, 'subscriptionId'>, event?: EventRef): Promise<RecordOutcome>;
+  /** An offline gift (a cheque, a bank transfer) staff entered, with its reason; audited. */
+  recordManualGift(input: ManualGift): Promise<Contribution>;
+  /** Staff set the goal of the campaign on show; audited. It then outlives FUNDRAISER_GOAL. */
+  setGoal(goalMinor: number, staffEmail: string): Promise<void>;
+  /** How a payment intent the ledger has seen links to its gift (null when unseen). */
+  linkOfPayment(paymentIntentId: string): Promise<{ paymentIntentId: string; invoiceId: string | null } | null>;
+  knowsInvoice(invoiceId: string): Promise<boolean>;
+  noteWebhook(event: EventRef, at: Date): Promise<void>;
+  lastWebhook(): Promise<LastWebhook | null>;
+  progress(): Promise<Progress>;
+  findGift(stripeId: string): Promise<Contribution | undefined>;
+  /** Makes sure the campaign on show exists and carries the configured goal. */
+  syncCampaign(): Promise<void>;
+  /** What the staff pages show. */
+  dashboard(): Promise<Dashboard>;
+  giftPage(filter: GiftFilter, page: number): Promise<GiftPage>;
+  /** Every matching gift as CSV records, streamed. */
+  giftRecords(filter: GiftFilter, withEmail: boolean): Readable;
+  /** Staff changes, newest first. */
+  recentChanges(): Promise<ChangeLogEntry[]>;
+}
