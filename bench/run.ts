@@ -4,12 +4,12 @@
 // with autocannon from a separate process on loopback, interleaving the rounds so drift in
 // the machine's speed hits all sides alike. Prints a table with PASS/FAIL per target and
 // writes bench/results/<date>.json, .md and .svg. Not part of npm test.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { loadConfigWith, EMULATOR_WEBHOOK_SECRET, PROJECT_ROOT } from '../lib/config.ts';
+import { appEnv, killAll, launchApp, load, procStatus, startBaseline, stop, tmp, type Proc } from './processes.ts';
 import { BENCH_STAFF, checkLedger, seedLedger } from './seed.ts';
 import { paidGiftEvent, type LoadResult, type LoadSpec } from './load.ts';
 import { chartSvg } from './chart.ts';
@@ -25,106 +25,13 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map(
 for (const p of ONLY) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (one of ${PARTS.join(', ')})`);
 const runs = (part: (typeof PARTS)[number]) => ONLY.has(part);
 const MB = 1024 * 1024;
-// "npm run build --silent && node <flags> dist/server.js" -> [<flags>, dist/server.js]
-const START_FLAGS = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-  .split('&&')
-  .pop()!
-  .trim()
-  .split(/\s+/)
-  .slice(1);
-
-interface Proc {
-  name: string;
-  url: string;
-  child: ChildProcess;
-}
-
-const started: ChildProcess[] = [];
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-bench-'));
 const log = (s: string) => process.stdout.write(`${s}\n`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, child: ChildProcess, name: string): Promise<void> {
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before answering`);
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not answer within 60 s`);
-}
-
-function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', out, out] });
-  started.push(child);
-  return child;
-}
-
 async function startApp(name: string, gifts: number): Promise<Proc & { dbPath: string; campaign: string }> {
   const dbPath = path.join(tmp, `${name}.sqlite`);
   const t0 = Date.now();
   const { campaign } = await seedLedger(loadConfigWith(appEnv(dbPath, 0)), gifts);
   log(`seeded ${name}: ${gifts.toLocaleString('en')} gifts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return { ...(await launchApp(name, dbPath)), dbPath, campaign };
-}
-
-function appEnv(dbPath: string, port: number): Record<string, string> {
-  return {
-    PORT: String(port),
-    DATABASE_URL: `sqlite:${dbPath}`,
-    // The donate scenario measures the path to Checkout, not the card-testing limits.
-    DONATE_LIMIT_PER_IP: '100000000',
-    DONATE_LIMIT_GLOBAL: '100000000',
-    LOG_LEVEL: 'info',
-  };
-}
-
-/** The app on an existing database, run as npm start runs it: the built bundle, with the start script's node flags. */
-async function launchApp(name: string, dbPath: string): Promise<Proc> {
-  const port = await freePort();
-  const out = fs.openSync(path.join(tmp, `${name}.log`), 'a');
-  const child = spawn(process.execPath, START_FLAGS, { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...appEnv(dbPath, port) }, stdio: ['ignore', out, out] });
-  started.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/healthz`, child, name);
-  return { name, url, child };
-}
-
-async function startBaseline(kind: 'express' | 'node', bytes: number): Promise<Proc> {
-  const port = await freePort();
-  const child = spawnTs('bench/baselines.ts', [kind, String(port), String(bytes)], { PATH: process.env.PATH }, path.join(tmp, 'baselines.log'));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(url, child, kind);
-  return { name: `bare ${kind}`, url, child };
-}
-
-function stop(p: Proc): void {
-  p.child.kill('SIGTERM');
-}
-
-/** One autocannon round from its own process. */
-async function load(spec: LoadSpec): Promise<LoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(spec)], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
-  if (code !== 0) throw new Error(`load round failed (${code}) for ${spec.url}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -178,12 +85,6 @@ interface Row {
   target?: string;
   pass?: boolean;
   note?: string;
-}
-
-function procStatus(pid: number): { rssMb: number; peakMb: number } {
-  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
 async function bodySize(url: string, headers: Record<string, string> = {}): Promise<{ bytes: number; etag: string | null }> {
@@ -418,5 +319,5 @@ function markdownTable(rows: Row[]): string {
 try {
   await main();
 } finally {
-  for (const c of started) if (c.exitCode === null) c.kill('SIGKILL');
+  killAll();
 }

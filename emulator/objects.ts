@@ -1,5 +1,6 @@
-// Stripe-shaped objects, typed with the SDK's own types so the compiler catches a wrong
-// shape. Used by the emulator to answer API calls and by tests to build events.
+// Stripe-shaped payment objects (sessions, events, customers, intents, charges, refunds,
+// disputes), typed with the SDK's own types so the compiler catches a wrong shape; billing
+// objects are in billing-objects.ts. Used by the emulator to answer API calls and by tests.
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 
@@ -95,8 +96,6 @@ export function stripeEvent<T extends Stripe.Event.Type>(
     type,
   } as EventOf<T>;
 }
-
-const list = <T>(url: string, data: T[] = []): Stripe.ApiList<T> => ({ object: 'list', data, has_more: false, url });
 
 export function customer(fields: Partial<Stripe.Customer> = {}): Stripe.Customer {
   return {
@@ -207,135 +206,6 @@ export function charge(fields: Partial<Stripe.Charge> & { amount: number; curren
   };
 }
 
-export function subscription(fields: Partial<Stripe.Subscription> & { customer: string; currency: string }): Stripe.Subscription {
-  const created = fields.created ?? nowSeconds();
-  return {
-    id: stripeId('sub'),
-    object: 'subscription',
-    application: null,
-    application_fee_percent: null,
-    automatic_tax: { disabled_reason: null, enabled: false, liability: null },
-    billing_cycle_anchor: created,
-    billing_cycle_anchor_config: null,
-    billing_mode: { flexible: null, type: 'classic' },
-    billing_schedules: [],
-    billing_thresholds: null,
-    cancel_at: null,
-    cancel_at_period_end: false,
-    canceled_at: null,
-    cancellation_details: null,
-    collection_method: 'charge_automatically',
-    created,
-    customer_account: null,
-    days_until_due: null,
-    default_payment_method: null,
-    default_source: null,
-    description: null,
-    discounts: [],
-    ended_at: null,
-    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
-    items: list('/v1/subscription_items'),
-    latest_invoice: null,
-    livemode: false,
-    managed_payments: null,
-    metadata: {},
-    next_pending_invoice_item_invoice: null,
-    on_behalf_of: null,
-    pause_collection: null,
-    payment_settings: null,
-    pending_invoice_item_interval: null,
-    pending_setup_intent: null,
-    pending_update: null,
-    schedule: null,
-    start_date: created,
-    status: 'active',
-    test_clock: null,
-    transfer_data: null,
-    trial_end: null,
-    trial_settings: null,
-    trial_start: null,
-    ...fields,
-  };
-}
-
-export function invoice(
-  fields: Partial<Stripe.Invoice> & { customer: string; currency: string; subscription: string; subscriptionMetadata: Stripe.Metadata; amount: number },
-): Stripe.Invoice {
-  const { subscription: sub, subscriptionMetadata, amount, ...rest } = fields;
-  const created = rest.created ?? nowSeconds();
-  return {
-    id: stripeId('in'),
-    object: 'invoice',
-    account_country: 'US',
-    account_name: 'Fundraiser (emulated)',
-    account_tax_ids: null,
-    amount_due: amount,
-    amount_overpaid: 0,
-    amount_paid: amount,
-    amount_remaining: 0,
-    amount_shipping: 0,
-    application: null,
-    attempt_count: 1,
-    attempted: true,
-    automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
-    automatically_finalizes_at: null,
-    billing_reason: 'subscription_create',
-    collection_method: 'charge_automatically',
-    created,
-    custom_fields: null,
-    customer_account: null,
-    customer_address: null,
-    customer_email: null,
-    customer_name: null,
-    customer_phone: null,
-    customer_shipping: null,
-    customer_tax_exempt: 'none',
-    default_payment_method: null,
-    default_source: null,
-    default_tax_rates: [],
-    description: null,
-    discounts: [],
-    due_date: null,
-    effective_at: created,
-    ending_balance: 0,
-    footer: null,
-    from_invoice: null,
-    issuer: { type: 'self' },
-    last_finalization_error: null,
-    latest_revision: null,
-    lines: list('/v1/invoices/lines'),
-    livemode: false,
-    metadata: {},
-    next_payment_attempt: null,
-    number: null,
-    on_behalf_of: null,
-    parent: { quote_details: null, subscription_details: { metadata: subscriptionMetadata, subscription: sub }, type: 'subscription_details' },
-    payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
-    period_end: created,
-    period_start: created,
-    post_payment_credit_notes_amount: 0,
-    pre_payment_credit_notes_amount: 0,
-    receipt_number: null,
-    rendering: null,
-    shipping_cost: null,
-    shipping_details: null,
-    starting_balance: 0,
-    statement_descriptor: null,
-    status: 'paid',
-    status_transitions: { finalized_at: created, marked_uncollectible_at: null, paid_at: created, voided_at: null },
-    subtotal: amount,
-    subtotal_excluding_tax: amount,
-    test_clock: null,
-    total: amount,
-    total_discount_amounts: [],
-    total_excluding_tax: amount,
-    total_pretax_credit_amounts: [],
-    total_taxes: [],
-    webhooks_delivered_at: null,
-    ...rest,
-  };
-}
-
 export function refund(fields: Partial<Stripe.Refund> & { amount: number; currency: string; charge: string }): Stripe.Refund {
   return {
     id: stripeId('re'),
@@ -402,23 +272,5 @@ export function dispute(fields: Partial<Stripe.Dispute> & { amount: number; curr
     reason: 'fraudulent',
     status: 'needs_response',
     ...fields,
-  };
-}
-
-export function invoicePayment(fields: { invoice: string; paymentIntent: string; amount: number; currency: string }): Stripe.InvoicePayment {
-  const created = nowSeconds();
-  return {
-    id: stripeId('inpay'),
-    object: 'invoice_payment',
-    amount_paid: fields.amount,
-    amount_requested: fields.amount,
-    created,
-    currency: fields.currency,
-    invoice: fields.invoice,
-    is_default: true,
-    livemode: false,
-    payment: { type: 'payment_intent', payment_intent: fields.paymentIntent },
-    status: 'paid',
-    status_transitions: { canceled_at: null, paid_at: created },
   };
 }

@@ -3,6 +3,7 @@
 // events Stripe would, with a snapshot of the object, through the webhook delivery.
 import type Stripe from 'stripe';
 import * as make from './objects.ts';
+import * as billing from './billing-objects.ts';
 import type { WebhookDelivery } from './delivery.ts';
 
 export class EmulatorError extends Error {
@@ -91,7 +92,7 @@ export class EmulatorState {
 
     if (session.mode === 'subscription') {
       if (choice !== 'card') throw new EmulatorError(400, 'Monthly gifts are paid by card in the emulator.');
-      const sub = make.subscription({ customer: customer.id, currency, metadata: extras.subscriptionMetadata });
+      const sub = billing.subscription({ customer: customer.id, currency, metadata: extras.subscriptionMetadata });
       this.subscriptions.set(sub.id, sub);
       const inv = this.chargeInvoice(sub, amount, 'subscription_create', email);
       session.customer = customer.id;
@@ -251,7 +252,7 @@ export class EmulatorState {
   }
 
   private chargeInvoice(sub: Stripe.Subscription, amount: number, reason: Stripe.Invoice.BillingReason, email: string | null): Stripe.Invoice {
-    const inv = make.invoice({
+    const inv = billing.invoice({
       customer: String(sub.customer),
       currency: sub.currency,
       subscription: sub.id,
@@ -264,7 +265,7 @@ export class EmulatorState {
     this.paymentIntents.set(pi.id, pi);
     this.succeedPaymentIntent(pi, email);
     this.invoices.set(inv.id, inv);
-    const payment = make.invoicePayment({ invoice: inv.id, paymentIntent: pi.id, amount, currency: sub.currency });
+    const payment = billing.invoicePayment({ invoice: inv.id, paymentIntent: pi.id, amount, currency: sub.currency });
     this.invoicePayments.set(payment.id, payment);
     sub.latest_invoice = inv.id;
     return inv;

@@ -9,7 +9,7 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 /** The webhook secret the built-in emulator signs with when no real keys are set. */
 export const EMULATOR_WEBHOOK_SECRET = 'whsec_emulator_local_only_not_a_secret';
-export const EMULATOR_SECRET_KEY = 'sk_test_emulator';
+const EMULATOR_SECRET_KEY = 'sk_test_emulator';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, detail: string) {

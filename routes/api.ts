@@ -7,7 +7,7 @@ import type { FastEntry } from './fast-lane.ts';
 import { PUBLIC_FIGURES_HEADERS } from './middleware/public-cache.ts';
 
 /** The public figures, as GET /api/progress answers them. */
-export function progressJson(p: Progress): string {
+function progressJson(p: Progress): string {
   const { currency, goal, raised, donors, percent, updatedAt } = p;
   return JSON.stringify({ currency, goal, raised, donors, percent, updatedAt });
 }

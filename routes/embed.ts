@@ -19,7 +19,7 @@ import { allowFramingByHosts, PUBLIC_FIGURES_HEADERS } from './middleware/public
 import { framableBy } from './middleware/security-headers.ts';
 import type { RenderView } from './views.ts';
 
-export const HIDE_COOKIE = 'fr_banner';
+const HIDE_COOKIE = 'fr_banner';
 const DAY_MS = 86_400_000;
 
 export interface BannerHidden {
@@ -29,7 +29,7 @@ export interface BannerHidden {
 }
 
 /** The dismissal stored on this site's origin (the iframe and the appeal see it). */
-export function readHidden(req: Request, now: Date): BannerHidden | null {
+function readHidden(req: Request, now: Date): BannerHidden | null {
   const raw: unknown = req.cookies?.[HIDE_COOKIE];
   if (typeof raw !== 'string') return null;
   try {

@@ -34,7 +34,7 @@ export type FastLaneError = (req: IncomingMessage, res: ServerResponse, err: unk
 const TYPES = { json: 'application/json; charset=utf-8', html: 'text/html; charset=utf-8' };
 
 /** A request URL without its query string. */
-export function pathOf(url: string | undefined): string {
+function pathOf(url: string | undefined): string {
   const u = url ?? '';
   const q = u.indexOf('?');
   return q === -1 ? u : u.slice(0, q);

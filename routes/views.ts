@@ -31,7 +31,6 @@ function currencySymbol(currency: string): string {
   return parts.find((p) => p.type === 'currency')?.value ?? currency.toUpperCase();
 }
 
-export type ViewHelpers = ReturnType<typeof viewHelpers>;
 
 /** Renders a view to a string, with the app's locals (as res.render does). */
 export type RenderView = (view: string, locals: object) => Promise<string>;

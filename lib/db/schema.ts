@@ -1,6 +1,6 @@
 // Table types for Kysely. Timestamps are ISO-8601 UTC strings (they sort and compare the
 // same on SQLite and PostgreSQL); money is integer minor units.
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 // The values some columns may hold are the owning module's vocabulary, named there.
 import type { ContributionStatus, Frequency, PledgeStatus, TimeSource } from '../ledger/types.ts';
 import type { StaffRole } from '../staff/users.ts';
@@ -164,6 +164,3 @@ export interface Database {
 
 export type Campaign = Selectable<CampaignsTable>;
 export type Contribution = Selectable<ContributionsTable>;
-export type NewContribution = Insertable<ContributionsTable>;
-export type ContributionUpdate = Updateable<ContributionsTable>;
-export type Pledge = Selectable<PledgesTable>;

@@ -160,7 +160,7 @@ export async function giftPage(db: Db, f: GiftFilter, page: number, perPage = 50
 }
 
 /** Every matching gift, newest first, read in batches so a million rows never sit in memory. */
-export async function* allGifts(db: Db, f: GiftFilter, batch = 1000) {
+async function* allGifts(db: Db, f: GiftFilter, batch = 1000) {
   let before = Number.MAX_SAFE_INTEGER;
   for (;;) {
     const rows = await filtered(db, f).where('contributions.id', '<', before).orderBy('contributions.id', 'desc').limit(batch).execute();
@@ -194,7 +194,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** One CSV record; money in major units with the currency's decimals ("25.00"). */
-export function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_COLUMNS)[number], string> {
+function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_COLUMNS)[number], string> {
   const major = (minor: number) => (minor / 10 ** minorDigits(r.currency)).toFixed(minorDigits(r.currency));
   return {
     id: String(r.id),

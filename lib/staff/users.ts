@@ -54,7 +54,7 @@ export async function listStaff(db: Db): Promise<Array<StaffUser & { createdAt: 
   return rows.map((r) => ({ id: Number(r.id), email: r.email, role: r.role, createdAt: r.created_at }));
 }
 
-export async function findStaff(db: Db, id: number): Promise<StaffUser | null> {
+async function findStaff(db: Db, id: number): Promise<StaffUser | null> {
   const row = await db.selectFrom('staff_users').select(['id', 'email', 'role']).where('id', '=', id).executeTakeFirst();
   return row ? { id: Number(row.id), email: row.email, role: row.role } : null;
 }

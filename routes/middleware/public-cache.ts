@@ -4,7 +4,7 @@ import type { Config } from '../../lib/config.ts';
 import { framableBy } from './security-headers.ts';
 
 /** A few seconds fresh, then served stale while a CDN fetches anew: the bar lags by seconds, never more. */
-export const SHORT_PUBLIC_CACHE = 'public, max-age=5, stale-while-revalidate=30';
+const SHORT_PUBLIC_CACHE = 'public, max-age=5, stale-while-revalidate=30';
 
 /** The figures are public: any cache may keep them a few seconds, and host sites may read them (CORS varies by Origin). */
 export const PUBLIC_FIGURES_HEADERS: Readonly<Record<string, string>> = { 'cache-control': SHORT_PUBLIC_CACHE, vary: 'Origin' };

@@ -1,0 +1,113 @@
+// The processes a bench run starts (the app as npm start runs it, the baselines, one
+// autocannon process per round) and what it reads of them; all of them are killed at the end.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServer } from 'node:net';
+import { PROJECT_ROOT } from '../lib/config.ts';
+import type { LoadResult, LoadSpec } from './load.ts';
+
+// "npm run build --silent && node <flags> dist/server.js" -> [<flags>, dist/server.js]
+const START_FLAGS = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split('&&')
+  .pop()!
+  .trim()
+  .split(/\s+/)
+  .slice(1);
+
+export interface Proc {
+  name: string;
+  url: string;
+  child: ChildProcess;
+}
+
+const started: ChildProcess[] = [];
+export const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-bench-'));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, name: string): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before answering`);
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not answer within 60 s`);
+}
+
+function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', out, out] });
+  started.push(child);
+  return child;
+}
+
+export function appEnv(dbPath: string, port: number): Record<string, string> {
+  return {
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${dbPath}`,
+    // The donate scenario measures the path to Checkout, not the card-testing limits.
+    DONATE_LIMIT_PER_IP: '100000000',
+    DONATE_LIMIT_GLOBAL: '100000000',
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** The app on an existing database, run as npm start runs it: the built bundle, with the start script's node flags. */
+export async function launchApp(name: string, dbPath: string): Promise<Proc> {
+  const port = await freePort();
+  const out = fs.openSync(path.join(tmp, `${name}.log`), 'a');
+  const child = spawn(process.execPath, START_FLAGS, { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...appEnv(dbPath, port) }, stdio: ['ignore', out, out] });
+  started.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/healthz`, child, name);
+  return { name, url, child };
+}
+
+export async function startBaseline(kind: 'express' | 'node', bytes: number): Promise<Proc> {
+  const port = await freePort();
+  const child = spawnTs('bench/baselines.ts', [kind, String(port), String(bytes)], { PATH: process.env.PATH }, path.join(tmp, 'baselines.log'));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url, child, kind);
+  return { name: `bare ${kind}`, url, child };
+}
+
+export function stop(p: Proc): void {
+  p.child.kill('SIGTERM');
+}
+
+/** One autocannon round from its own process. */
+export async function load(spec: LoadSpec): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(spec)], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
+  if (code !== 0) throw new Error(`load round failed (${code}) for ${spec.url}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
+}
+
+export function procStatus(pid: number): { rssMb: number; peakMb: number } {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** Kills whatever is still running. */
+export function killAll(): void {
+  for (const c of started) if (c.exitCode === null) c.kill('SIGKILL');
+}
