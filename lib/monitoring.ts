@@ -19,8 +19,8 @@ export interface Metrics {
   registry: Registry;
   webhookEvents: Counter<'type' | 'result'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
-  /** The hot path's responses (figures, banner, landing appeal), counted but not timed. */
-  hotRequests: Counter<'route' | 'status'>;
+  /** The fast lane's responses (figures, banner, landing appeal), counted but not timed. */
+  fastLaneRequests: Counter<'route' | 'status'>;
 }
 
 export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhookWarningHours: number }): Metrics {
@@ -38,9 +38,10 @@ export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhook
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const hotRequests = new Counter({
+  const fastLaneRequests = new Counter({
+    // The name predates the fast lane's; dashboards and alerts use it.
     name: 'fundraiser_hot_requests_total',
-    help: 'Responses the hot path wrote (the figures, the banner, the landing appeal), by route and status',
+    help: 'Responses the fast lane wrote (the figures, the banner, the landing appeal), by route and status',
     labelNames: ['route', 'status'] as const,
     registers: [registry],
   });
@@ -68,5 +69,5 @@ export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhook
       }
     },
   });
-  return { registry, webhookEvents, httpDuration, hotRequests };
+  return { registry, webhookEvents, httpDuration, fastLaneRequests };
 }

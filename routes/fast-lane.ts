@@ -76,7 +76,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
 
   const lanes = new Map(
     entries.map((entry) => {
-      const counted = { ok: deps.metrics.hotRequests.labels(entry.path, '200'), same: deps.metrics.hotRequests.labels(entry.path, '304') };
+      const counted = { ok: deps.metrics.fastLaneRequests.labels(entry.path, '200'), same: deps.metrics.fastLaneRequests.labels(entry.path, '304') };
       let kept: { revision: number; value: Promise<Prebuilt> } | null = null;
       // Built once per revision of the figures, for every concurrent caller; a failed build is not kept.
       const prebuilt = (progress: Progress): Promise<Prebuilt> => {

@@ -1,7 +1,7 @@
 // The appeal's words live in a content file (content/appeal.json by default, APPEAL_FILE to
 // change it) so an organisation can rewrite its letter without touching code. {org} is
 // filled once; {readers}, {averageGift}, {donors} and {smallGift} on each page from the
-// ledger and the settings (routes/appeal-copy.ts).
+// ledger and the settings (copy.ts).
 import fs from 'node:fs';
 import { z } from 'zod';
 

@@ -1,5 +1,7 @@
 // express-session's store on the staff_sessions table: sessions live in the database, so
 // every instance knows them and logging out (or removing an account) really ends them.
+// Expiry is on the real clock, not the app's injected one: express-session sets the cookie's
+// expiry from Date.now(), and the row must expire with the cookie it belongs to.
 import session from 'express-session';
 import type { Db } from '../db/database.ts';
 

@@ -1,5 +1,5 @@
 // The security headers every response carries (helmet), and the same headers captured once
-// for the responses the hot path writes without middleware.
+// for the responses the fast lane and the webhook write without middleware.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
 import type { Config } from '../../lib/config.ts';

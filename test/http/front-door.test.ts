@@ -23,8 +23,8 @@ after(async () => {
   await t.close();
 });
 
-const hot = async (route: string, status: string) => {
-  const metrics = await t.deps.metrics.hotRequests.get();
+const fastLaneCount = async (route: string, status: string) => {
+  const metrics = await t.deps.metrics.fastLaneRequests.get();
   return metrics.values.find((v) => v.labels.route === route && v.labels.status === status)?.value ?? 0;
 };
 
@@ -40,9 +40,9 @@ describe('the front door', () => {
 
   it('when the fast lane serves a request, then Express never sees it (no access-log line, counted once)', async () => {
     lines = [];
-    const before = await hot('/api/progress', '200');
+    const before = await fastLaneCount('/api/progress', '200');
     await request(t.app).get('/api/progress').set('X-Request-Id', 'fast-lane-1234').expect(200);
-    assert.equal((await hot('/api/progress', '200')) - before, 1);
+    assert.equal((await fastLaneCount('/api/progress', '200')) - before, 1);
     assert.equal(lines.length, 0, JSON.stringify(lines));
   });
 
@@ -59,12 +59,12 @@ describe('the front door', () => {
   });
 
   it('when a landing URL carries only a campaign tag, then the fast lane serves the landing page; a choice goes to Express', async () => {
-    const before = await hot('/', '200');
+    const before = await fastLaneCount('/', '200');
     const tagged = await request(t.app).get('/?utm_source=forum').expect(200);
-    assert.equal((await hot('/', '200')) - before, 1);
+    assert.equal((await fastLaneCount('/', '200')) - before, 1);
     assert.match(tagged.text, /name="form_id" value="[0-9a-f-]{36}"/);
     const chosen = await request(t.app).get('/?amount=25').expect(200);
-    assert.equal((await hot('/', '200')) - before, 1, 'the variant was not served by the fast lane');
+    assert.equal((await fastLaneCount('/', '200')) - before, 1, 'the variant was not served by the fast lane');
     assert.match(chosen.text, /name="amount" value="25" checked/);
   });
 

@@ -88,7 +88,7 @@ describe('totals kept in memory', () => {
     assert.equal(page.headers['cache-control'], 'private, no-store');
   });
 
-  it('when the totals cannot be read, then the hot path answers 500 and the next read recovers', async () => {
+  it('when the totals cannot be read, then the fast lane answers 500 and the next read recovers', async () => {
     const broken = await makeTestApp({ now: new Date(), env: { TOTALS_MAX_AGE_MS: '0' } });
     try {
       const real = broken.deps.ledger.progress;
@@ -101,7 +101,7 @@ describe('totals kept in memory', () => {
     }
   });
 
-  it('when the hot path throws instead of failing its promise, then the reader gets a 500 and the process goes on', async () => {
+  it("when the fast lane's totals read throws instead of failing its promise, then the reader gets a 500 and the process goes on", async () => {
     const broken = await makeTestApp({ now: new Date() });
     try {
       const real = broken.deps.ledger.progress;
