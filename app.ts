@@ -37,7 +37,11 @@ export function createApp(deps: AppDeps): Site {
   const render = viewRenderer(app);
   const fast = fastLane(
     deps,
-    [...appealFastEntries(deps, render, security), ...apiFastEntries(security), ...embedFastEntries(deps, render, security)],
+    [
+      ...appealFastEntries(deps, render, security),
+      ...apiFastEntries(security),
+      ...embedFastEntries(deps, render, security),
+    ],
     fastLaneError(deps, render, security),
   );
   const webhook = webhookHandler(deps, security);
@@ -117,7 +121,8 @@ function expressApp(deps: AppDeps): express.Express {
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
 
@@ -148,7 +153,8 @@ function expressApp(deps: AppDeps): express.Express {
     }
     if (res.headersSent) return;
     res.status(status);
-    const message = status === 413 ? 'That request was too large.' : status < 500 ? 'That request could not be understood.' : FAILED;
+    const message =
+      status === 413 ? 'That request was too large.' : status < 500 ? 'That request could not be understood.' : FAILED;
     if (wantsJson(req)) return void res.json({ error: message });
     res.render('error', { title: status < 500 ? 'Bad request' : 'Something went wrong', message });
   };

@@ -36,15 +36,22 @@ async function main() {
     emulatorApp = express();
     emulatorApp.disable('x-powered-by');
     emulatorApp.use(emulator.router);
-    logger.warn(`no STRIPE_SECRET_KEY: using the built-in Stripe emulator (test mode, no real money); its controls are at ${config.baseUrl}/_emulator`);
+    logger.warn(
+      `no STRIPE_SECRET_KEY: using the built-in Stripe emulator (test mode, no real money); its controls are at ${config.baseUrl}/_emulator`,
+    );
   } else if (config.stripe.emulator) {
     logger.warn(`no STRIPE_SECRET_KEY: using the Stripe emulator at ${config.stripe.apiUrl}`);
   }
   const site = createApp(deps);
   // The site's requests go straight to the site; only the emulator's paths to the emulator.
-  const server = createServer((req, res) => void (emulatorApp && isEmulatorPath(req.url ?? '') ? emulatorApp(req, res) : site(req, res)));
+  const server = createServer(
+    (req, res) => void (emulatorApp && isEmulatorPath(req.url ?? '') ? emulatorApp(req, res) : site(req, res)),
+  );
   server.listen(config.port, () => {
-    logger.info({ url: config.baseUrl, database: config.database.dialect }, `fundraiser listening on ${config.baseUrl}`);
+    logger.info(
+      { url: config.baseUrl, database: config.database.dialect },
+      `fundraiser listening on ${config.baseUrl}`,
+    );
   });
 
   let stopping = false;

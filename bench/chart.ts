@@ -19,7 +19,9 @@ export function chartSvg(bars: ChartBar[], caption: string): string {
   const rows = bars.map((b, i) => {
     const y = top + i * rowH;
     const threshold = /([\d.]+) x/.exec(b.target)?.[1];
-    const mark = threshold ? `<line x1="${x(Number(threshold))}" x2="${x(Number(threshold))}" y1="${y}" y2="${y + rowH - 6}" stroke="#111" stroke-dasharray="3 2"/>` : '';
+    const mark = threshold
+      ? `<line x1="${x(Number(threshold))}" x2="${x(Number(threshold))}" y1="${y}" y2="${y + rowH - 6}" stroke="#111" stroke-dasharray="3 2"/>`
+      : '';
     return [
       `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(b.label)}</text>`,
       `<rect x="${left}" y="${y + 2}" width="${Math.max(1, x(b.ratio) - left)}" height="${rowH - 10}" fill="${b.pass ? '#2f7d4f' : '#b3261e'}"/>`,

@@ -15,7 +15,15 @@ export interface LoadSpec {
   connections: number;
   seconds: number;
   /** Signed Stripe events: a new paid gift per request, or the same few again and again. */
-  webhook?: { mode: 'distinct' | 'duplicate'; secret: string; fundraiserId: string; campaign: string; ackFile?: string; idPrefix: string; maxRate?: number };
+  webhook?: {
+    mode: 'distinct' | 'duplicate';
+    secret: string;
+    fundraiserId: string;
+    campaign: string;
+    ackFile?: string;
+    idPrefix: string;
+    maxRate?: number;
+  };
 }
 
 export interface LoadResult {
@@ -29,7 +37,10 @@ export interface LoadResult {
 }
 
 /** A paid one-off gift as Stripe sends it; ids derive from the index so the run can be checked. */
-export function paidGiftEvent(webhook: NonNullable<LoadSpec['webhook']>, i: number): { id: string; amount: number; payload: string } {
+export function paidGiftEvent(
+  webhook: NonNullable<LoadSpec['webhook']>,
+  i: number,
+): { id: string; amount: number; payload: string } {
   const amount = 500 + (i % 7) * 100;
   const session = checkoutSession({
     id: `cs_bench_${webhook.idPrefix}_${i}`,
@@ -58,7 +69,10 @@ async function main() {
     // Built and signed before the clock starts (signatures stay valid five minutes), so the
     // load generator spends as little per request as it does for the baseline's constant body.
     const distinct = webhook.mode === 'distinct';
-    const events = Array.from({ length: distinct ? Math.ceil(spec.seconds * (webhook.maxRate ?? 5000)) : 200 }, (_, i) => paidGiftEvent(webhook, i));
+    const events = Array.from(
+      { length: distinct ? Math.ceil(spec.seconds * (webhook.maxRate ?? 5000)) : 200 },
+      (_, i) => paidGiftEvent(webhook, i),
+    );
     const headers = events.map((e) => sign(e.payload, webhook.secret));
     let next = 0;
     requests = [
@@ -66,11 +80,16 @@ async function main() {
         method: 'POST',
         setupRequest: (req, context) => {
           const i = next++;
-          if (distinct && i >= events.length) throw new Error(`more than ${events.length} requests: raise webhook.maxRate`);
+          if (distinct && i >= events.length)
+            throw new Error(`more than ${events.length} requests: raise webhook.maxRate`);
           const event = events[i % events.length]!;
           const header = headers[i % events.length]!;
           (context as { sent?: { id: string; amount: number } }).sent = { id: event.id, amount: event.amount };
-          return { ...req, body: event.payload, headers: { ...req.headers, 'content-type': 'application/json', 'stripe-signature': header } };
+          return {
+            ...req,
+            body: event.payload,
+            headers: { ...req.headers, 'content-type': 'application/json', 'stripe-signature': header },
+          };
         },
         onResponse: (status, _body, context) => {
           const sent = (context as { sent?: { id: string; amount: number } }).sent;
@@ -81,7 +100,13 @@ async function main() {
   }
 
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const options = { url: spec.url, connections: spec.connections, duration: spec.seconds, ...baseRequest, ...(requests ? { requests } : {}) };
+    const options = {
+      url: spec.url,
+      connections: spec.connections,
+      duration: spec.seconds,
+      ...baseRequest,
+      ...(requests ? { requests } : {}),
+    };
     const instance = autocannon(options, (err, res) => (err ? reject(err) : resolve(res)));
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   });

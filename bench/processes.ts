@@ -9,7 +9,9 @@ import { PROJECT_ROOT } from '../lib/config.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 
 // "npm run build --silent && node <flags> dist/server.js" -> [<flags>, dist/server.js]
-const START_FLAGS = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+const START_FLAGS = (
+  JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
   .split('&&')
   .pop()!
   .trim()
@@ -52,7 +54,11 @@ async function waitFor(url: string, child: ChildProcess, name: string): Promise<
 
 function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', out, out],
+  });
   started.push(child);
   return child;
 }
@@ -72,7 +78,11 @@ export function appEnv(dbPath: string, port: number): Record<string, string> {
 export async function launchApp(name: string, dbPath: string): Promise<Proc> {
   const port = await freePort();
   const out = fs.openSync(path.join(tmp, `${name}.log`), 'a');
-  const child = spawn(process.execPath, START_FLAGS, { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...appEnv(dbPath, port) }, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, START_FLAGS, {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...appEnv(dbPath, port) },
+    stdio: ['ignore', out, out],
+  });
   started.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/healthz`, child, name);
@@ -81,7 +91,12 @@ export async function launchApp(name: string, dbPath: string): Promise<Proc> {
 
 export async function startBaseline(kind: 'express' | 'node', bytes: number): Promise<Proc> {
   const port = await freePort();
-  const child = spawnTs('bench/baselines.ts', [kind, String(port), String(bytes)], { PATH: process.env.PATH }, path.join(tmp, 'baselines.log'));
+  const child = spawnTs(
+    'bench/baselines.ts',
+    [kind, String(port), String(bytes)],
+    { PATH: process.env.PATH },
+    path.join(tmp, 'baselines.log'),
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(url, child, kind);
   return { name: `bare ${kind}`, url, child };
@@ -93,9 +108,12 @@ export function stop(p: Proc): void {
 
 /** One autocannon round from its own process. */
 export async function load(spec: LoadSpec): Promise<LoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(spec)], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(spec)], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
   const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? 1)));
   if (code !== 0) throw new Error(`load round failed (${code}) for ${spec.url}`);
   return JSON.parse(out.trim().split('\n').pop()!) as LoadResult;

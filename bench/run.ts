@@ -22,7 +22,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 // A subset while working on one path, e.g. BENCH_ONLY=webhooks (csv, pages, webhooks, donate, staff).
 const PARTS = ['csv', 'pages', 'webhooks', 'donate', 'staff'] as const;
 const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
-for (const p of ONLY) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown part ${p} (one of ${PARTS.join(', ')})`);
+for (const p of ONLY)
+  if (!(PARTS as readonly string[]).includes(p))
+    throw new Error(`BENCH_ONLY: unknown part ${p} (one of ${PARTS.join(', ')})`);
 const runs = (part: (typeof PARTS)[number]) => ONLY.has(part);
 const MB = 1024 * 1024;
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -87,7 +89,10 @@ interface Row {
   note?: string;
 }
 
-async function bodySize(url: string, headers: Record<string, string> = {}): Promise<{ bytes: number; etag: string | null }> {
+async function bodySize(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ bytes: number; etag: string | null }> {
   const res = await fetch(url, { headers });
   const text = await res.arrayBuffer();
   return { bytes: text.byteLength, etag: res.headers.get('etag') };
@@ -95,7 +100,10 @@ async function bodySize(url: string, headers: Record<string, string> = {}): Prom
 
 async function staffCookie(app: Proc): Promise<string> {
   const form = await fetch(`${app.url}/staff/login`);
-  const cookies = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookies = form.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
   if (!token) throw new Error('no CSRF token on the staff login page');
   const res = await fetch(`${app.url}/staff/login`, {
@@ -121,18 +129,33 @@ async function csvExport(app: Proc): Promise<{ rows: number; mb: number; seconds
     bytes += chunk.byteLength;
     for (const b of chunk) if (b === 10) rows++;
   }
-  return { rows: rows - 1, mb: bytes / MB, seconds: (Date.now() - t0) / 1000, peakMb: procStatus(app.child.pid!).peakMb };
+  return {
+    rows: rows - 1,
+    mb: bytes / MB,
+    seconds: (Date.now() - t0) / 1000,
+    peakMb: procStatus(app.child.pid!).peakMb,
+  };
 }
 
 async function main() {
   const runStarted = Date.now();
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
-  log(`fundraiser benchmarks: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${SECONDS} s x ${ROUNDS} rounds, ${CONNECTIONS} connections`);
+  log(
+    `fundraiser benchmarks: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${SECONDS} s x ${ROUNDS} rounds, ${CONNECTIONS} connections`,
+  );
   const small = await startApp('app-1k', SMALL);
   const large = await startApp('app-1m', LARGE);
   const rows: Row[] = [];
-  const logMemory = (when: string) => log(`  peak RSS ${when}: ${[small, large].map((a) => `${a.name} ${procStatus(a.child.pid!).peakMb.toFixed(0)} MB`).join(', ')}`);
-  const spec = (url: string, extra: Partial<LoadSpec> = {}): LoadSpec => ({ url, connections: CONNECTIONS, seconds: SECONDS, ...extra });
+  const logMemory = (when: string) =>
+    log(
+      `  peak RSS ${when}: ${[small, large].map((a) => `${a.name} ${procStatus(a.child.pid!).peakMb.toFixed(0)} MB`).join(', ')}`,
+    );
+  const spec = (url: string, extra: Partial<LoadSpec> = {}): LoadSpec => ({
+    url,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    ...extra,
+  });
 
   // The CSV on an instance of its own over the large ledger, so its peak memory is the
   // export's own, and the instances measured below have not just streamed a million rows
@@ -142,18 +165,33 @@ async function main() {
     const exporter = await launchApp('app-1m-csv', large.dbPath);
     const csv = await csvExport(exporter);
     stop(exporter);
-    log(`  CSV export: ${csv.rows.toLocaleString('en')} rows, ${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, app peak RSS ${csv.peakMb.toFixed(0)} MB`);
-    rows.push({ scenario: `CSV export, ${csv.rows.toLocaleString('en')} gifts`, rps: csv.rows / csv.seconds, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: csv.peakMb < 150, note: `${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, peak RSS ${csv.peakMb.toFixed(0)} MB` });
+    log(
+      `  CSV export: ${csv.rows.toLocaleString('en')} rows, ${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, app peak RSS ${csv.peakMb.toFixed(0)} MB`,
+    );
+    rows.push({
+      scenario: `CSV export, ${csv.rows.toLocaleString('en')} gifts`,
+      rps: csv.rows / csv.seconds,
+      p50: NaN,
+      p99: NaN,
+      target: 'peak RSS < 150 MB',
+      pass: csv.peakMb < 150,
+      note: `${csv.mb.toFixed(0)} MB in ${csv.seconds.toFixed(1)} s, peak RSS ${csv.peakMb.toFixed(0)} MB`,
+    });
   }
 
   // The public pages: each against a bare Express and a raw node:http constant of its size,
   // and the same request at 1,000 and at 1,000,000 gifts.
-  const publics: Array<{ scenario: string; path: string; headers?: (etag: string | null) => Record<string, string> }> = [
-    { scenario: 'GET / (appeal)', path: '/' },
-    { scenario: 'GET /api/progress', path: '/api/progress' },
-    { scenario: 'GET /api/progress, If-None-Match (304)', path: '/api/progress', headers: (etag) => ({ 'if-none-match': etag ?? '' }) },
-    { scenario: 'GET /embed/banner', path: '/embed/banner' },
-  ];
+  const publics: Array<{ scenario: string; path: string; headers?: (etag: string | null) => Record<string, string> }> =
+    [
+      { scenario: 'GET / (appeal)', path: '/' },
+      { scenario: 'GET /api/progress', path: '/api/progress' },
+      {
+        scenario: 'GET /api/progress, If-None-Match (304)',
+        path: '/api/progress',
+        headers: (etag) => ({ 'if-none-match': etag ?? '' }),
+      },
+      { scenario: 'GET /embed/banner', path: '/embed/banner' },
+    ];
   for (const p of runs('pages') ? publics : []) {
     const { bytes, etag: smallEtag } = await bodySize(small.url + p.path);
     const largeEtag = (await bodySize(large.url + p.path)).etag;
@@ -179,8 +217,16 @@ async function main() {
       pass: ratio >= 0.9,
     });
     const flat = pairedP50Ratio(r.large!, r.small!);
-    rows.push({ scenario: `${p.scenario} at ${LARGE.toLocaleString('en')} gifts`, ...pick(r.large!), ratio: flat, target: `p50 <= 1.1 x p50 at ${SMALL.toLocaleString('en')}`, pass: flat <= 1.1, note: 'ratio: p50 against the row above, round by round (median)' });
-    if (r.small!.non2xx + r.large!.non2xx > 0 && !p.headers) log(`  warning: ${r.small!.non2xx + r.large!.non2xx} non-2xx answers`);
+    rows.push({
+      scenario: `${p.scenario} at ${LARGE.toLocaleString('en')} gifts`,
+      ...pick(r.large!),
+      ratio: flat,
+      target: `p50 <= 1.1 x p50 at ${SMALL.toLocaleString('en')}`,
+      pass: flat <= 1.1,
+      note: 'ratio: p50 against the row above, round by round (median)',
+    });
+    if (r.small!.non2xx + r.large!.non2xx > 0 && !p.headers)
+      log(`  warning: ${r.small!.non2xx + r.large!.non2xx} non-2xx answers`);
   }
 
   logMemory('after the public pages');
@@ -194,18 +240,36 @@ async function main() {
     const webhookSpec = (mode: 'distinct' | 'duplicate'): LoadSpec => {
       const ackFile = path.join(tmp, `ack-${mode}-${ackFiles.length}.json`);
       ackFiles.push(ackFile);
-      return spec(`${large.url}/webhooks/stripe`, { method: 'POST', webhook: { ...webhook, mode, ackFile, idPrefix: mode === 'duplicate' ? 'dup' : `d${ackFiles.length}` } });
+      return spec(`${large.url}/webhooks/stripe`, {
+        method: 'POST',
+        webhook: { ...webhook, mode, ackFile, idPrefix: mode === 'duplicate' ? 'dup' : `d${ackFiles.length}` },
+      });
     };
-    const postBaseline = spec(expressPost.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sample });
-    const distinct = await compareWebhooks('POST /webhooks/stripe, distinct paid events', postBaseline, () => webhookSpec('distinct'));
-    const duplicate = await compareWebhooks('POST /webhooks/stripe, the same 200 events again', postBaseline, () => webhookSpec('duplicate'));
+    const postBaseline = spec(expressPost.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: sample,
+    });
+    const distinct = await compareWebhooks('POST /webhooks/stripe, distinct paid events', postBaseline, () =>
+      webhookSpec('distinct'),
+    );
+    const duplicate = await compareWebhooks('POST /webhooks/stripe, the same 200 events again', postBaseline, () =>
+      webhookSpec('duplicate'),
+    );
     stop(expressPost);
-    const acknowledged = ackFiles.flatMap((f) => (fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as { id: string; amount: number }[]) : []));
+    const acknowledged = ackFiles.flatMap((f) =>
+      fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as { id: string; amount: number }[]) : [],
+    );
     const check = checkLedger(large.dbPath, acknowledged);
     const distinctAcks = new Set(acknowledged.map((a) => a.id)).size;
-    log(`  ledger after the webhook rounds: ${distinctAcks.toLocaleString('en')} distinct events acknowledged, ${check.lost} lost, ${check.doubled} doubled, totals ${check.totalsMatch ? 'equal' : 'DIFFER from'} the rows`);
+    log(
+      `  ledger after the webhook rounds: ${distinctAcks.toLocaleString('en')} distinct events acknowledged, ${check.lost} lost, ${check.doubled} doubled, totals ${check.totalsMatch ? 'equal' : 'DIFFER from'} the rows`,
+    );
     const ledgerOk = check.lost === 0 && check.doubled === 0 && check.totalsMatch;
-    for (const [label, r] of [['distinct paid events (ledger writes)', distinct], ['duplicates (already recorded)', duplicate]] as const) {
+    for (const [label, r] of [
+      ['distinct paid events (ledger writes)', distinct],
+      ['duplicates (already recorded)', duplicate],
+    ] as const) {
       const ratio = r.app.rps / r.express.rps;
       rows.push({
         scenario: `POST /webhooks/stripe, ${label}`,
@@ -214,21 +278,33 @@ async function main() {
         ratio,
         target: '>= 0.5 x bare Express POST, none lost or doubled',
         pass: ratio >= 0.5 && ledgerOk,
-        note: label.startsWith('distinct') ? `${distinctAcks.toLocaleString('en')} acknowledged: ${check.lost} lost, ${check.doubled} doubled` : undefined,
+        note: label.startsWith('distinct')
+          ? `${distinctAcks.toLocaleString('en')} acknowledged: ${check.lost} lost, ${check.doubled} doubled`
+          : undefined,
       });
-  }
+    }
 
-  logMemory('after the webhooks');
+    logMemory('after the webhooks');
   }
   if (runs('donate')) {
     // Starting a checkout: cross-site-checked form post, rate-limit counters, a Checkout Session
     // created at the (in-process) emulator, 303 to it.
-    const donate = await load(spec(`${small.url}/donate`, { method: 'POST', headers: { origin: small.url, 'content-type': 'application/x-www-form-urlencoded' }, body: 'amount=25&frequency=once' }));
+    const donate = await load(
+      spec(`${small.url}/donate`, {
+        method: 'POST',
+        headers: { origin: small.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'amount=25&frequency=once',
+      }),
+    );
     log(`  POST /donate: ${Math.round(donate.rps)}/s`);
     logMemory('after the donate form');
     // The readers' load ends here. A staff login runs scrypt, which takes 32 MiB by design
     // (lib/staff/passwords.ts), so the staff phase is reported apart from the load's peak.
-    rows.push({ scenario: 'POST /donate (Checkout Session at the emulator, 303)', ...pick(donate), note: `${donate.non2xx} redirects to Checkout, ${donate.errors} errors` });
+    rows.push({
+      scenario: 'POST /donate (Checkout Session at the emulator, 303)',
+      ...pick(donate),
+      note: `${donate.non2xx} redirects to Checkout, ${donate.errors} errors`,
+    });
   }
   const underLoad = [small, large].map((a) => ({ name: a.name, ...procStatus(a.child.pid!) }));
 
@@ -238,16 +314,34 @@ async function main() {
     const r = await load(spec(`${app.url}/staff/api/summary`, { headers: { cookie }, connections: 4 }));
     const gifts = app === small ? SMALL : LARGE;
     log(`  staff summary at ${gifts} gifts: ${r.rps.toFixed(1)}/s`);
-    rows.push({ scenario: `GET /staff/api/summary (dashboard) at ${gifts.toLocaleString('en')} gifts`, ...pick(r), note: 'staff only; aggregates over the gifts' });
+    rows.push({
+      scenario: `GET /staff/api/summary (dashboard) at ${gifts.toLocaleString('en')} gifts`,
+      ...pick(r),
+      note: 'staff only; aggregates over the gifts',
+    });
   }
 
   logMemory('after the staff dashboard');
   for (const m of underLoad) {
-    rows.push({ scenario: `app memory (${m.name}) under load: public pages, webhooks, donate`, rps: NaN, p50: NaN, p99: NaN, target: 'peak RSS < 150 MB', pass: m.peakMb < 150, note: `peak ${m.peakMb.toFixed(0)} MB` });
+    rows.push({
+      scenario: `app memory (${m.name}) under load: public pages, webhooks, donate`,
+      rps: NaN,
+      p50: NaN,
+      p99: NaN,
+      target: 'peak RSS < 150 MB',
+      pass: m.peakMb < 150,
+      note: `peak ${m.peakMb.toFixed(0)} MB`,
+    });
   }
   for (const a of [small, large]) {
     const m = procStatus(a.child.pid!);
-    rows.push({ scenario: `app memory (${a.name}) after staff logins and the dashboard`, rps: NaN, p50: NaN, p99: NaN, note: `peak ${m.peakMb.toFixed(0)} MB: each login's scrypt check takes 32 MiB by design` });
+    rows.push({
+      scenario: `app memory (${a.name}) after staff logins and the dashboard`,
+      rps: NaN,
+      p50: NaN,
+      p99: NaN,
+      note: `peak ${m.peakMb.toFixed(0)} MB: each login's scrypt check takes 32 MiB by design`,
+    });
   }
 
   stop(small);
@@ -270,8 +364,14 @@ async function main() {
   fs.mkdirSync(resultsDir, { recursive: true });
   const stamp = new Date().toISOString().slice(0, 10);
   const settings = { smallGifts: SMALL, largeGifts: LARGE, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS };
-  fs.writeFileSync(path.join(resultsDir, `${stamp}.json`), `${JSON.stringify({ date: new Date().toISOString(), machine, settings, elapsedSeconds: elapsed, rows }, null, 2)}\n`);
-  fs.writeFileSync(path.join(resultsDir, `${stamp}.md`), `Machine: ${machine}. Settings: ${JSON.stringify(settings)}.\n\n${table}\n`);
+  fs.writeFileSync(
+    path.join(resultsDir, `${stamp}.json`),
+    `${JSON.stringify({ date: new Date().toISOString(), machine, settings, elapsedSeconds: elapsed, rows }, null, 2)}\n`,
+  );
+  fs.writeFileSync(
+    path.join(resultsDir, `${stamp}.md`),
+    `Machine: ${machine}. Settings: ${JSON.stringify(settings)}.\n\n${table}\n`,
+  );
   fs.writeFileSync(path.join(resultsDir, `${stamp}.svg`), chartSvg(chartBars(rows), machine));
   log(`results: bench/results/${stamp}.json, .md, .svg`);
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -290,9 +390,17 @@ async function main() {
         runs.express.push(await load(baseline));
       }
     }
-    const med = (rs: LoadResult[]): LoadResult => ({ ...rs[0]!, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), non2xx: rs.reduce((s, x) => s + x.non2xx, 0) });
+    const med = (rs: LoadResult[]): LoadResult => ({
+      ...rs[0]!,
+      rps: median(rs.map((x) => x.rps)),
+      p50: median(rs.map((x) => x.p50)),
+      p99: median(rs.map((x) => x.p99)),
+      non2xx: rs.reduce((s, x) => s + x.non2xx, 0),
+    });
     const out = { express: med(runs.express), app: med(runs.app) };
-    log(`  ${label}: express ${Math.round(out.express.rps)}/s, app ${Math.round(out.app.rps)}/s, ${out.app.non2xx} non-2xx`);
+    log(
+      `  ${label}: express ${Math.round(out.express.rps)}/s, app ${Math.round(out.app.rps)}/s, ${out.app.non2xx} non-2xx`,
+    );
     return out;
   }
 }
@@ -301,17 +409,28 @@ async function main() {
 function chartBars(rows: Row[]) {
   return rows
     .filter((r) => r.ratio !== undefined)
-    .map((r) => ({ label: r.target?.startsWith('p50') ? `${r.scenario}: p50 / p50 at fewer gifts` : r.scenario, ratio: r.ratio!, target: r.target ?? '', pass: r.pass !== false }));
+    .map((r) => ({
+      label: r.target?.startsWith('p50') ? `${r.scenario}: p50 / p50 at fewer gifts` : r.scenario,
+      ratio: r.ratio!,
+      target: r.target ?? '',
+      pass: r.pass !== false,
+    }));
 }
 
 const pick = (r: LoadResult) => ({ rps: r.rps, p50: r.p50, p99: r.p99 });
 
 function markdownTable(rows: Row[]): string {
-  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }) : '');
-  const lines = ['| Scenario | req/s | p50 ms | p99 ms | Ratio | vs node:http | Target | Result |', '|---|--:|--:|--:|--:|--:|---|---|'];
+  const f = (n: number, d = 0) =>
+    Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }) : '';
+  const lines = [
+    '| Scenario | req/s | p50 ms | p99 ms | Ratio | vs node:http | Target | Result |',
+    '|---|--:|--:|--:|--:|--:|---|---|',
+  ];
   for (const r of rows) {
     const result = r.pass === undefined ? (r.note ?? '') : `${r.pass ? 'PASS' : 'FAIL'}${r.note ? ` (${r.note})` : ''}`;
-    lines.push(`| ${r.scenario} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${r.ratio === undefined ? '' : f(r.ratio, 2)} | ${r.vsNode === undefined ? '' : f(r.vsNode, 2)} | ${r.target ?? ''} | ${result} |`);
+    lines.push(
+      `| ${r.scenario} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${r.ratio === undefined ? '' : f(r.ratio, 2)} | ${r.vsNode === undefined ? '' : f(r.vsNode, 2)} | ${r.target ?? ''} | ${result} |`,
+    );
   }
   return lines.join('\n');
 }

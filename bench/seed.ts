@@ -16,7 +16,11 @@ export async function seedLedger(config: Config, gifts: number): Promise<{ campa
   const now = new Date();
   await createLedger({ db, fundraiser: config.fundraiser, clock: () => now }).syncCampaign();
   await addStaff(db, BENCH_STAFF.email, BENCH_STAFF.password, 'admin', now);
-  const campaign = await db.selectFrom('campaigns').select(['id', 'slug', 'currency', 'starts_at']).orderBy('starts_at', 'desc').executeTakeFirstOrThrow();
+  const campaign = await db
+    .selectFrom('campaigns')
+    .select(['id', 'slug', 'currency', 'starts_at'])
+    .orderBy('starts_at', 'desc')
+    .executeTakeFirstOrThrow();
   await db.destroy();
 
   const conn = new SQLite(config.database.path);
@@ -27,7 +31,9 @@ export async function seedLedger(config: Config, gifts: number): Promise<{ campa
      frequency, status, currency, amount_minor, refunded_minor, disputed_minor, dispute_lost_minor, counted_donor, campaign_id,
      paid_at, paid_at_source, created_at, updated_at)
     VALUES (?, ?, NULL, ?, ?, NULL, ?, 'A Reader', 'stripe', NULL, 'once', 'paid', ?, ?, 0, 0, 0, 1, ?, ?, 'stripe', ?, ?)`);
-  const insertEvent = conn.prepare(`INSERT INTO stripe_events (id, type, object_id, outcome, received_at) VALUES (?, 'checkout.session.completed', ?, 'recorded', ?)`);
+  const insertEvent = conn.prepare(
+    `INSERT INTO stripe_events (id, type, object_id, outcome, received_at) VALUES (?, 'checkout.session.completed', ?, 'recorded', ?)`,
+  );
   const start = Date.parse(campaign.starts_at);
   const span = Math.max(1, now.getTime() - start);
   conn.transaction(() => {
@@ -35,12 +41,30 @@ export async function seedLedger(config: Config, gifts: number): Promise<{ campa
       const id = `cs_seed_${i}`;
       const at = new Date(start + Math.floor((span * i) / gifts)).toISOString();
       const amount = i % 3 === 0 ? 500 : i % 3 === 1 ? 2500 : 1000 + (i % 50) * 100;
-      insertGift.run(id, id, id, `pi_seed_${i}`, `reader${i}@example.org`, campaign.currency, amount, campaign.id, at, at, at);
+      insertGift.run(
+        id,
+        id,
+        id,
+        `pi_seed_${i}`,
+        `reader${i}@example.org`,
+        campaign.currency,
+        amount,
+        campaign.id,
+        at,
+        at,
+        at,
+      );
       insertEvent.run(`evt_seed_${i}`, id, at);
     }
-    const sums = conn.prepare('SELECT COALESCE(SUM(amount_minor), 0) AS gross, COUNT(*) AS donors FROM contributions WHERE campaign_id = ?').get(campaign.id) as { gross: number; donors: number };
+    const sums = conn
+      .prepare(
+        'SELECT COALESCE(SUM(amount_minor), 0) AS gross, COUNT(*) AS donors FROM contributions WHERE campaign_id = ?',
+      )
+      .get(campaign.id) as { gross: number; donors: number };
     conn
-      .prepare('UPDATE campaign_totals SET raised_minor = ?, gross_minor = ?, refunded_minor = 0, disputed_minor = 0, dispute_lost_minor = 0, donors = ?, updated_at = ? WHERE campaign_id = ?')
+      .prepare(
+        'UPDATE campaign_totals SET raised_minor = ?, gross_minor = ?, refunded_minor = 0, disputed_minor = 0, dispute_lost_minor = 0, donors = ?, updated_at = ? WHERE campaign_id = ?',
+      )
       .run(sums.gross, sums.gross, sums.donors, now.toISOString(), campaign.id);
   })();
   conn.pragma('wal_checkpoint(TRUNCATE)');
@@ -49,9 +73,14 @@ export async function seedLedger(config: Config, gifts: number): Promise<{ campa
 }
 
 /** After a run: every gift the webhook acknowledged is in the ledger once, and the totals equal the rows. */
-export function checkLedger(path: string, acknowledged: { id: string; amount: number }[]): { lost: number; doubled: number; totalsMatch: boolean; gifts: number } {
+export function checkLedger(
+  path: string,
+  acknowledged: { id: string; amount: number }[],
+): { lost: number; doubled: number; totalsMatch: boolean; gifts: number } {
   const conn = new SQLite(path, { readonly: true });
-  const find = conn.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS amount FROM contributions WHERE stripe_id = ?');
+  const find = conn.prepare(
+    'SELECT COUNT(*) AS n, COALESCE(SUM(amount_minor), 0) AS amount FROM contributions WHERE stripe_id = ?',
+  );
   let lost = 0;
   let doubled = 0;
   for (const a of new Map(acknowledged.map((x) => [x.id, x])).values()) {
@@ -68,5 +97,10 @@ export function checkLedger(path: string, acknowledged: { id: string; amount: nu
     )
     .all() as { raised: number; donors: number; rows_raised: number; rows_donors: number; gifts: number }[];
   conn.close();
-  return { lost, doubled, totalsMatch: totals.every((t) => t.raised === t.rows_raised && t.donors === t.rows_donors), gifts: totals.reduce((s, t) => s + t.gifts, 0) };
+  return {
+    lost,
+    doubled,
+    totalsMatch: totals.every((t) => t.raised === t.rows_raised && t.donors === t.rows_donors),
+    gifts: totals.reduce((s, t) => s + t.gifts, 0),
+  };
 }

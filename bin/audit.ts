@@ -21,10 +21,18 @@ try {
 }
 const counts = report.metadata?.vulnerabilities;
 if (!counts) {
-  console.warn(`AUDIT NOT DONE: the registry's audit endpoint failed (${report.statusCode ?? ''} ${report.message ?? report.error?.summary ?? 'no details'}); run npm run audit where it is reachable.`);
+  console.warn(
+    `AUDIT NOT DONE: the registry's audit endpoint failed (${report.statusCode ?? ''} ${report.message ?? report.error?.summary ?? 'no details'}); run npm run audit where it is reachable.`,
+  );
   process.exit(0);
 }
-const serious = Object.entries(report.vulnerabilities ?? {}).filter(([, v]) => v.severity === 'high' || v.severity === 'critical');
-console.log(`npm audit --omit=dev: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+const serious = Object.entries(report.vulnerabilities ?? {}).filter(
+  ([, v]) => v.severity === 'high' || v.severity === 'critical',
+);
+console.log(
+  `npm audit --omit=dev: ${Object.entries(counts)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ')}`,
+);
 for (const [name, v] of serious) console.error(`  ${v.severity}: ${name}`);
 process.exit(serious.length ? 1 : 0);

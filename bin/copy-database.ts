@@ -12,7 +12,10 @@ import { checkTotals } from '../lib/ledger/check-totals.ts';
 
 async function main() {
   const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });
-  if (!values.to) throw new Error('usage: npm run db:copy -- --to <DATABASE_URL> [--from <DATABASE_URL>]  (--from defaults to DATABASE_URL)');
+  if (!values.to)
+    throw new Error(
+      'usage: npm run db:copy -- --to <DATABASE_URL> [--from <DATABASE_URL>]  (--from defaults to DATABASE_URL)',
+    );
   const source = loadConfigWith(values.from ? { DATABASE_URL: values.from } : {});
   const target = loadConfigWith({ DATABASE_URL: values.to });
   const from = openDatabase(source);
@@ -24,10 +27,13 @@ async function main() {
     for (const [table, n] of Object.entries(report.rows)) console.log(`${table}: ${n} rows`);
     const mismatches = await checkTotals(to);
     if (mismatches.length) {
-      for (const m of mismatches) console.error(`MISMATCH ${m.campaign} ${m.field}: stored ${m.stored}, gifts add up to ${m.recomputed}`);
+      for (const m of mismatches)
+        console.error(`MISMATCH ${m.campaign} ${m.field}: stored ${m.stored}, gifts add up to ${m.recomputed}`);
       throw new Error('the copy is inconsistent: do not switch to it');
     }
-    console.log('copied; every campaign total matches its gifts. Point DATABASE_URL at the new database and start the site.');
+    console.log(
+      'copied; every campaign total matches its gifts. Point DATABASE_URL at the new database and start the site.',
+    );
   } finally {
     await from.destroy();
     await to.destroy();

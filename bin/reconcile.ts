@@ -20,7 +20,9 @@ function parseDate(name: string, v: string | undefined): Date | undefined {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { since: { type: 'string' }, until: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { since: { type: 'string' }, until: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+  });
   const since = parseDate('since', values.since);
   if (!since) throw new Error(`--since is required\n${usage}`);
   const until = parseDate('until', values.until);
@@ -33,10 +35,17 @@ async function main() {
   const ledger = createLedger({ db, fundraiser: config.fundraiser, clock, dryRun });
   const stripe = createStripeClient(config.stripe);
   try {
-    console.log(`${dryRun ? '[dry run] ' : ''}reconciling ${since.toISOString()} .. ${until?.toISOString() ?? 'now'} against ${config.stripe.apiUrl ?? 'Stripe'}`);
-    const report = await reconcile({ ledger, stripe, fundraiser: config.fundraiser, clock }, { since, until, onProgress: (l) => console.error(l) });
+    console.log(
+      `${dryRun ? '[dry run] ' : ''}reconciling ${since.toISOString()} .. ${until?.toISOString() ?? 'now'} against ${config.stripe.apiUrl ?? 'Stripe'}`,
+    );
+    const report = await reconcile(
+      { ledger, stripe, fundraiser: config.fundraiser, clock },
+      { since, until, onProgress: (l) => console.error(l) },
+    );
     for (const f of report.fixed) console.log(`${dryRun ? 'would fix' : 'fixed'}: ${f.kind} ${f.id}: ${f.what}`);
-    const checked = Object.entries(report.checked).map(([k, n]) => `${n} ${k}s`).join(', ');
+    const checked = Object.entries(report.checked)
+      .map(([k, n]) => `${n} ${k}s`)
+      .join(', ');
     console.log(`checked ${checked}; ${report.fixed.length} ${dryRun ? 'would be fixed (nothing written)' : 'fixed'}`);
   } finally {
     await db.destroy();

@@ -9,7 +9,8 @@ import { migrateToLatest, openDatabase } from '../lib/db/database.ts';
 import { MIN_PASSWORD_LENGTH } from '../lib/staff/passwords.ts';
 import { addStaff, listStaff, removeStaff, resetStaffPassword } from '../lib/staff/users.ts';
 
-const usage = 'usage: npm run staff -- add <email> [--role admin|viewer] | remove <email> | list | reset-password <email>';
+const usage =
+  'usage: npm run staff -- add <email> [--role admin|viewer] | remove <email> | list | reset-password <email>';
 
 async function readPassword(): Promise<string> {
   const fromEnv = staffPasswordFromEnv();
@@ -38,7 +39,10 @@ async function readPassword(): Promise<string> {
 }
 
 async function main() {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { role: { type: 'string', default: 'viewer' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { role: { type: 'string', default: 'viewer' } },
+  });
   const [command, email] = positionals;
   const config = loadConfig();
   const db = openDatabase(config);
@@ -55,11 +59,17 @@ async function main() {
       }
       case 'remove':
         if (!email) throw new Error(usage);
-        console.log((await removeStaff(db, email)) ? `removed ${email}; their sessions are ended` : `no account for ${email}`);
+        console.log(
+          (await removeStaff(db, email)) ? `removed ${email}; their sessions are ended` : `no account for ${email}`,
+        );
         break;
       case 'reset-password':
         if (!email) throw new Error(usage);
-        console.log((await resetStaffPassword(db, email, await readPassword(), now)) ? `new password set for ${email}; their sessions are ended` : `no account for ${email}`);
+        console.log(
+          (await resetStaffPassword(db, email, await readPassword(), now))
+            ? `new password set for ${email}; their sessions are ended`
+            : `no account for ${email}`,
+        );
         break;
       case 'list': {
         const users = await listStaff(db);

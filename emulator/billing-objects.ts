@@ -5,7 +5,9 @@ import { nowSeconds, stripeId } from './objects.ts';
 
 const list = <T>(url: string, data: T[] = []): Stripe.ApiList<T> => ({ object: 'list', data, has_more: false, url });
 
-export function subscription(fields: Partial<Stripe.Subscription> & { customer: string; currency: string }): Stripe.Subscription {
+export function subscription(
+  fields: Partial<Stripe.Subscription> & { customer: string; currency: string },
+): Stripe.Subscription {
   const created = fields.created ?? nowSeconds();
   return {
     id: stripeId('sub'),
@@ -31,7 +33,13 @@ export function subscription(fields: Partial<Stripe.Subscription> & { customer: 
     description: null,
     discounts: [],
     ended_at: null,
-    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
+    invoice_settings: {
+      account_tax_ids: null,
+      custom_fields: null,
+      description: null,
+      footer: null,
+      issuer: { type: 'self' },
+    },
     items: list('/v1/subscription_items'),
     latest_invoice: null,
     livemode: false,
@@ -57,7 +65,13 @@ export function subscription(fields: Partial<Stripe.Subscription> & { customer: 
 }
 
 export function invoice(
-  fields: Partial<Stripe.Invoice> & { customer: string; currency: string; subscription: string; subscriptionMetadata: Stripe.Metadata; amount: number },
+  fields: Partial<Stripe.Invoice> & {
+    customer: string;
+    currency: string;
+    subscription: string;
+    subscriptionMetadata: Stripe.Metadata;
+    amount: number;
+  },
 ): Stripe.Invoice {
   const { subscription: sub, subscriptionMetadata, amount, ...rest } = fields;
   const created = rest.created ?? nowSeconds();
@@ -107,7 +121,11 @@ export function invoice(
     next_payment_attempt: null,
     number: null,
     on_behalf_of: null,
-    parent: { quote_details: null, subscription_details: { metadata: subscriptionMetadata, subscription: sub }, type: 'subscription_details' },
+    parent: {
+      quote_details: null,
+      subscription_details: { metadata: subscriptionMetadata, subscription: sub },
+      type: 'subscription_details',
+    },
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     period_end: created,
     period_start: created,
@@ -134,7 +152,12 @@ export function invoice(
   };
 }
 
-export function invoicePayment(fields: { invoice: string; paymentIntent: string; amount: number; currency: string }): Stripe.InvoicePayment {
+export function invoicePayment(fields: {
+  invoice: string;
+  paymentIntent: string;
+  amount: number;
+  currency: string;
+}): Stripe.InvoicePayment {
   const created = nowSeconds();
   return {
     id: stripeId('inpay'),

@@ -68,7 +68,13 @@ export class WebhookDelivery {
           if (status < 200 || status >= 300) this.retry(event, n);
         },
         (err: Error) => {
-          this.attempts.push({ eventId: event.id, attempt: n, status: null, error: err.message, at: new Date().toISOString() });
+          this.attempts.push({
+            eventId: event.id,
+            attempt: n,
+            status: null,
+            error: err.message,
+            at: new Date().toISOString(),
+          });
           this.retry(event, n);
         },
       )
@@ -97,7 +103,11 @@ export class WebhookDelivery {
     const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: this.opts.secret });
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json; charset=utf-8', 'Stripe-Signature': signature, 'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks) emulator' },
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Stripe-Signature': signature,
+        'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks) emulator',
+      },
       body: payload,
       signal: AbortSignal.timeout(this.opts.timeoutMs),
     });

@@ -51,7 +51,8 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
   router.use(pagesRouter(state, delivery));
   const onError: ErrorRequestHandler = (err, _req, res, next) => {
     if (!(err instanceof EmulatorError)) {
-      if ((err as { type?: string }).type === 'entity.parse.failed') err = new EmulatorError(400, 'Invalid request body.');
+      if ((err as { type?: string }).type === 'entity.parse.failed')
+        err = new EmulatorError(400, 'Invalid request body.');
       else return next(err);
     }
     res.status(err.status).json(errorBody(err));
@@ -74,11 +75,17 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
 }
 
 /** A standalone emulator server (npm run emulator, and tests). */
-export async function listenEmulator(emulator: Emulator, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
+export async function listenEmulator(
+  emulator: Emulator,
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ server: Server; url: string }> {
   const app = express();
   app.disable('x-powered-by');
   app.use(emulator.router);
-  app.use((_req, res) => res.status(404).json({ error: { type: 'invalid_request_error', message: 'Unrecognized request URL.' } }));
+  app.use((_req, res) =>
+    res.status(404).json({ error: { type: 'invalid_request_error', message: 'Unrecognized request URL.' } }),
+  );
   return new Promise((resolve) => {
     const server = app.listen(port, host, () => {
       const addr = server.address();

@@ -114,7 +114,9 @@ export function customer(fields: Partial<Stripe.Customer> = {}): Stripe.Customer
   };
 }
 
-export function paymentIntent(fields: Partial<Stripe.PaymentIntent> & { amount: number; currency: string }): Stripe.PaymentIntent {
+export function paymentIntent(
+  fields: Partial<Stripe.PaymentIntent> & { amount: number; currency: string },
+): Stripe.PaymentIntent {
   return {
     id: stripeId('pi'),
     object: 'payment_intent',
@@ -206,7 +208,9 @@ export function charge(fields: Partial<Stripe.Charge> & { amount: number; curren
   };
 }
 
-export function refund(fields: Partial<Stripe.Refund> & { amount: number; currency: string; charge: string }): Stripe.Refund {
+export function refund(
+  fields: Partial<Stripe.Refund> & { amount: number; currency: string; charge: string },
+): Stripe.Refund {
   return {
     id: stripeId('re'),
     object: 'refund',
@@ -226,7 +230,9 @@ export function refund(fields: Partial<Stripe.Refund> & { amount: number; curren
   };
 }
 
-export function dispute(fields: Partial<Stripe.Dispute> & { amount: number; currency: string; charge: string }): Stripe.Dispute {
+export function dispute(
+  fields: Partial<Stripe.Dispute> & { amount: number; currency: string; charge: string },
+): Stripe.Dispute {
   return {
     id: stripeId('dp'),
     object: 'dispute',
@@ -263,7 +269,14 @@ export function dispute(fields: Partial<Stripe.Dispute> & { amount: number; curr
       uncategorized_file: null,
       uncategorized_text: null,
     },
-    evidence_details: { due_by: null, enhanced_eligibility: {}, has_evidence: false, past_due: false, submission_count: 0, submission_method: 'manual' },
+    evidence_details: {
+      due_by: null,
+      enhanced_eligibility: {},
+      has_evidence: false,
+      past_due: false,
+      submission_count: 0,
+      submission_method: 'manual',
+    },
     intended_submission_method: null,
     is_charge_refundable: false,
     livemode: false,

@@ -7,7 +7,10 @@ import type { WebhookDelivery } from './delivery.ts';
 import { formatMoney } from './money.ts';
 
 const esc = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 const STYLE = `
   body{margin:0;font:16px/1.5 system-ui,sans-serif;background:#f3f4f6;color:#1f2328}
@@ -38,12 +41,13 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
   const form = express.urlencoded({ extended: false, limit: '8kb' });
 
   router.get('/c/pay/:id', (req, res) => {
-    const session = state.sessions.get(req.params.id!);
+    const session = state.sessions.get(req.params.id);
     if (!session) return void res.status(404).send(page('Not found', '<h1>This checkout link is not valid.</h1>'));
     const extras = state.extras.get(session.id)!;
     const amount = formatMoney(session.amount_total ?? 0, session.currency ?? 'usd');
     if (session.status !== 'open') {
-      const next = session.status === 'complete' ? `<p><a href="${esc(successUrl(session))}">Return to the site</a></p>` : '';
+      const next =
+        session.status === 'complete' ? `<p><a href="${esc(successUrl(session))}">Return to the site</a></p>` : '';
       return void res.send(page('Checkout', `<h1>This checkout is ${esc(session.status)}.</h1>${next}`));
     }
     const monthly = session.mode === 'subscription';
@@ -70,14 +74,15 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
 
   router.post('/c/pay/:id', form, (req, res) => {
     const choice = String(req.body?.choice ?? 'card') as PaymentChoice;
-    if (!['card', 'delayed_success', 'delayed_failure'].includes(choice)) throw new EmulatorError(400, 'Unknown payment choice.');
+    if (!['card', 'delayed_success', 'delayed_failure'].includes(choice))
+      throw new EmulatorError(400, 'Unknown payment choice.');
     const email = String(req.body?.email || 'donor@example.org').slice(0, 200);
-    const session = state.pay(req.params.id!, choice, email);
+    const session = state.pay(req.params.id, choice, email);
     res.redirect(303, successUrl(session));
   });
 
   router.post('/c/pay/:id/cancel', (req, res) => {
-    const session = state.session(req.params.id!);
+    const session = state.session(req.params.id);
     res.redirect(303, session.cancel_url ?? '/');
   });
 
@@ -90,18 +95,47 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
   const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
   const id = (req: Request) => String(req.params.id);
   router.use('/_emulator', express.json({ limit: '8kb' }), form);
-  router.post('/_emulator/sessions/:id/settle', control((req) => state.settle(id(req), body(req).outcome === 'failed' ? 'failed' : 'succeeded')));
-  router.post('/_emulator/sessions/:id/expire', control((req) => state.expire(id(req))));
+  router.post(
+    '/_emulator/sessions/:id/settle',
+    control((req) => state.settle(id(req), body(req).outcome === 'failed' ? 'failed' : 'succeeded')),
+  );
+  router.post(
+    '/_emulator/sessions/:id/expire',
+    control((req) => state.expire(id(req))),
+  );
   router.post(
     '/_emulator/charges/:id/refund',
-    control((req) => state.refund({ charge: id(req) }, body(req).amount === undefined || body(req).amount === '' ? undefined : Number(body(req).amount))),
+    control((req) =>
+      state.refund(
+        { charge: id(req) },
+        body(req).amount === undefined || body(req).amount === '' ? undefined : Number(body(req).amount),
+      ),
+    ),
   );
-  router.post('/_emulator/charges/:id/dispute', control((req) => state.dispute(id(req))));
-  router.post('/_emulator/disputes/:id/close', control((req) => state.closeDispute(id(req), body(req).outcome === 'won' ? 'won' : 'lost')));
-  router.post('/_emulator/subscriptions/:id/renew', control((req) => state.renew(id(req))));
-  router.post('/_emulator/subscriptions/:id/cancel', control((req) => state.cancelSubscription(id(req))));
-  router.post('/_emulator/events/:id/replay', control((req) => state.replay(id(req))));
-  router.post('/_emulator/events/:id/duplicate', control((req) => state.duplicate(id(req))));
+  router.post(
+    '/_emulator/charges/:id/dispute',
+    control((req) => state.dispute(id(req))),
+  );
+  router.post(
+    '/_emulator/disputes/:id/close',
+    control((req) => state.closeDispute(id(req), body(req).outcome === 'won' ? 'won' : 'lost')),
+  );
+  router.post(
+    '/_emulator/subscriptions/:id/renew',
+    control((req) => state.renew(id(req))),
+  );
+  router.post(
+    '/_emulator/subscriptions/:id/cancel',
+    control((req) => state.cancelSubscription(id(req))),
+  );
+  router.post(
+    '/_emulator/events/:id/replay',
+    control((req) => state.replay(id(req))),
+  );
+  router.post(
+    '/_emulator/events/:id/duplicate',
+    control((req) => state.duplicate(id(req))),
+  );
   router.post(
     '/_emulator/webhooks',
     control((req) => {
@@ -110,7 +144,14 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
     }),
   );
   router.get('/_emulator/events', (_req, res) => {
-    res.json({ data: [...state.events.values()].map((e) => ({ id: e.id, type: e.type, object: (e.data.object as { id?: string }).id })), attempts: delivery.attempts });
+    res.json({
+      data: [...state.events.values()].map((e) => ({
+        id: e.id,
+        type: e.type,
+        object: (e.data.object as { id?: string }).id,
+      })),
+      attempts: delivery.attempts,
+    });
   });
   router.get('/_emulator', (_req, res) => res.send(dashboard(state, delivery)));
   return router;
@@ -119,27 +160,69 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
 function dashboard(state: EmulatorState, delivery: WebhookDelivery): string {
   const btn = (action: string, label: string, fields = '') =>
     `<form class="inline" method="post" action="${esc(action)}">${fields}<button>${esc(label)}</button></form>`;
-  const sessions = [...state.sessions.values()].reverse().slice(0, 50).map((s) => {
-    const ex = state.extras.get(s.id);
-    const actions = [
-      ex?.pendingPaymentIntent ? btn(`/_emulator/sessions/${s.id}/settle`, 'settle: succeed', '<input type="hidden" name="outcome" value="succeeded">') + btn(`/_emulator/sessions/${s.id}/settle`, 'settle: fail', '<input type="hidden" name="outcome" value="failed">') : '',
-      s.status === 'open' ? btn(`/_emulator/sessions/${s.id}/expire`, 'expire') : '',
-      s.subscription ? btn(`/_emulator/subscriptions/${s.subscription}/renew`, 'renew a month') + btn(`/_emulator/subscriptions/${s.subscription}/cancel`, 'cancel pledge') : '',
-    ].join('');
-    return `<tr><td>${esc(s.id)}</td><td>${esc(s.mode)}</td><td>${esc(formatMoney(s.amount_total ?? 0, s.currency ?? 'usd'))}</td><td>${esc(s.status)} / ${esc(s.payment_status)}</td><td>${actions}</td></tr>`;
-  });
-  const charges = [...state.charges.values()].reverse().slice(0, 50).map((c) => {
-    const disputes = [...state.disputes.values()].filter((d) => d.charge === c.id && d.status === 'needs_response');
-    const actions =
-      (c.amount_refunded < c.amount ? btn(`/_emulator/charges/${c.id}/refund`, 'refund', '<input name="amount" size="6" placeholder="all">') : '') +
-      (!c.disputed ? btn(`/_emulator/charges/${c.id}/dispute`, 'dispute') : '') +
-      disputes.map((d) => btn(`/_emulator/disputes/${d.id}/close`, 'dispute won', '<input type="hidden" name="outcome" value="won">') + btn(`/_emulator/disputes/${d.id}/close`, 'dispute lost', '<input type="hidden" name="outcome" value="lost">')).join('');
-    return `<tr><td>${esc(c.id)}</td><td>${esc(formatMoney(c.amount, c.currency))}</td><td>refunded ${esc(formatMoney(c.amount_refunded, c.currency))}${c.disputed ? ', disputed' : ''}</td><td>${actions}</td></tr>`;
-  });
-  const events = [...state.events.values()].reverse().slice(0, 50).map((e) => {
-    const tries = delivery.attempts.filter((a) => a.eventId === e.id).map((a) => a.status ?? a.error).join(', ');
-    return `<tr><td>${esc(e.id)}</td><td>${esc(e.type)}</td><td>${esc(tries || '-')}</td><td>${btn(`/_emulator/events/${e.id}/replay`, 'replay')}${btn(`/_emulator/events/${e.id}/duplicate`, 'duplicate')}</td></tr>`;
-  });
+  const sessions = [...state.sessions.values()]
+    .reverse()
+    .slice(0, 50)
+    .map((s) => {
+      const ex = state.extras.get(s.id);
+      const actions = [
+        ex?.pendingPaymentIntent
+          ? btn(
+              `/_emulator/sessions/${s.id}/settle`,
+              'settle: succeed',
+              '<input type="hidden" name="outcome" value="succeeded">',
+            ) +
+            btn(
+              `/_emulator/sessions/${s.id}/settle`,
+              'settle: fail',
+              '<input type="hidden" name="outcome" value="failed">',
+            )
+          : '',
+        s.status === 'open' ? btn(`/_emulator/sessions/${s.id}/expire`, 'expire') : '',
+        s.subscription
+          ? btn(`/_emulator/subscriptions/${s.subscription}/renew`, 'renew a month') +
+            btn(`/_emulator/subscriptions/${s.subscription}/cancel`, 'cancel pledge')
+          : '',
+      ].join('');
+      return `<tr><td>${esc(s.id)}</td><td>${esc(s.mode)}</td><td>${esc(formatMoney(s.amount_total ?? 0, s.currency ?? 'usd'))}</td><td>${esc(s.status)} / ${esc(s.payment_status)}</td><td>${actions}</td></tr>`;
+    });
+  const charges = [...state.charges.values()]
+    .reverse()
+    .slice(0, 50)
+    .map((c) => {
+      const disputes = [...state.disputes.values()].filter((d) => d.charge === c.id && d.status === 'needs_response');
+      const actions =
+        (c.amount_refunded < c.amount
+          ? btn(`/_emulator/charges/${c.id}/refund`, 'refund', '<input name="amount" size="6" placeholder="all">')
+          : '') +
+        (!c.disputed ? btn(`/_emulator/charges/${c.id}/dispute`, 'dispute') : '') +
+        disputes
+          .map(
+            (d) =>
+              btn(
+                `/_emulator/disputes/${d.id}/close`,
+                'dispute won',
+                '<input type="hidden" name="outcome" value="won">',
+              ) +
+              btn(
+                `/_emulator/disputes/${d.id}/close`,
+                'dispute lost',
+                '<input type="hidden" name="outcome" value="lost">',
+              ),
+          )
+          .join('');
+      return `<tr><td>${esc(c.id)}</td><td>${esc(formatMoney(c.amount, c.currency))}</td><td>refunded ${esc(formatMoney(c.amount_refunded, c.currency))}${c.disputed ? ', disputed' : ''}</td><td>${actions}</td></tr>`;
+    });
+  const events = [...state.events.values()]
+    .reverse()
+    .slice(0, 50)
+    .map((e) => {
+      const tries = delivery.attempts
+        .filter((a) => a.eventId === e.id)
+        .map((a) => a.status ?? a.error)
+        .join(', ');
+      return `<tr><td>${esc(e.id)}</td><td>${esc(e.type)}</td><td>${esc(tries || '-')}</td><td>${btn(`/_emulator/events/${e.id}/replay`, 'replay')}${btn(`/_emulator/events/${e.id}/duplicate`, 'duplicate')}</td></tr>`;
+    });
   return page(
     'Stripe emulator',
     `<h1>Stripe emulator</h1>

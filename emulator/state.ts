@@ -10,7 +10,8 @@ export class EmulatorError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly type: 'invalid_request_error' | 'api_error' | 'authentication_error' | 'idempotency_error' = 'invalid_request_error',
+    readonly type:
+      'invalid_request_error' | 'api_error' | 'authentication_error' | 'idempotency_error' = 'invalid_request_error',
     readonly code?: string,
     readonly param?: string,
   ) {
@@ -55,7 +56,10 @@ export class EmulatorState {
     private readonly apiVersion: string,
   ) {}
 
-  emit<T extends Stripe.Event.Type>(type: T, object: Extract<Stripe.Event, { type: T }>['data']['object']): Stripe.Event {
+  emit<T extends Stripe.Event.Type>(
+    type: T,
+    object: Extract<Stripe.Event, { type: T }>['data']['object'],
+  ): Stripe.Event {
     // The object type is checked at the call site; the generic cannot be narrowed through here.
     const event: Stripe.Event = make.stripeEvent(type, clone(object) as never, { api_version: this.apiVersion });
     this.events.set(event.id, event);
@@ -65,7 +69,14 @@ export class EmulatorState {
 
   session(id: string): Stripe.Checkout.Session {
     const s = this.sessions.get(id);
-    if (!s) throw new EmulatorError(404, `No such checkout.session: '${id}'`, 'invalid_request_error', 'resource_missing', 'id');
+    if (!s)
+      throw new EmulatorError(
+        404,
+        `No such checkout.session: '${id}'`,
+        'invalid_request_error',
+        'resource_missing',
+        'id',
+      );
     return s;
   }
 
@@ -73,10 +84,16 @@ export class EmulatorState {
   pay(sessionId: string, choice: PaymentChoice, email: string): Stripe.Checkout.Session {
     const session = this.session(sessionId);
     const extras = this.extras.get(sessionId)!;
-    if (session.status !== 'open') throw new EmulatorError(400, `This Checkout Session is ${session.status}.`, 'invalid_request_error', 'checkout_session_not_open');
+    if (session.status !== 'open')
+      throw new EmulatorError(
+        400,
+        `This Checkout Session is ${session.status}.`,
+        'invalid_request_error',
+        'checkout_session_not_open',
+      );
     const amount = session.amount_total!;
     const currency = session.currency!;
-    const customer = make.customer({ email, name: 'Test Donor' } as Partial<Stripe.Customer>);
+    const customer = make.customer({ email, name: 'Test Donor' });
     this.customers.set(customer.id, customer);
     session.customer_details = {
       address: null,
@@ -107,7 +124,13 @@ export class EmulatorState {
       return session;
     }
 
-    const pi = make.paymentIntent({ amount, currency, metadata: extras.paymentIntentMetadata, customer: customer.id, receipt_email: email });
+    const pi = make.paymentIntent({
+      amount,
+      currency,
+      metadata: extras.paymentIntentMetadata,
+      customer: customer.id,
+      receipt_email: email,
+    });
     this.paymentIntents.set(pi.id, pi);
     session.payment_intent = pi.id;
     if (choice === 'card') {
@@ -125,7 +148,8 @@ export class EmulatorState {
     if (this.settleDelayMs !== null) {
       const timer = setTimeout(() => {
         this.settleTimers.delete(timer);
-        if (session.payment_status === 'unpaid' && extras.pendingPaymentIntent) this.settle(session.id, choice === 'delayed_success' ? 'succeeded' : 'failed');
+        if (session.payment_status === 'unpaid' && extras.pendingPaymentIntent)
+          this.settle(session.id, choice === 'delayed_success' ? 'succeeded' : 'failed');
       }, this.settleDelayMs);
       timer.unref();
       this.settleTimers.add(timer);
@@ -138,7 +162,8 @@ export class EmulatorState {
     const session = this.session(sessionId);
     const extras = this.extras.get(sessionId)!;
     const piId = extras.pendingPaymentIntent;
-    if (!piId || session.payment_status !== 'unpaid') throw new EmulatorError(400, 'This session has no delayed payment waiting.');
+    if (!piId || session.payment_status !== 'unpaid')
+      throw new EmulatorError(400, 'This session has no delayed payment waiting.');
     const pi = this.paymentIntents.get(piId)!;
     delete extras.pendingPaymentIntent;
     if (outcome === 'succeeded') {
@@ -155,7 +180,8 @@ export class EmulatorState {
 
   expire(sessionId: string): Stripe.Checkout.Session {
     const session = this.session(sessionId);
-    if (session.status !== 'open') throw new EmulatorError(400, `Only open sessions can be expired; this one is ${session.status}.`);
+    if (session.status !== 'open')
+      throw new EmulatorError(400, `Only open sessions can be expired; this one is ${session.status}.`);
     session.status = 'expired';
     this.emit('checkout.session.expired', session);
     return session;
@@ -163,12 +189,31 @@ export class EmulatorState {
 
   refund(target: { charge?: string; paymentIntent?: string }, amount?: number): Stripe.Refund {
     const ch = this.chargeFor(target);
-    if (ch.disputed) throw new EmulatorError(400, `Charge ${ch.id} has been charged back; refund it through the dispute instead.`, 'invalid_request_error', 'charge_disputed');
+    if (ch.disputed)
+      throw new EmulatorError(
+        400,
+        `Charge ${ch.id} has been charged back; refund it through the dispute instead.`,
+        'invalid_request_error',
+        'charge_disputed',
+      );
     const left = ch.amount - ch.amount_refunded;
     const value = amount ?? left;
-    if (!Number.isInteger(value) || value <= 0) throw new EmulatorError(400, 'Refund amount must be a positive integer.', 'invalid_request_error', 'parameter_invalid_integer', 'amount');
+    if (!Number.isInteger(value) || value <= 0)
+      throw new EmulatorError(
+        400,
+        'Refund amount must be a positive integer.',
+        'invalid_request_error',
+        'parameter_invalid_integer',
+        'amount',
+      );
     if (value > left) {
-      throw new EmulatorError(400, `Refund amount (${value}) is greater than unrefunded amount on charge (${left})`, 'invalid_request_error', 'amount_too_large', 'amount');
+      throw new EmulatorError(
+        400,
+        `Refund amount (${value}) is greater than unrefunded amount on charge (${left})`,
+        'invalid_request_error',
+        'amount_too_large',
+        'amount',
+      );
     }
     const re = make.refund({ amount: value, currency: ch.currency, charge: ch.id, payment_intent: ch.payment_intent });
     this.refunds.set(re.id, re);
@@ -182,7 +227,12 @@ export class EmulatorState {
   dispute(chargeId: string): Stripe.Dispute {
     const ch = this.chargeFor({ charge: chargeId });
     if (ch.disputed) throw new EmulatorError(400, `Charge ${ch.id} is already disputed.`);
-    const dp = make.dispute({ amount: ch.amount - ch.amount_refunded, currency: ch.currency, charge: ch.id, payment_intent: ch.payment_intent });
+    const dp = make.dispute({
+      amount: ch.amount - ch.amount_refunded,
+      currency: ch.currency,
+      charge: ch.id,
+      payment_intent: ch.payment_intent,
+    });
     this.disputes.set(dp.id, dp);
     ch.disputed = true;
     this.emit('charge.dispute.created', dp);
@@ -191,8 +241,16 @@ export class EmulatorState {
 
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): Stripe.Dispute {
     const dp = this.disputes.get(disputeId);
-    if (!dp) throw new EmulatorError(404, `No such dispute: '${disputeId}'`, 'invalid_request_error', 'resource_missing', 'id');
-    if (dp.status === 'won' || dp.status === 'lost') throw new EmulatorError(400, `Dispute ${dp.id} is already closed (${dp.status}).`);
+    if (!dp)
+      throw new EmulatorError(
+        404,
+        `No such dispute: '${disputeId}'`,
+        'invalid_request_error',
+        'resource_missing',
+        'id',
+      );
+    if (dp.status === 'won' || dp.status === 'lost')
+      throw new EmulatorError(400, `Dispute ${dp.id} is already closed (${dp.status}).`);
     dp.status = outcome;
     this.emit('charge.dispute.closed', dp);
     return dp;
@@ -201,7 +259,14 @@ export class EmulatorState {
   /** Another month of a pledge is charged. */
   renew(subscriptionId: string): Stripe.Invoice {
     const sub = this.subscriptions.get(subscriptionId);
-    if (!sub) throw new EmulatorError(404, `No such subscription: '${subscriptionId}'`, 'invalid_request_error', 'resource_missing', 'id');
+    if (!sub)
+      throw new EmulatorError(
+        404,
+        `No such subscription: '${subscriptionId}'`,
+        'invalid_request_error',
+        'resource_missing',
+        'id',
+      );
     if (sub.status !== 'active') throw new EmulatorError(400, `Subscription ${sub.id} is ${sub.status}.`);
     const first = this.invoices.get(String(sub.latest_invoice));
     const email = this.customers.get(String(sub.customer))?.email ?? null;
@@ -212,7 +277,14 @@ export class EmulatorState {
 
   cancelSubscription(subscriptionId: string): Stripe.Subscription {
     const sub = this.subscriptions.get(subscriptionId);
-    if (!sub) throw new EmulatorError(404, `No such subscription: '${subscriptionId}'`, 'invalid_request_error', 'resource_missing', 'id');
+    if (!sub)
+      throw new EmulatorError(
+        404,
+        `No such subscription: '${subscriptionId}'`,
+        'invalid_request_error',
+        'resource_missing',
+        'id',
+      );
     if (sub.status === 'canceled') throw new EmulatorError(400, `Subscription ${sub.id} is already canceled.`);
     sub.status = 'canceled';
     sub.canceled_at = now();
@@ -224,7 +296,8 @@ export class EmulatorState {
   /** Sends an event again with the same id, as Stripe's retries and manual resends do. */
   replay(eventId: string): Stripe.Event {
     const event = this.events.get(eventId);
-    if (!event) throw new EmulatorError(404, `No such event: '${eventId}'`, 'invalid_request_error', 'resource_missing', 'id');
+    if (!event)
+      throw new EmulatorError(404, `No such event: '${eventId}'`, 'invalid_request_error', 'resource_missing', 'id');
     this.delivery.send(event);
     return event;
   }
@@ -232,7 +305,8 @@ export class EmulatorState {
   /** A second event about the same object with a new id (Stripe may generate both). */
   duplicate(eventId: string): Stripe.Event {
     const event = this.events.get(eventId);
-    if (!event) throw new EmulatorError(404, `No such event: '${eventId}'`, 'invalid_request_error', 'resource_missing', 'id');
+    if (!event)
+      throw new EmulatorError(404, `No such event: '${eventId}'`, 'invalid_request_error', 'resource_missing', 'id');
     const copy = { ...clone(event), id: make.stripeId('evt') };
     this.events.set(copy.id, copy);
     this.delivery.send(copy);
@@ -241,7 +315,19 @@ export class EmulatorState {
 
   /** Forgets every object and event (tests that replay many histories against one emulator). */
   reset(): void {
-    for (const m of [this.sessions, this.extras, this.paymentIntents, this.charges, this.customers, this.subscriptions, this.invoices, this.refunds, this.disputes, this.events, this.invoicePayments]) {
+    for (const m of [
+      this.sessions,
+      this.extras,
+      this.paymentIntents,
+      this.charges,
+      this.customers,
+      this.subscriptions,
+      this.invoices,
+      this.refunds,
+      this.disputes,
+      this.events,
+      this.invoicePayments,
+    ]) {
       m.clear();
     }
   }
@@ -251,7 +337,12 @@ export class EmulatorState {
     this.settleTimers.clear();
   }
 
-  private chargeInvoice(sub: Stripe.Subscription, amount: number, reason: Stripe.Invoice.BillingReason, email: string | null): Stripe.Invoice {
+  private chargeInvoice(
+    sub: Stripe.Subscription,
+    amount: number,
+    reason: Stripe.Invoice.BillingReason,
+    email: string | null,
+  ): Stripe.Invoice {
     const inv = billing.invoice({
       customer: String(sub.customer),
       currency: sub.currency,
@@ -261,7 +352,12 @@ export class EmulatorState {
       billing_reason: reason,
       customer_email: email,
     });
-    const pi = make.paymentIntent({ amount, currency: sub.currency, customer: String(sub.customer), description: `Invoice ${inv.id}` });
+    const pi = make.paymentIntent({
+      amount,
+      currency: sub.currency,
+      customer: String(sub.customer),
+      description: `Invoice ${inv.id}`,
+    });
     this.paymentIntents.set(pi.id, pi);
     this.succeedPaymentIntent(pi, email);
     this.invoices.set(inv.id, inv);
@@ -293,11 +389,25 @@ export class EmulatorState {
     let id = target.charge;
     if (!id && target.paymentIntent) {
       const pi = this.paymentIntents.get(target.paymentIntent);
-      if (!pi) throw new EmulatorError(404, `No such payment_intent: '${target.paymentIntent}'`, 'invalid_request_error', 'resource_missing', 'payment_intent');
+      if (!pi)
+        throw new EmulatorError(
+          404,
+          `No such payment_intent: '${target.paymentIntent}'`,
+          'invalid_request_error',
+          'resource_missing',
+          'payment_intent',
+        );
       id = typeof pi.latest_charge === 'string' ? pi.latest_charge : undefined;
     }
     const ch = id ? this.charges.get(id) : undefined;
-    if (!ch) throw new EmulatorError(404, `No such charge: '${id ?? ''}'`, 'invalid_request_error', 'resource_missing', 'charge');
+    if (!ch)
+      throw new EmulatorError(
+        404,
+        `No such charge: '${id ?? ''}'`,
+        'invalid_request_error',
+        'resource_missing',
+        'charge',
+      );
     return ch;
   }
 }

@@ -12,7 +12,10 @@ export const EMULATOR_WEBHOOK_SECRET = 'whsec_emulator_local_only_not_a_secret';
 const EMULATOR_SECRET_KEY = 'sk_test_emulator';
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`Invalid configuration: ${variable} ${detail}`);
     this.name = 'ConfigError';
   }
@@ -46,9 +49,17 @@ const schema = z.object({
   DATABASE_POOL_SIZE: positiveInt(10),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
   STRIPE_SECRET_KEY: optionalString.pipe(
-    z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_... or sk_live_...').optional(),
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_... or sk_live_...')
+      .optional(),
   ),
-  STRIPE_WEBHOOK_SECRET: optionalString.pipe(z.string().regex(/^whsec_\w+$/, 'must look like whsec_...').optional()),
+  STRIPE_WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^whsec_\w+$/, 'must look like whsec_...')
+      .optional(),
+  ),
   STRIPE_API_URL: optionalString.pipe(z.url('must be an absolute URL such as http://localhost:12111').optional()),
   FUNDRAISER_GOAL: positiveInt(250_000),
   FUNDRAISER_CURRENCY: z.preprocess(
@@ -66,7 +77,9 @@ const schema = z.object({
     (v) => (v === undefined || v === '' ? 'Drugs-Forum' : v),
     z.string().trim().min(1).max(100, 'must be at most 100 characters'),
   ),
-  FUNDRAISER_SITE_URL: optionalString.pipe(z.url('must be an absolute URL such as https://forum.example.org').optional()),
+  FUNDRAISER_SITE_URL: optionalString.pipe(
+    z.url('must be an absolute URL such as https://forum.example.org').optional(),
+  ),
   FUNDRAISER_CAMPAIGN_START: optionalString,
   FUNDRAISER_CAMPAIGN_END: optionalString,
   APPEAL_FILE: optionalString,
@@ -77,18 +90,30 @@ const schema = z.object({
   EMBED_ALLOWED_ORIGINS: optionalString,
   TOTALS_MAX_AGE_MS: z.preprocess(
     (v) => (v === undefined || v === '' ? 500 : v),
-    z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').max(60_000, 'must be at most 60000 (a minute)'),
+    z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(60_000, 'must be at most 60000 (a minute)'),
   ),
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
-  LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
+  LOG_LEVEL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  ),
   EMBED_CLOSE_DAYS: positiveInt(7),
-  EMBED_GIFT_HIDE_DAYS: z.preprocess((v) => (v === undefined || v === '' ? undefined : v), z.coerce.number().int('must be a whole number of days').positive('must be greater than 0').optional()),
+  EMBED_GIFT_HIDE_DAYS: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : v),
+    z.coerce.number().int('must be a whole number of days').positive('must be greater than 0').optional(),
+  ),
   READERS_PER_MONTH: positiveInt(4_000_000),
   AVERAGE_GIFT_FALLBACK: positiveInt(25),
   AVERAGE_GIFT_MIN_DONORS: positiveInt(20),
   LOGIN_LIMIT_PER_ACCOUNT: positiveInt(10),
   LOGIN_LIMIT_PER_IP: positiveInt(50),
-  APP_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional()),
+  APP_SECRET: optionalString.pipe(
+    z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  ),
   DONATION_MIN: positiveInt(2),
   DONATION_MAX: positiveInt(10_000),
 });
@@ -96,15 +121,17 @@ const schema = z.object({
 function isKnownCurrency(code: string): boolean {
   try {
     new Intl.NumberFormat('en', { style: 'currency', currency: code });
-    return (Intl as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('currency').includes(code.toUpperCase()) ?? true;
+    return (
+      (Intl as { supportedValuesOf?: (k: string) => string[] })
+        .supportedValuesOf?.('currency')
+        .includes(code.toUpperCase()) ?? true
+    );
   } catch {
     return false;
   }
 }
 
-export type CampaignWindowConfig =
-  | { kind: 'calendar-year' }
-  | { kind: 'fixed'; startsAt: Date; endsAt: Date };
+export type CampaignWindowConfig = { kind: 'calendar-year' } | { kind: 'fixed'; startsAt: Date; endsAt: Date };
 
 export interface Config {
   readonly env: 'production' | 'development' | 'test';
@@ -112,7 +139,8 @@ export interface Config {
   readonly baseUrl: string;
   /** BASE_URL is https: cookies are Secure (and may be __Host- or SameSite=None), HSTS is sent. */
   readonly isHttps: boolean;
-  readonly database: { readonly dialect: 'sqlite'; readonly path: string } | { readonly dialect: 'postgres'; readonly url: string };
+  readonly database:
+    { readonly dialect: 'sqlite'; readonly path: string } | { readonly dialect: 'postgres'; readonly url: string };
   readonly databasePool: { readonly size: number; readonly statementTimeoutMs: number };
   readonly stripe: {
     /** true when no key is set: the built-in emulator stands in for Stripe. */
@@ -187,11 +215,17 @@ export function loadConfig(env: Env = process.env): Config {
   const production = e.NODE_ENV === 'production';
 
   if (production && !e.STRIPE_SECRET_KEY) {
-    throw new ConfigError('STRIPE_SECRET_KEY', 'is required when NODE_ENV=production (the built-in Stripe emulator never runs in production)');
+    throw new ConfigError(
+      'STRIPE_SECRET_KEY',
+      'is required when NODE_ENV=production (the built-in Stripe emulator never runs in production)',
+    );
   }
   if (production && e.STRIPE_API_URL) {
     // A leftover emulator or mock URL must never receive a live secret key.
-    throw new ConfigError('STRIPE_API_URL', 'must not be set when NODE_ENV=production (the site talks to Stripe itself)');
+    throw new ConfigError(
+      'STRIPE_API_URL',
+      'must not be set when NODE_ENV=production (the site talks to Stripe itself)',
+    );
   }
   if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
     throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'is required whenever STRIPE_SECRET_KEY is set');
@@ -228,9 +262,21 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: e.METRICS_TOKEN ?? null,
     totalsMaxAgeMs: e.TOTALS_MAX_AGE_MS,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
-    embed: Object.freeze({ allowedOrigins: Object.freeze(origins(e.EMBED_ALLOWED_ORIGINS)), closeDays: e.EMBED_CLOSE_DAYS, giftHideDays: e.EMBED_GIFT_HIDE_DAYS ?? null }),
-    appealNumbers: Object.freeze({ readersPerMonth: e.READERS_PER_MONTH, averageGiftFallback: e.AVERAGE_GIFT_FALLBACK, averageGiftMinDonors: e.AVERAGE_GIFT_MIN_DONORS }),
-    staff: Object.freeze({ webhookWarningHours: e.STAFF_WEBHOOK_WARNING_HOURS, loginLimitPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT, loginLimitPerIp: e.LOGIN_LIMIT_PER_IP }),
+    embed: Object.freeze({
+      allowedOrigins: Object.freeze(origins(e.EMBED_ALLOWED_ORIGINS)),
+      closeDays: e.EMBED_CLOSE_DAYS,
+      giftHideDays: e.EMBED_GIFT_HIDE_DAYS ?? null,
+    }),
+    appealNumbers: Object.freeze({
+      readersPerMonth: e.READERS_PER_MONTH,
+      averageGiftFallback: e.AVERAGE_GIFT_FALLBACK,
+      averageGiftMinDonors: e.AVERAGE_GIFT_MIN_DONORS,
+    }),
+    staff: Object.freeze({
+      webhookWarningHours: e.STAFF_WEBHOOK_WARNING_HOURS,
+      loginLimitPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
+      loginLimitPerIp: e.LOGIN_LIMIT_PER_IP,
+    }),
     limits: Object.freeze({ donatePerIp: e.DONATE_LIMIT_PER_IP, donateGlobalPerMinute: e.DONATE_LIMIT_GLOBAL }),
     // Outside production a per-process secret is fine: forms simply renew after a restart.
     secret: e.APP_SECRET ?? randomBytes(32).toString('hex'),
@@ -250,16 +296,24 @@ export function loadConfig(env: Env = process.env): Config {
 
 function origins(v: string | undefined): string[] {
   if (!v) return [];
-  return v.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    let url: URL;
-    try {
-      url = new URL(s);
-    } catch {
-      throw new ConfigError('EMBED_ALLOWED_ORIGINS', `must be a comma-separated list of origins such as https://forum.example.org (got ${JSON.stringify(s)})`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('EMBED_ALLOWED_ORIGINS', `must use http or https (got ${JSON.stringify(s)})`);
-    return url.origin;
-  });
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      let url: URL;
+      try {
+        url = new URL(s);
+      } catch {
+        throw new ConfigError(
+          'EMBED_ALLOWED_ORIGINS',
+          `must be a comma-separated list of origins such as https://forum.example.org (got ${JSON.stringify(s)})`,
+        );
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new ConfigError('EMBED_ALLOWED_ORIGINS', `must use http or https (got ${JSON.stringify(s)})`);
+      return url.origin;
+    });
 }
 
 function trustProxy(v: string | undefined): boolean | number | string {
@@ -298,7 +352,10 @@ function campaignWindow(start: string | undefined, end: string | undefined): Cam
 function parseInstant(variable: string, value: string): Date {
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(iso)) {
-    throw new ConfigError(variable, `must be a date (2026-01-01) or a date-time with offset (2026-01-01T00:00:00-05:00) (got ${JSON.stringify(value)})`);
+    throw new ConfigError(
+      variable,
+      `must be a date (2026-01-01) or a date-time with offset (2026-01-01T00:00:00-05:00) (got ${JSON.stringify(value)})`,
+    );
   }
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) throw new ConfigError(variable, `is not a real date (got ${JSON.stringify(value)})`);

@@ -12,7 +12,20 @@ export function createLogger(level: Config['logLevel'], destination?: NodeJS.Wri
     level,
     base: { app: 'fundraiser' },
     // A second guard, should anyone log a config or a request object whole.
-    redact: { paths: ['secretKey', 'webhookSecret', 'secret', '*.secretKey', '*.webhookSecret', '*.secret', 'req.headers', 'password', '*.password'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        'secretKey',
+        'webhookSecret',
+        'secret',
+        '*.secretKey',
+        '*.webhookSecret',
+        '*.secret',
+        'req.headers',
+        'password',
+        '*.password',
+      ],
+      censor: '[redacted]',
+    },
   };
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
 }

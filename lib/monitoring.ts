@@ -5,7 +5,12 @@ import type { Ledger, Progress } from './ledger/types.ts';
 import { contains } from './campaign-window.ts';
 
 /** The warning when Stripe has gone quiet during a running campaign, or null. */
-export function webhookSilence(progress: Progress, last: { at: string } | null, now: Date, hours: number): string | null {
+export function webhookSilence(
+  progress: Progress,
+  last: { at: string } | null,
+  now: Date,
+  hours: number,
+): string | null {
   const running = contains({ startsAt: new Date(progress.startsAt), endsAt: new Date(progress.endsAt) }, now);
   if (!running) return null;
   if (!last) return 'No webhook from Stripe has ever arrived: check the endpoint and its signing secret.';
@@ -46,10 +51,27 @@ export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhook
     registers: [registry],
   });
   // Read from the ledger at scrape time, so they are never stale.
-  const totals = new Gauge({ name: 'fundraiser_campaign_minor', help: 'Campaign figures in minor units (cents)', labelNames: ['figure'] as const, registers: [registry] });
-  const donors = new Gauge({ name: 'fundraiser_campaign_donors', help: 'Donors counted in the campaign on show', registers: [registry] });
-  const silence = new Gauge({ name: 'fundraiser_webhook_silence_alert', help: '1 when no webhook has arrived for too long during a running campaign', registers: [registry] });
-  const since = new Gauge({ name: 'fundraiser_seconds_since_last_webhook', help: 'Seconds since the last signed webhook (-1: never)', registers: [registry] });
+  const totals = new Gauge({
+    name: 'fundraiser_campaign_minor',
+    help: 'Campaign figures in minor units (cents)',
+    labelNames: ['figure'] as const,
+    registers: [registry],
+  });
+  const donors = new Gauge({
+    name: 'fundraiser_campaign_donors',
+    help: 'Donors counted in the campaign on show',
+    registers: [registry],
+  });
+  const silence = new Gauge({
+    name: 'fundraiser_webhook_silence_alert',
+    help: '1 when no webhook has arrived for too long during a running campaign',
+    registers: [registry],
+  });
+  const since = new Gauge({
+    name: 'fundraiser_seconds_since_last_webhook',
+    help: 'Seconds since the last signed webhook (-1: never)',
+    registers: [registry],
+  });
   new Gauge({
     name: 'fundraiser_scrape_ok',
     help: '1 when the ledger could be read for this scrape',
@@ -57,7 +79,15 @@ export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhook
     async collect() {
       try {
         const p = await deps.ledger.progress();
-        for (const [figure, v] of Object.entries({ raised: p.raised, goal: p.goal, gross: p.gross, refunded: p.refunded, disputed: p.disputed, dispute_lost: p.disputeLost })) totals.set({ figure }, v);
+        for (const [figure, v] of Object.entries({
+          raised: p.raised,
+          goal: p.goal,
+          gross: p.gross,
+          refunded: p.refunded,
+          disputed: p.disputed,
+          dispute_lost: p.disputeLost,
+        }))
+          totals.set({ figure }, v);
         donors.set(p.donors);
         const last = await deps.ledger.lastWebhook();
         const now = deps.clock();

@@ -31,8 +31,18 @@ export class DatabaseStore implements Store {
       .values({ key: this.rowKey(key), hits: 1, reset_at: reset })
       .onConflict((oc) =>
         oc.column('key').doUpdateSet((eb) => ({
-          hits: eb.case().when('rate_limits.reset_at', '<=', nowIso).then(1).else(eb('rate_limits.hits', '+', 1)).end(),
-          reset_at: eb.case().when('rate_limits.reset_at', '<=', nowIso).then(reset).else(eb.ref('rate_limits.reset_at')).end(),
+          hits: eb
+            .case()
+            .when('rate_limits.reset_at', '<=', nowIso)
+            .then(1)
+            .else(eb('rate_limits.hits', '+', 1))
+            .end(),
+          reset_at: eb
+            .case()
+            .when('rate_limits.reset_at', '<=', nowIso)
+            .then(reset)
+            .else(eb.ref('rate_limits.reset_at'))
+            .end(),
         })),
       )
       .returning(['hits', 'reset_at'])

@@ -13,7 +13,15 @@ function progressJson(p: Progress): string {
 }
 
 export function apiFastEntries(security: Record<string, string>): FastEntry[] {
-  return [{ path: '/api/progress', type: 'json', cors: true, headers: { ...security, ...PUBLIC_FIGURES_HEADERS }, body: progressJson }];
+  return [
+    {
+      path: '/api/progress',
+      type: 'json',
+      cors: true,
+      headers: { ...security, ...PUBLIC_FIGURES_HEADERS },
+      body: progressJson,
+    },
+  ];
 }
 
 export function apiRoutes(deps: AppDeps): Router {

@@ -18,43 +18,58 @@ export function donateRoutes(deps: AppDeps): Router {
   const router = Router();
 
   const limited = (req: Request, res: Response) => {
-    const error = 'Too many donation attempts have come from your network just now. Nothing was charged; please wait a few minutes and try again.';
+    const error =
+      'Too many donation attempts have come from your network just now. Nothing was charged; please wait a few minutes and try again.';
     if (wantsJson(req)) return void res.status(429).json({ error });
     void renderAppeal(deps, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 429);
   };
 
-  router.post('/donate', refuseCrossSite(deps.config.baseUrl), ...donateLimiters(deps.config, deps.stores.rateLimit, limited), async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const form = formStateOf(body);
-    const parsed = parseDonation(body, deps.config.fundraiser);
-    if (!parsed.ok) {
-      if (wantsJson(req)) return void res.status(400).json({ error: parsed.error });
-      return renderAppeal(deps, res, { ...form, error: parsed.error, errorField: parsed.field }, 400);
-    }
-    const formId = typeof body.form_id === 'string' && /^[\w-]{16,64}$/.test(body.form_id) ? body.form_id : crypto.randomUUID();
-    let url: string | null;
-    try {
-      const session = await createDonationCheckout(deps.stripe, deps.config, { choice: parsed.choice, formId, now: deps.clock() });
-      url = session.url;
-    } catch (err) {
-      deps.logger.error({ err }, 'could not create a Checkout Session');
-      url = null;
-    }
-    if (!url) {
-      const error = 'We could not reach our payment processor just now. Nothing was charged; please try again in a moment.';
-      if (wantsJson(req)) return void res.status(502).json({ error });
-      return renderAppeal(deps, res, { ...form, error }, 502);
-    }
-    if (wantsJson(req)) return void res.json({ url });
-    res.redirect(303, url);
-  });
+  router.post(
+    '/donate',
+    refuseCrossSite(deps.config.baseUrl),
+    ...donateLimiters(deps.config, deps.stores.rateLimit, limited),
+    async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const form = formStateOf(body);
+      const parsed = parseDonation(body, deps.config.fundraiser);
+      if (!parsed.ok) {
+        if (wantsJson(req)) return void res.status(400).json({ error: parsed.error });
+        return renderAppeal(deps, res, { ...form, error: parsed.error, errorField: parsed.field }, 400);
+      }
+      const formId =
+        typeof body.form_id === 'string' && /^[\w-]{16,64}$/.test(body.form_id) ? body.form_id : crypto.randomUUID();
+      let url: string | null;
+      try {
+        const session = await createDonationCheckout(deps.stripe, deps.config, {
+          choice: parsed.choice,
+          formId,
+          now: deps.clock(),
+        });
+        url = session.url;
+      } catch (err) {
+        deps.logger.error({ err }, 'could not create a Checkout Session');
+        url = null;
+      }
+      if (!url) {
+        const error =
+          'We could not reach our payment processor just now. Nothing was charged; please try again in a moment.';
+        if (wantsJson(req)) return void res.status(502).json({ error });
+        return renderAppeal(deps, res, { ...form, error }, 502);
+      }
+      if (wantsJson(req)) return void res.json({ url });
+      res.redirect(303, url);
+    },
+  );
 
   const onCrossSite: ErrorRequestHandler = (err, req, res, next) => {
     if (!(err instanceof CrossSiteRequestError)) return next(err);
     req.log.warn({ from: err.from }, 'donate form refused: posted from another site');
-    const error = 'This form was sent from another site, so nothing was started. If you meant to give, please choose your gift here.';
+    const error =
+      'This form was sent from another site, so nothing was started. If you meant to give, please choose your gift here.';
     if (wantsJson(req)) return void res.status(403).json({ error });
-    void renderAppeal(deps, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 403).catch(next);
+    void renderAppeal(deps, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 403).catch(
+      next,
+    );
   };
   router.use(onCrossSite);
   return router;

@@ -95,7 +95,11 @@ export function embedFastEntries(deps: AppDeps, render: RenderView, security: Re
       path: '/embed/banner',
       serves: (req) => !closedIt(req),
       type: 'html',
-      headers: { ...framableBy(security, deps.config.embed.allowedOrigins), 'cache-control': 'private, no-cache', vary: 'Cookie' },
+      headers: {
+        ...framableBy(security, deps.config.embed.allowedOrigins),
+        'cache-control': 'private, no-cache',
+        vary: 'Cookie',
+      },
       body: (p) => bannerHtml(deps, render, p),
     },
   ];
@@ -110,7 +114,10 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
     // The versioned URL never changes content, so it may be cached for a year; the plain
     // one is revalidated hourly so hosts using it pick up new versions.
     const versioned = req.query.v === version;
-    res.set('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=3600, stale-while-revalidate=86400');
+    res.set(
+      'Cache-Control',
+      versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=3600, stale-while-revalidate=86400',
+    );
     // Host pages on other origins load it with <script src>: helmet's default same-origin would block that.
     res.set('Cross-Origin-Resource-Policy', 'cross-origin');
     res.type('application/javascript').send(script);
@@ -137,7 +144,13 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
 
   router.get('/embed/demo', (_req, res) => {
     const { orgName } = deps.config.fundraiser;
-    res.render('embed/demo', { title: 'Demo host page', org: orgName, scriptSrc: `/embed.js?v=${version}`, base: deps.config.baseUrl, noindex: true });
+    res.render('embed/demo', {
+      title: 'Demo host page',
+      org: orgName,
+      scriptSrc: `/embed.js?v=${version}`,
+      base: deps.config.baseUrl,
+      noindex: true,
+    });
   });
 
   return router;

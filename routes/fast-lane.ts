@@ -58,7 +58,8 @@ function prebuild(entry: FastEntry, text: string): Prebuilt {
   const base = { ...entry.headers, 'content-type': TYPES[entry.type] };
   if (entry.splice) {
     const parts = text.split(entry.splice.slot).map((part) => Buffer.from(part));
-    if (parts.length !== 2) throw new Error(`${entry.path}: the body must hold its slot exactly once (found ${parts.length - 1})`);
+    if (parts.length !== 2)
+      throw new Error(`${entry.path}: the body must hold its slot exactly once (found ${parts.length - 1})`);
     return { parts, headers: base, notModified: null };
   }
   const body = Buffer.from(text);
@@ -76,7 +77,10 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
 
   const lanes = new Map(
     entries.map((entry) => {
-      const counted = { ok: deps.metrics.fastLaneRequests.labels(entry.path, '200'), same: deps.metrics.fastLaneRequests.labels(entry.path, '304') };
+      const counted = {
+        ok: deps.metrics.fastLaneRequests.labels(entry.path, '200'),
+        same: deps.metrics.fastLaneRequests.labels(entry.path, '304'),
+      };
       let kept: { revision: number; value: Promise<Prebuilt> } | null = null;
       // Built once per revision of the figures, for every concurrent caller; a failed build is not kept.
       const prebuilt = (progress: Progress): Promise<Prebuilt> => {

@@ -52,16 +52,35 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     if (res.locals.staff) return next();
     res.redirect(302, `/staff/login?next=${encodeURIComponent(req.originalUrl)}`);
   };
-  const data: RequestHandler = (_req, res, next) => (res.locals.staff ? next() : void res.status(401).json({ error: 'Log in first.' }));
+  const data: RequestHandler = (_req, res, next) =>
+    res.locals.staff ? next() : void res.status(401).json({ error: 'Log in first.' });
   const admin: RequestHandler = (_req, res, next) =>
-    res.locals.staff?.role === 'admin' ? next() : void res.status(403).render('error', { title: 'Not allowed', message: 'Only an admin can do that.', noindex: true });
+    res.locals.staff?.role === 'admin'
+      ? next()
+      : void res
+          .status(403)
+          .render('error', { title: 'Not allowed', message: 'Only an admin can do that.', noindex: true });
 
   const render = (req: Request, res: Response, view: string, locals: Record<string, unknown>, status = 200) =>
-    res.status(status).render(`staff/${view}`, { noindex: true, staff: res.locals.staff, csrfToken: csrf.token(req, res), path: req.originalUrl.split('?')[0], ...locals });
+    res
+      .status(status)
+      .render(`staff/${view}`, {
+        noindex: true,
+        staff: res.locals.staff,
+        csrfToken: csrf.token(req, res),
+        path: req.originalUrl.split('?')[0],
+        ...locals,
+      });
 
   // Login: generic errors, throttled per address and per account (failures only).
   const loginFailed = (req: Request, res: Response) =>
-    render(req, res, 'login', { title: 'Staff login', error: 'Too many failed attempts. Wait 15 minutes and try again.', email: '', next: '' }, 429);
+    render(
+      req,
+      res,
+      'login',
+      { title: 'Staff login', error: 'Too many failed attempts. Wait 15 minutes and try again.', email: '', next: '' },
+      429,
+    );
   const throttle = loginLimiters(deps.config, deps.stores.rateLimit, loginFailed);
   const safeNext = (v: unknown) => (typeof v === 'string' && /^\/staff(\/[\w./?=&%-]*)?$/.test(v) ? v : '/staff');
 
@@ -77,7 +96,18 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     const staff = email && password ? await deps.staffAccounts.authenticate(email, password) : null;
     if (!staff) {
       deps.logger.warn({ ip: req.ip }, 'staff login failed');
-      return render(req, res, 'login', { title: 'Staff login', error: 'That e-mail and password do not match an account.', email, next: safeNext(body.next) }, 401);
+      return render(
+        req,
+        res,
+        'login',
+        {
+          title: 'Staff login',
+          error: 'That e-mail and password do not match an account.',
+          email,
+          next: safeNext(body.next),
+        },
+        401,
+      );
     }
     // A new session id at login, so a planted cookie cannot ride into the staff area.
     req.session.regenerate((err) => {
@@ -101,14 +131,29 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
 
   router.get('/staff/api/summary', data, async (_req, res) => {
     const d = await deps.ledger.dashboard();
-    res.json({ ...d.progress, averageGift: d.averageGift, paidGifts: d.paidGifts, activePledges: d.pledges.active, lastWebhook: d.lastWebhook, webhookWarning: d.webhookWarning });
+    res.json({
+      ...d.progress,
+      averageGift: d.averageGift,
+      paidGifts: d.paidGifts,
+      activePledges: d.pledges.active,
+      lastWebhook: d.lastWebhook,
+      webhookWarning: d.webhookWarning,
+    });
   });
 
   router.get('/staff/gifts', page, async (req, res) => {
     const { filter, errors, query } = parseFilter(req, deps.config.fundraiser.currency);
     const pageNo = Math.max(1, Math.min(100_000, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
     const result = await deps.ledger.giftPage(filter, pageNo);
-    render(req, res, 'gifts', { title: 'Gifts', ...result, pageNo, query, errors, statuses: STATUSES, isAdmin: res.locals.staff?.role === 'admin' });
+    render(req, res, 'gifts', {
+      title: 'Gifts',
+      ...result,
+      pageNo,
+      query,
+      errors,
+      statuses: STATUSES,
+      isAdmin: res.locals.staff?.role === 'admin',
+    });
   });
 
   router.get('/staff/gifts.csv', data, async (req, res) => {
@@ -118,15 +163,37 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     res.set('Content-Type', 'text/csv; charset=utf-8');
     res.set('Content-Disposition', `attachment; filename="${name}"`);
     // Cells that start with = + - @ are neutralised, so a donor named =HYPERLINK(...) stays text.
-    await pipeline(deps.ledger.giftRecords(filter, res.locals.staff?.role === 'admin'), stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true }), res);
+    await pipeline(
+      deps.ledger.giftRecords(filter, res.locals.staff?.role === 'admin'),
+      stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true }),
+      res,
+    );
   });
 
   router.get('/staff/settings', page, admin, async (req, res) => {
-    render(req, res, 'settings', { title: 'Campaign settings', progress: await deps.ledger.progress(), audit: await deps.ledger.recentChanges(), error: null, notice: req.query.saved ? 'Saved.' : null });
+    render(req, res, 'settings', {
+      title: 'Campaign settings',
+      progress: await deps.ledger.progress(),
+      audit: await deps.ledger.recentChanges(),
+      error: null,
+      notice: req.query.saved ? 'Saved.' : null,
+    });
   });
 
   const settingsError = async (req: Request, res: Response, error: string) =>
-    render(req, res, 'settings', { title: 'Campaign settings', progress: await deps.ledger.progress(), audit: await deps.ledger.recentChanges(), error, notice: null }, 400);
+    render(
+      req,
+      res,
+      'settings',
+      {
+        title: 'Campaign settings',
+        progress: await deps.ledger.progress(),
+        audit: await deps.ledger.recentChanges(),
+        error,
+        notice: null,
+      },
+      400,
+    );
 
   router.post('/staff/settings/goal', page, admin, csrf.protect, async (req, res) => {
     const goal = wholeAmount((req.body as Record<string, unknown>)?.goal);
@@ -139,28 +206,55 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const amount = wholeAmount(body.amount);
     const reason = typeof body.reason === 'string' ? plainText(body.reason).slice(0, 500) : '';
-    const received = typeof body.received_on === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(body.received_on) ? new Date(`${body.received_on}T12:00:00Z`) : null;
+    const received =
+      typeof body.received_on === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(body.received_on)
+        ? new Date(`${body.received_on}T12:00:00Z`)
+        : null;
     if (amount === null) return settingsError(req, res, 'The amount must be a whole amount greater than 0.');
-    if (!received || Number.isNaN(received.getTime())) return settingsError(req, res, 'Give the date the money was received.');
+    if (!received || Number.isNaN(received.getTime()))
+      return settingsError(req, res, 'Give the date the money was received.');
     const progress = await deps.ledger.progress();
-    if (received.getTime() > deps.clock().getTime() + 86_400_000) return settingsError(req, res, 'The date received cannot be in the future.');
+    if (received.getTime() > deps.clock().getTime() + 86_400_000)
+      return settingsError(req, res, 'The date received cannot be in the future.');
     if (received.toISOString() < progress.startsAt || received.toISOString() >= progress.endsAt) {
-      return settingsError(req, res, `The date received must fall within campaign ${progress.campaign} (${progress.startsAt.slice(0, 10)} to ${progress.endsAt.slice(0, 10)}).`);
+      return settingsError(
+        req,
+        res,
+        `The date received must fall within campaign ${progress.campaign} (${progress.startsAt.slice(0, 10)} to ${progress.endsAt.slice(0, 10)}).`,
+      );
     }
-    if (reason.length < 3) return settingsError(req, res, 'Say where the money came from (for example "cheque from J. Smith, no. 1234").');
-    const donorName = typeof body.donor_name === 'string' && plainText(body.donor_name) ? plainText(body.donor_name).slice(0, 200) : null;
-    await deps.ledger.recordManualGift({ amountMinor: toMinor(amount, deps.config.fundraiser.currency), receivedAt: received, reason, donorName, staffEmail: res.locals.staff!.email });
+    if (reason.length < 3)
+      return settingsError(req, res, 'Say where the money came from (for example "cheque from J. Smith, no. 1234").');
+    const donorName =
+      typeof body.donor_name === 'string' && plainText(body.donor_name)
+        ? plainText(body.donor_name).slice(0, 200)
+        : null;
+    await deps.ledger.recordManualGift({
+      amountMinor: toMinor(amount, deps.config.fundraiser.currency),
+      receivedAt: received,
+      reason,
+      donorName,
+      staffEmail: res.locals.staff!.email,
+    });
     res.redirect(303, '/staff/settings?saved=1');
   });
 
   router.use('/staff', ((err, req, res, next) => {
     if (!csrf.isCsrfError(err)) return next(err);
-    res.status(403).render('error', { title: 'This form has expired', message: 'Go back, reload the page and try again.', noindex: true });
+    res
+      .status(403)
+      .render('error', {
+        title: 'This form has expired',
+        message: 'Go back, reload the page and try again.',
+        noindex: true,
+      });
   }) as import('express').ErrorRequestHandler);
 
   // Staff pages that do not exist still need a login to learn so.
   router.use('/staff', page, (_req: Request, res: Response, _next: NextFunction) => {
-    res.status(404).render('error', { title: 'Page not found', message: 'There is no such staff page.', noindex: true });
+    res
+      .status(404)
+      .render('error', { title: 'Page not found', message: 'There is no such staff page.', noindex: true });
   });
   return router;
 }
@@ -176,20 +270,35 @@ function wholeAmount(v: unknown): number | null {
   return n > 0 ? n : null;
 }
 
-function parseFilter(req: Request, currency: string): { filter: GiftFilter; errors: string[]; query: Record<string, string> } {
+function parseFilter(
+  req: Request,
+  currency: string,
+): { filter: GiftFilter; errors: string[]; query: Record<string, string> } {
   const q = req.query;
-  const s = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() : '');
+  const s = (k: string) => (typeof q[k] === 'string' ? q[k].trim() : '');
   const filter: GiftFilter = {};
   const errors: string[] = [];
   const status = s('status');
-  if (status) (STATUSES as string[]).includes(status) ? (filter.status = status as ContributionStatus) : errors.push('Unknown status.');
+  if (status)
+    (STATUSES as string[]).includes(status)
+      ? (filter.status = status as ContributionStatus)
+      : errors.push('Unknown status.');
   const frequency = s('frequency');
-  if (frequency) frequency === 'once' || frequency === 'monthly' ? (filter.frequency = frequency as Frequency) : errors.push('Unknown frequency.');
+  if (frequency)
+    frequency === 'once' || frequency === 'monthly'
+      ? (filter.frequency = frequency)
+      : errors.push('Unknown frequency.');
   for (const k of ['from', 'to'] as const) {
     const v = s(k);
-    if (v) /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) ? (filter[k] = v) : errors.push(`"${k}" must be a date (YYYY-MM-DD).`);
+    if (v)
+      /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))
+        ? (filter[k] = v)
+        : errors.push(`"${k}" must be a date (YYYY-MM-DD).`);
   }
-  for (const [k, field] of [['min', 'minMinor'], ['max', 'maxMinor']] as const) {
+  for (const [k, field] of [
+    ['min', 'minMinor'],
+    ['max', 'maxMinor'],
+  ] as const) {
     const v = s(k);
     if (v) {
       const n = wholeAmount(v);

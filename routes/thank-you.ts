@@ -13,7 +13,13 @@ const DAY_MS = 86_400_000;
 export function thankYouRoutes(deps: AppDeps): Router {
   const router = Router();
   const limit = thankYouLimiter(deps.stores.rateLimit, (_req, res) =>
-    res.status(429).render('error', { title: 'Too many requests', message: 'Please wait a few minutes and reload this page.', noindex: true }),
+    res
+      .status(429)
+      .render('error', {
+        title: 'Too many requests',
+        message: 'Please wait a few minutes and reload this page.',
+        noindex: true,
+      }),
   );
 
   router.get('/thank-you', limit, async (req, res) => {
@@ -22,13 +28,20 @@ export function thankYouRoutes(deps: AppDeps): Router {
     if (!SESSION_ID.test(id)) return notFound(res);
 
     const { fundraiser } = deps.config;
-    const confirmation = await confirmCheckout({ ledger: deps.ledger, fundraiser, stripe: deps.stripe, clock: deps.clock }, id);
+    const confirmation = await confirmCheckout(
+      { ledger: deps.ledger, fundraiser, stripe: deps.stripe, clock: deps.clock },
+      id,
+    );
     if (confirmation.kind === 'not-found') return notFound(res);
     if (confirmation.kind === 'unavailable') {
-      deps.logger.error({ err: confirmation.error, session: id }, 'could not retrieve a Checkout Session for the thank-you page');
+      deps.logger.error(
+        { err: confirmation.error, session: id },
+        'could not retrieve a Checkout Session for the thank-you page',
+      );
       return void res.status(502).render('error', {
         title: 'We could not confirm your gift just yet',
-        message: 'Our payment processor did not answer. If you paid, your gift is safe and will be recorded; please reload this page in a minute.',
+        message:
+          'Our payment processor did not answer. If you paid, your gift is safe and will be recorded; please reload this page in a minute.',
       });
     }
     const { outcome, monthly, amount, currency, email } = confirmation;

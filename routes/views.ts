@@ -31,10 +31,10 @@ function currencySymbol(currency: string): string {
   return parts.find((p) => p.type === 'currency')?.value ?? currency.toUpperCase();
 }
 
-
 /** Renders a view to a string, with the app's locals (as res.render does). */
 export type RenderView = (view: string, locals: object) => Promise<string>;
 
 export function viewRenderer(app: Application): RenderView {
-  return (view, locals) => new Promise((resolve, reject) => app.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
+  return (view, locals) =>
+    new Promise((resolve, reject) => app.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
 }

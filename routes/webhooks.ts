@@ -39,7 +39,10 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
       const status = (err as { status?: number }).status === 413 ? 413 : 400;
       rejected();
       deps.logger.warn({ reqId, reason: (err as Error).message }, 'webhook rejected: body unreadable');
-      return [status, { error: status === 413 ? 'That request was too large.' : 'The request body could not be read.' }];
+      return [
+        status,
+        { error: status === 413 ? 'That request was too large.' : 'The request body could not be read.' },
+      ];
     }
     const signature = req.headers['stripe-signature'];
     if (typeof signature !== 'string' || signature === '' || body.length === 0) {
@@ -48,7 +51,12 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
     }
     let event: Stripe.Event;
     try {
-      event = deps.stripe.webhooks.constructEvent(body, signature, deps.config.stripe.webhookSecret, SIGNATURE_TOLERANCE_SECONDS);
+      event = deps.stripe.webhooks.constructEvent(
+        body,
+        signature,
+        deps.config.stripe.webhookSecret,
+        SIGNATURE_TOLERANCE_SECONDS,
+      );
     } catch (err) {
       deps.logger.warn({ reqId, reason: (err as Error).message }, 'webhook rejected: bad signature or body');
       rejected();
@@ -60,7 +68,10 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
     }
     try {
       await noteArrival(event);
-      const outcome = await handleStripeEvent({ ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe }, event);
+      const outcome = await handleStripeEvent(
+        { ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe },
+        event,
+      );
       deps.logger.info({ reqId, event: event.id, type: event.type, result: outcome.result }, 'webhook handled');
       deps.metrics.webhookEvents.inc({ type: event.type, result: outcome.result });
       return [200, { received: true, result: outcome.result }];

@@ -9,7 +9,11 @@ import { PROJECT_ROOT } from '../lib/config.ts';
 
 const files = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : fs.readdirSync(path.join(PROJECT_ROOT, 'test'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.test.ts')).map((f) => path.join('test', f)).sort();
+  : fs
+      .readdirSync(path.join(PROJECT_ROOT, 'test'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => path.join('test', f))
+      .sort();
 
 interface RunResult {
   pass: number;
@@ -20,11 +24,15 @@ interface RunResult {
 function runSuite(label: string, env: Record<string, string | undefined>): Promise<RunResult> {
   console.log(`\n=== test suite on ${label} ===\n`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...files], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=tap', ...files],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let pass = 0;
     let fail = 0;
     let tail = '';

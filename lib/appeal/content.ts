@@ -11,7 +11,12 @@ const appealSchema = z.object({
   letter: z.array(z.string().min(1)).min(1),
   signature: z.string().min(1),
   /** The short form for the banner on the host site. */
-  banner: z.string().min(1).default('{org} runs on donations. If everyone reading this gave {smallGift}, this fundraiser would be done in an hour.'),
+  banner: z
+    .string()
+    .min(1)
+    .default(
+      '{org} runs on donations. If everyone reading this gave {smallGift}, this fundraiser would be done in an hour.',
+    ),
 });
 
 export type AppealContent = z.infer<typeof appealSchema>;
@@ -30,5 +35,11 @@ export function loadAppeal(file: string, orgName: string): AppealContent {
   }
   const fill = (s: string) => s.replaceAll('{org}', orgName);
   const c = parsed.data;
-  return { title: fill(c.title), headline: fill(c.headline), letter: c.letter.map(fill), signature: fill(c.signature), banner: fill(c.banner) };
+  return {
+    title: fill(c.title),
+    headline: fill(c.headline),
+    letter: c.letter.map(fill),
+    signature: fill(c.signature),
+    banner: fill(c.banner),
+  };
 }

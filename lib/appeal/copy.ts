@@ -16,7 +16,9 @@ export function appealNumbers(config: Config, progress: Progress): AppealNumbers
   const { averageGiftFallback, averageGiftMinDonors, readersPerMonth } = config.appealNumbers;
   const unit = 10 ** minorDigits(progress.currency);
   const average =
-    progress.donors >= averageGiftMinDonors ? Math.round(progress.raised / progress.donors / unit) * unit : toMinor(averageGiftFallback, progress.currency);
+    progress.donors >= averageGiftMinDonors
+      ? Math.round(progress.raised / progress.donors / unit) * unit
+      : toMinor(averageGiftFallback, progress.currency);
   return {
     averageGift: formatMoney(average, progress.currency),
     readers: readersText(readersPerMonth),

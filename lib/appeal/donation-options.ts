@@ -15,7 +15,8 @@ export interface DonationChoice {
   preset: boolean;
 }
 
-export type DonationParse = { ok: true; choice: DonationChoice } | { ok: false; error: string; field: 'amount' | 'frequency' };
+export type DonationParse =
+  { ok: true; choice: DonationChoice } | { ok: false; error: string; field: 'amount' | 'frequency' };
 
 type FormInput = Record<string, unknown>;
 

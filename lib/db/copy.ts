@@ -35,34 +35,52 @@ export interface CopyReport {
   rows: Record<string, number>;
 }
 
-export async function copyDatabase(from: Db, to: Db, opts: { batch?: number; onProgress?: (line: string) => void } = {}): Promise<CopyReport> {
+export async function copyDatabase(
+  from: Db,
+  to: Db,
+  opts: { batch?: number; onProgress?: (line: string) => void } = {},
+): Promise<CopyReport> {
   const batch = opts.batch ?? 1000;
   for (const table of ['campaigns', 'contributions', 'stripe_events'] as const) {
-    const row = await to.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    if (Number(row.n) > 0) throw new Error(`the target database already holds ${table}; copy only into an empty, freshly migrated database`);
+    const row = await to
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    if (Number(row.n) > 0)
+      throw new Error(`the target database already holds ${table}; copy only into an empty, freshly migrated database`);
   }
   const report: CopyReport = { rows: {} };
   // One read transaction on the source (a snapshot in SQLite's WAL mode and PostgreSQL), so
   // rows written meanwhile cannot make the copied totals disagree with the copied gifts.
-  await from.transaction().execute(async (src) => to.transaction().execute(async (trx) => {
-    for (const table of COPIED_TABLES) {
-      const order = ORDER_BY[table] ?? 'id';
-      let copied = 0;
-      for (let offset = 0; ; offset += batch) {
-        const rows = await src.selectFrom(table).selectAll().orderBy(sql.ref(order)).limit(batch).offset(offset).execute();
-        if (rows.length === 0) break;
-        await trx.insertInto(table).values(rows as never).execute();
-        copied += rows.length;
-        if (copied % (batch * 10) === 0) opts.onProgress?.(`${table}: ${copied} rows`);
+  await from.transaction().execute(async (src) =>
+    to.transaction().execute(async (trx) => {
+      for (const table of COPIED_TABLES) {
+        const order = ORDER_BY[table] ?? 'id';
+        let copied = 0;
+        for (let offset = 0; ; offset += batch) {
+          const rows = await src
+            .selectFrom(table)
+            .selectAll()
+            .orderBy(sql.ref(order))
+            .limit(batch)
+            .offset(offset)
+            .execute();
+          if (rows.length === 0) break;
+          await trx.insertInto(table).values(rows).execute();
+          copied += rows.length;
+          if (copied % (batch * 10) === 0) opts.onProgress?.(`${table}: ${copied} rows`);
+        }
+        report.rows[table] = copied;
       }
-      report.rows[table] = copied;
-    }
-    if (isPostgres(to)) {
-      // Rows came with their ids; new rows must get ids after them.
-      for (const table of ['campaigns', 'contributions', 'staff_users', 'staff_audit']) {
-        await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(trx);
+      if (isPostgres(to)) {
+        // Rows came with their ids; new rows must get ids after them.
+        for (const table of ['campaigns', 'contributions', 'staff_users', 'staff_audit']) {
+          await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(
+            trx,
+          );
+        }
       }
-    }
-  }));
+    }),
+  );
   return report;
 }

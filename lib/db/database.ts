@@ -5,7 +5,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Migration, type MigrationProvider, type Transaction } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type SqliteDatabase,
+  type Migration,
+  type MigrationProvider,
+  type Transaction,
+} from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import { isPostgres } from './dialect.ts';
@@ -37,7 +47,9 @@ export interface DbOptions {
 // bigint (int8) columns hold money in minor units; as JS numbers they are exact up to 2^53.
 const pgTypes = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === pg.types.builtins.INT8
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 export function createDb(database: Config['database'], opts: DbOptions = {}): Db {
@@ -75,7 +87,10 @@ export function createDb(database: Config['database'], opts: DbOptions = {}): Db
  * so each SQL text's statement is kept (the app issues a few dozen distinct texts; the
  * bound keeps an unusual caller from growing it without end).
  */
-function withStatementCache(conn: SQLite.Database, max = 500): SqliteDatabase & { prepare: (source: string) => SQLite.Statement } {
+function withStatementCache(
+  conn: SQLite.Database,
+  max = 500,
+): SqliteDatabase & { prepare: (source: string) => SQLite.Statement } {
   const cache = new Map<string, SQLite.Statement>();
   const prepare = (source: string) => {
     let stmt = cache.get(source);
@@ -91,7 +106,10 @@ function withStatementCache(conn: SQLite.Database, max = 500): SqliteDatabase & 
 
 /** The database the configuration names, with its pool settings. */
 export function openDatabase(config: Pick<Config, 'database' | 'databasePool'>): Db {
-  return createDb(config.database, { poolSize: config.databasePool.size, statementTimeoutMs: config.databasePool.statementTimeoutMs });
+  return createDb(config.database, {
+    poolSize: config.databasePool.size,
+    statementTimeoutMs: config.databasePool.statementTimeoutMs,
+  });
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
@@ -130,7 +148,11 @@ const WRITER_LOCK = 724_311;
  * totals row under SERIALIZABLE would instead fail most concurrent writers. Retried a few
  * times on the errors listed above; `fn` must do nothing but database work.
  */
-export async function serializedTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>, attempts = 8): Promise<T> {
+export async function serializedTransaction<T>(
+  db: Db,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+  attempts = 8,
+): Promise<T> {
   const postgres = isPostgres(db);
   for (let attempt = 1; ; attempt++) {
     try {

@@ -52,7 +52,8 @@ function sqliteStatements({ conn, prepare }: SqliteHandle): Statements {
   };
   return {
     all: async <T>(_trx: unknown, text: string, params: readonly Param[] = []) => prepared(text).all(...params) as T[],
-    first: async <T>(_trx: unknown, text: string, params: readonly Param[] = []) => prepared(text).get(...params) as T | undefined,
+    first: async <T>(_trx: unknown, text: string, params: readonly Param[] = []) =>
+      prepared(text).get(...params) as T | undefined,
     run: async (_trx: unknown, text: string, params: readonly Param[] = []) => {
       const stmt = prepared(text);
       // A statement with RETURNING reads rows; run() refuses those.
@@ -75,8 +76,11 @@ function postgresStatements(): Statements {
   const exec = <T>(trx: Transaction<Database>, text: string, params: readonly Param[]) =>
     trx.executeQuery<T>(CompiledQuery.raw(numbered(text), [...params]));
   return {
-    all: async <T>(trx: Transaction<Database>, text: string, params: readonly Param[] = []) => [...(await exec<T>(trx, text, params)).rows],
-    first: async <T>(trx: Transaction<Database>, text: string, params: readonly Param[] = []) => (await exec<T>(trx, text, params)).rows[0],
+    all: async <T>(trx: Transaction<Database>, text: string, params: readonly Param[] = []) => [
+      ...(await exec<T>(trx, text, params)).rows,
+    ],
+    first: async <T>(trx: Transaction<Database>, text: string, params: readonly Param[] = []) =>
+      (await exec<T>(trx, text, params)).rows[0],
     run: async (trx: Transaction<Database>, text: string, params: readonly Param[] = []) => {
       const result = await exec(trx, text, params);
       return Number(result.numAffectedRows ?? result.rows.length);
@@ -101,21 +105,44 @@ type Row<TB extends keyof Database> = Selectable<Database[TB]>;
  * back: RETURNING * costs a quarter of the insert on SQLite); returns it with its new id.
  * Column names and types are checked against the schema by the type of `row`.
  */
-export async function insertRow<TB extends WithId>(q: Statements, trx: Transaction<Database>, table: TB, row: Omit<Row<TB>, 'id'>): Promise<Row<TB>> {
+export async function insertRow<TB extends WithId>(
+  q: Statements,
+  trx: Transaction<Database>,
+  table: TB,
+  row: Omit<Row<TB>, 'id'>,
+): Promise<Row<TB>> {
   const columns = Object.keys(row);
-  const text = built(`insert ${table} ${columns}`, () => `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')}) returning id`);
+  const text = built(
+    `insert ${table} ${columns}`,
+    () => `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')}) returning id`,
+  );
   // A column left undefined at run time is stored as NULL, and returned as null to match.
   const values = columns.map((c) => (row as Record<string, Param | undefined>)[c] ?? null);
   const inserted = await q.first<{ id: number }>(trx, text, values);
   if (!inserted) throw new Error(`insert into ${table} returned no row`);
-  return { ...Object.fromEntries(columns.map((c, i) => [c, values[i]])), id: Number(inserted.id) } as unknown as Row<TB>;
+  return {
+    ...Object.fromEntries(columns.map((c, i) => [c, values[i]])),
+    id: Number(inserted.id),
+  } as unknown as Row<TB>;
 }
 
 /** UPDATE of the row with this id, returning it as it now stands. */
-export async function updateRow<TB extends 'contributions'>(q: Statements, trx: Transaction<Database>, table: TB, id: number, set: Updateable<Database[TB]>): Promise<Selectable<Database[TB]>> {
+export async function updateRow<TB extends 'contributions'>(
+  q: Statements,
+  trx: Transaction<Database>,
+  table: TB,
+  id: number,
+  set: Updateable<Database[TB]>,
+): Promise<Selectable<Database[TB]>> {
   const columns = Object.keys(set).filter((c) => (set as Record<string, unknown>)[c] !== undefined);
-  const text = built(`update ${table} ${columns}`, () => `update ${table} set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ? returning *`);
-  const updated = await q.first<Selectable<Database[TB]>>(trx, text, [...columns.map((c) => (set as Record<string, Param>)[c]!), id]);
+  const text = built(
+    `update ${table} ${columns}`,
+    () => `update ${table} set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ? returning *`,
+  );
+  const updated = await q.first<Selectable<Database[TB]>>(trx, text, [
+    ...columns.map((c) => (set as Record<string, Param>)[c]!),
+    id,
+  ]);
   if (!updated) throw new Error(`${table} row ${id} was not found to update`);
   return updated;
 }
@@ -127,7 +154,11 @@ export interface SqlTx {
   first<T>(text: string, params?: readonly Param[]): Promise<T | undefined>;
   run(text: string, params?: readonly Param[]): Promise<number>;
   insert<TB extends WithId>(table: TB, row: Omit<Row<TB>, 'id'>): Promise<Row<TB>>;
-  update<TB extends 'contributions'>(table: TB, id: number, set: Updateable<Database[TB]>): Promise<Selectable<Database[TB]>>;
+  update<TB extends 'contributions'>(
+    table: TB,
+    id: number,
+    set: Updateable<Database[TB]>,
+  ): Promise<Selectable<Database[TB]>>;
 }
 
 export function sqlTx(q: Statements, trx: Transaction<Database>): SqlTx {

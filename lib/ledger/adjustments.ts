@@ -30,7 +30,10 @@ export interface Adjustments {
 }
 
 /** Refunded, disputed and lost amounts from the charges and disputes linked to a gift. */
-export async function adjustmentsFor(trx: SqlTx, link: { paymentIntentId: string | null; stripeId: string }): Promise<Adjustments> {
+export async function adjustmentsFor(
+  trx: SqlTx,
+  link: { paymentIntentId: string | null; stripeId: string },
+): Promise<Adjustments> {
   const { stripeId, paymentIntentId } = link;
   const rows = await trx.all<{ kind: 'charge' | 'dispute'; amount: number; status: string }>(ADJUSTMENTS, [
     stripeId,
@@ -63,7 +66,11 @@ async function recompute(trx: SqlTx, before: Contribution, at: string): Promise<
 
 const LINKED_GIFTS = 'select * from contributions where payment_intent_id = ? or stripe_id = ? order by id';
 
-async function recomputeLinked(trx: SqlTx, link: { paymentIntentId: string | null; invoiceId: string | null }, at: string) {
+async function recomputeLinked(
+  trx: SqlTx,
+  link: { paymentIntentId: string | null; invoiceId: string | null },
+  at: string,
+) {
   // A null id matches nothing.
   const rows = await trx.all<Contribution>(LINKED_GIFTS, [link.paymentIntentId, link.invoiceId]);
   let changed = false;
@@ -83,7 +90,11 @@ export function adjustmentWrites(ctx: LedgerContext) {
         const at = now.toISOString();
         const observed = facts.observedAt.toISOString();
         const q = trx.kysely;
-        const existing = await q.selectFrom('ledger_charges').selectAll().where('id', '=', facts.chargeId).executeTakeFirst();
+        const existing = await q
+          .selectFrom('ledger_charges')
+          .selectAll()
+          .where('id', '=', facts.chargeId)
+          .executeTakeFirst();
         if (!existing) {
           await q
             .insertInto('ledger_charges')
@@ -128,11 +139,16 @@ export function adjustmentWrites(ctx: LedgerContext) {
     async recordDispute(facts: DisputeFacts, event?: EventRef): Promise<RecordOutcome> {
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
-        if (!(await firstTimeSeen(trx, event, facts.disputeId, facts.status, now))) return { result: 'duplicate-event' };
+        if (!(await firstTimeSeen(trx, event, facts.disputeId, facts.status, now)))
+          return { result: 'duplicate-event' };
         const at = now.toISOString();
         const observed = facts.observedAt.toISOString();
         const q = trx.kysely;
-        const existing = await q.selectFrom('ledger_disputes').selectAll().where('id', '=', facts.disputeId).executeTakeFirst();
+        const existing = await q
+          .selectFrom('ledger_disputes')
+          .selectAll()
+          .where('id', '=', facts.disputeId)
+          .executeTakeFirst();
         if (!existing) {
           await q
             .insertInto('ledger_disputes')

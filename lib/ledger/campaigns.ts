@@ -35,7 +35,11 @@ export async function ensureCampaign(
     })
     .onConflict((oc) => oc.column('slug').doNothing())
     .execute();
-  const campaign = await db.selectFrom('campaigns').selectAll().where('slug', '=', window.slug).executeTakeFirstOrThrow();
+  const campaign = await db
+    .selectFrom('campaigns')
+    .selectAll()
+    .where('slug', '=', window.slug)
+    .executeTakeFirstOrThrow();
   await db
     .insertInto('campaign_totals')
     .values({
@@ -54,10 +58,19 @@ export async function ensureCampaign(
 }
 
 /** The campaign whose window holds `at` (its id and currency), or null when no campaign window does. On every gift's path, so found with plain SQL. */
-export async function campaignAt(trx: SqlTx, fundraiser: Config['fundraiser'], at: Date, now: Date): Promise<Pick<Campaign, 'id' | 'currency'> | null> {
+export async function campaignAt(
+  trx: SqlTx,
+  fundraiser: Config['fundraiser'],
+  at: Date,
+  now: Date,
+): Promise<Pick<Campaign, 'id' | 'currency'> | null> {
   const window = windowFor(fundraiser.window, at);
   if (!window) return null;
-  return (await trx.first<Pick<Campaign, 'id' | 'currency'>>('select id, currency from campaigns where slug = ?', [window.slug])) ?? ensureCampaign(trx.kysely, fundraiser, window, now);
+  return (
+    (await trx.first<Pick<Campaign, 'id' | 'currency'>>('select id, currency from campaigns where slug = ?', [
+      window.slug,
+    ])) ?? ensureCampaign(trx.kysely, fundraiser, window, now)
+  );
 }
 
 export function campaignWrites(ctx: LedgerContext) {

@@ -28,7 +28,11 @@ export async function checkTotals(db: Db): Promise<TotalsMismatch[]> {
       donors += Number(r.counted_donor);
     }
     const stored = figuresOfTotals(c);
-    const pairs: Array<[string, number, number]> = FIGURE_NAMES.map((name) => [FIGURE_COLUMNS[name], stored[name], sum[name]]);
+    const pairs: Array<[string, number, number]> = FIGURE_NAMES.map((name) => [
+      FIGURE_COLUMNS[name],
+      stored[name],
+      sum[name],
+    ]);
     pairs.push(['donors', Number(c.donors), donors]);
     for (const [field, was, recomputed] of pairs) {
       if (was !== recomputed) mismatches.push({ campaign: c.slug, field, stored: was, recomputed });

@@ -29,7 +29,8 @@ export const FIGURE_NAMES = Object.keys(FIGURE_COLUMNS) as Array<keyof Figures>;
 
 export const ZERO: Readonly<Figures> = Object.freeze({ raised: 0, gross: 0, refunded: 0, disputed: 0, lost: 0 });
 
-export type FigureColumns = 'status' | 'campaign_id' | 'amount_minor' | 'refunded_minor' | 'disputed_minor' | 'dispute_lost_minor';
+export type FigureColumns =
+  'status' | 'campaign_id' | 'amount_minor' | 'refunded_minor' | 'disputed_minor' | 'dispute_lost_minor';
 type GiftMoney = Pick<Contribution, Exclude<FigureColumns, 'campaign_id'>>;
 
 /** The money a paid gift keeps: refunds and lost disputes come off it, never below zero; 0 unless paid. */

@@ -99,7 +99,8 @@ export function giftWrites(ctx: LedgerContext) {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, checkoutSessionId, 'expired', now))) return { result: 'duplicate-event' };
         const existing = await trx.first<Contribution>(GIFT_BY_STRIPE_ID, [checkoutSessionId]);
-        if (!existing || existing.status !== 'pending') return { result: 'recorded', changed: false, contribution: existing };
+        if (!existing || existing.status !== 'pending')
+          return { result: 'recorded', changed: false, contribution: existing };
         const at = now.toISOString();
         const row = await trx.update('contributions', existing.id, { status: 'expired', updated_at: at });
         await settleTotals(trx, existing, row, at);
@@ -169,7 +170,11 @@ export function giftWrites(ctx: LedgerContext) {
     },
 
     async knowsInvoice(invoiceId: string): Promise<boolean> {
-      const row = await db.selectFrom('contributions').select('id').where('stripe_id', '=', invoiceId).executeTakeFirst();
+      const row = await db
+        .selectFrom('contributions')
+        .select('id')
+        .where('stripe_id', '=', invoiceId)
+        .executeTakeFirst();
       return row !== undefined;
     },
   };

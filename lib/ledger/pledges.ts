@@ -29,7 +29,8 @@ export function pledgeWrites(ctx: LedgerContext) {
     async recordPledge(facts: PledgeFacts, event?: EventRef): Promise<RecordOutcome> {
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
-        if (!(await firstTimeSeen(trx, event, facts.subscriptionId, 'pledge', now))) return { result: 'duplicate-event' };
+        if (!(await firstTimeSeen(trx, event, facts.subscriptionId, 'pledge', now)))
+          return { result: 'duplicate-event' };
         const at = now.toISOString();
         const existing = await trx.kysely
           .selectFrom('pledges')
@@ -56,10 +57,15 @@ export function pledgeWrites(ctx: LedgerContext) {
       });
     },
 
-    async endPledge(subscriptionId: string, facts: Omit<PledgeFacts, 'subscriptionId'>, event?: EventRef): Promise<RecordOutcome> {
+    async endPledge(
+      subscriptionId: string,
+      facts: Omit<PledgeFacts, 'subscriptionId'>,
+      event?: EventRef,
+    ): Promise<RecordOutcome> {
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
-        if (!(await firstTimeSeen(trx, event, subscriptionId, 'pledge ended', now))) return { result: 'duplicate-event' };
+        if (!(await firstTimeSeen(trx, event, subscriptionId, 'pledge ended', now)))
+          return { result: 'duplicate-event' };
         const at = now.toISOString();
         const existing = await trx.kysely
           .selectFrom('pledges')

@@ -29,7 +29,13 @@ export function progressReader(ctx: LedgerContext, maxAgeMs: number): () => Prom
       db
         .selectFrom('campaigns')
         .innerJoin('campaign_totals', 'campaign_totals.campaign_id', 'campaigns.id')
-        .select(['campaigns.slug', 'campaigns.goal_minor', 'campaigns.currency', 'campaigns.starts_at', 'campaigns.ends_at'])
+        .select([
+          'campaigns.slug',
+          'campaigns.goal_minor',
+          'campaigns.currency',
+          'campaigns.starts_at',
+          'campaigns.ends_at',
+        ])
         .select(FIGURE_NAMES.map((f) => `campaign_totals.${FIGURE_COLUMNS[f]}` as const))
         .select(['campaign_totals.donors', 'campaign_totals.updated_at'])
         .where('campaigns.slug', '=', window.slug)
@@ -70,7 +76,9 @@ export function progressReader(ctx: LedgerContext, maxAgeMs: number): () => Prom
     const promise = read()
       .then((fresh) => {
         const progress =
-          cached && sameFigures(cached.progress, fresh) ? cached.progress : Object.freeze({ ...fresh, revision: ++revision });
+          cached && sameFigures(cached.progress, fresh)
+            ? cached.progress
+            : Object.freeze({ ...fresh, revision: ++revision });
         if (ctx.writes() === writes) cached = { progress, writes, at: performance.now() };
         return progress;
       })

@@ -62,19 +62,33 @@ export interface ReportDeps {
 export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
   const { db } = deps;
   const progress = await deps.progress();
-  const campaign = await db.selectFrom('campaigns').select('id').where('slug', '=', progress.campaign).executeTakeFirstOrThrow();
+  const campaign = await db
+    .selectFrom('campaigns')
+    .select('id')
+    .where('slug', '=', progress.campaign)
+    .executeTakeFirstOrThrow();
   const presets = PRESET_AMOUNTS.map((p) => toMinor(p, progress.currency));
 
   // Literals, not parameters: PostgreSQL must see the same expression in SELECT and GROUP BY.
   const bucket = sql<string>`case when amount_minor = ${sql.lit(presets[0])} then 'p0' when amount_minor = ${sql.lit(presets[1])} then 'p1' else 'other' end`;
   const splitRows = await db
     .selectFrom('contributions')
-    .select([bucket.as('bucket'), 'frequency', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('amount_minor').as('gross')])
+    .select([
+      bucket.as('bucket'),
+      'frequency',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>('amount_minor').as('gross'),
+    ])
     .where('campaign_id', '=', campaign.id)
     .where('status', '=', 'paid')
     .groupBy([bucket, 'frequency'])
     .execute();
-  const label = (b: string) => (b === 'p0' ? formatMoney(presets[0]!, progress.currency) : b === 'p1' ? formatMoney(presets[1]!, progress.currency) : 'other amounts');
+  const label = (b: string) =>
+    b === 'p0'
+      ? formatMoney(presets[0]!, progress.currency)
+      : b === 'p1'
+        ? formatMoney(presets[1]!, progress.currency)
+        : 'other amounts';
   const split = (['once', 'monthly'] as const).flatMap((frequency) =>
     ['p0', 'p1', 'other'].map((b) => {
       const r = splitRows.find((x) => x.bucket === b && x.frequency === frequency);
@@ -85,7 +99,11 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
 
   const pledgeRows = await db
     .selectFrom('pledges')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('amount_minor').as('monthly')])
+    .select([
+      'status',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>('amount_minor').as('monthly'),
+    ])
     .groupBy('status')
     .execute();
   const active = pledgeRows.find((r) => r.status === 'active');
@@ -109,7 +127,11 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     averageGift: paidGifts ? Math.round(progress.gross / paidGifts) : 0,
     paidGifts,
     split,
-    pledges: { active: Number(active?.n ?? 0), monthlyMinor: Number(active?.monthly ?? 0), ended: Number(pledgeRows.find((r) => r.status === 'ended')?.n ?? 0) },
+    pledges: {
+      active: Number(active?.n ?? 0),
+      monthlyMinor: Number(active?.monthly ?? 0),
+      ended: Number(pledgeRows.find((r) => r.status === 'ended')?.n ?? 0),
+    },
     daily: daily.map((d) => ({ day: d.day, net: Number(d.net) })),
     recent,
     lastWebhook: last ? { at: last.at, type: last.type } : null,
@@ -163,7 +185,11 @@ export async function giftPage(db: Db, f: GiftFilter, page: number, perPage = 50
 async function* allGifts(db: Db, f: GiftFilter, batch = 1000) {
   let before = Number.MAX_SAFE_INTEGER;
   for (;;) {
-    const rows = await filtered(db, f).where('contributions.id', '<', before).orderBy('contributions.id', 'desc').limit(batch).execute();
+    const rows = await filtered(db, f)
+      .where('contributions.id', '<', before)
+      .orderBy('contributions.id', 'desc')
+      .limit(batch)
+      .execute();
     if (rows.length === 0) return;
     yield* rows;
     before = Number(rows[rows.length - 1]!.id);
@@ -227,4 +253,3 @@ export function giftRecords(db: Db, f: GiftFilter, withEmail: boolean): Readable
     })(),
   );
 }
-

@@ -18,7 +18,12 @@ const ADD_TO_TOTALS =
  * campaign touched. A change that moves no figure (a better paid-at time in the same
  * campaign) leaves the totals row, and so the public updatedAt, as it was.
  */
-export async function settleTotals(trx: SqlTx, before: Contribution | undefined, after: Contribution, at: string): Promise<void> {
+export async function settleTotals(
+  trx: SqlTx,
+  before: Contribution | undefined,
+  after: Contribution,
+  at: string,
+): Promise<void> {
   const changes = new Map<number, Change>();
   const add = (campaignId: number | null, f: Figures, sign: 1 | -1, donors = 0) => {
     if (campaignId === null) return;
@@ -50,13 +55,17 @@ const DONOR_ROWS =
  */
 async function recountDonor(trx: SqlTx, donorKey: string, campaignId: number | null): Promise<number> {
   if (campaignId === null) return 0;
-  const rows = await trx.all<Pick<Contribution, 'id' | 'counted_donor' | FigureColumns>>(DONOR_ROWS, [donorKey, campaignId]);
+  const rows = await trx.all<Pick<Contribution, 'id' | 'counted_donor' | FigureColumns>>(DONOR_ROWS, [
+    donorKey,
+    campaignId,
+  ]);
   const flagged = rows.filter((r) => Number(r.counted_donor) === 1);
   const counting = rows.filter((r) => figuresOf(r).raised > 0);
   const keep = flagged.find((r) => counting.includes(r)) ?? counting[0];
   for (const r of flagged) {
     if (r !== keep) await trx.run('update contributions set counted_donor = 0 where id = ?', [r.id]);
   }
-  if (keep && Number(keep.counted_donor) !== 1) await trx.run('update contributions set counted_donor = 1 where id = ?', [keep.id]);
+  if (keep && Number(keep.counted_donor) !== 1)
+    await trx.run('update contributions set counted_donor = 1 where id = ?', [keep.id]);
   return (keep ? 1 : 0) - flagged.length;
 }

@@ -81,8 +81,7 @@ export interface EventRef {
 }
 
 export type RecordOutcome =
-  | { result: 'duplicate-event' }
-  | { result: 'recorded'; changed: boolean; contribution?: Contribution };
+  { result: 'duplicate-event' } | { result: 'recorded'; changed: boolean; contribution?: Contribution };
 
 /** The campaign on show and its figures, in minor units. */
 export interface Progress {
@@ -120,7 +119,11 @@ export interface Ledger {
   recordDispute(facts: DisputeFacts, event?: EventRef): Promise<RecordOutcome>;
   /** Links a monthly pledge to its donor; moves no money (each paid invoice does). */
   recordPledge(facts: PledgeFacts, event?: EventRef): Promise<RecordOutcome>;
-  endPledge(subscriptionId: string, facts: Omit<PledgeFacts, 'subscriptionId'>, event?: EventRef): Promise<RecordOutcome>;
+  endPledge(
+    subscriptionId: string,
+    facts: Omit<PledgeFacts, 'subscriptionId'>,
+    event?: EventRef,
+  ): Promise<RecordOutcome>;
   /** An offline gift (a cheque, a bank transfer) staff entered, with its reason; audited. */
   recordManualGift(input: ManualGift): Promise<Contribution>;
   /** Staff set the goal of the campaign on show; audited. It then outlives FUNDRAISER_GOAL. */

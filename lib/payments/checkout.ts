@@ -19,7 +19,11 @@ export interface CheckoutRequest {
   now: Date;
 }
 
-export async function createDonationCheckout(stripe: Stripe, config: Config, req: CheckoutRequest): Promise<Stripe.Checkout.Session> {
+export async function createDonationCheckout(
+  stripe: Stripe,
+  config: Config,
+  req: CheckoutRequest,
+): Promise<Stripe.Checkout.Session> {
   const { choice } = req;
   const { fundraiser } = config;
   const monthly = choice.frequency === 'monthly';
@@ -29,7 +33,11 @@ export async function createDonationCheckout(stripe: Stripe, config: Config, req
     frequency: choice.frequency,
   };
   const cancel = new URL('/', config.baseUrl);
-  cancel.search = new URLSearchParams({ cancelled: '1', amount: String(choice.amount), frequency: choice.frequency }).toString();
+  cancel.search = new URLSearchParams({
+    cancelled: '1',
+    amount: String(choice.amount),
+    frequency: choice.frequency,
+  }).toString();
 
   // Short-lived sessions leave card testers a small window. The expiry is taken from a
   // 10-minute slot, not the second, so a double submit sends identical parameters under its
@@ -45,18 +53,24 @@ export async function createDonationCheckout(stripe: Stripe, config: Config, req
         price_data: {
           currency: fundraiser.currency,
           unit_amount: choice.amountMinor,
-          product_data: { name: monthly ? `Monthly donation to ${fundraiser.orgName}` : `Donation to ${fundraiser.orgName}` },
+          product_data: {
+            name: monthly ? `Monthly donation to ${fundraiser.orgName}` : `Donation to ${fundraiser.orgName}`,
+          },
           ...(monthly ? { recurring: { interval: 'month' as const } } : {}),
         },
       },
     ],
     metadata,
     // Copied onto the payment or subscription so refunds, disputes and invoices map back.
-    ...(monthly ? { subscription_data: { metadata } } : { submit_type: 'donate' as const, payment_intent_data: { metadata } }),
+    ...(monthly
+      ? { subscription_data: { metadata } }
+      : { submit_type: 'donate' as const, payment_intent_data: { metadata } }),
     expires_at: expiresAt,
     success_url: `${config.baseUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: cancel.toString(),
   };
-  const idempotencyKey = createHash('sha256').update(`${fundraiser.id}|${req.formId}|${choice.amountMinor}|${choice.frequency}|${slot}`).digest('hex');
+  const idempotencyKey = createHash('sha256')
+    .update(`${fundraiser.id}|${req.formId}|${choice.amountMinor}|${choice.frequency}|${slot}`)
+    .digest('hex');
   return stripe.checkout.sessions.create(params, { idempotencyKey });
 }

@@ -4,7 +4,14 @@
 // through the webhook's idempotent steps, so neither can count a gift twice.
 import type Stripe from 'stripe';
 import type { TimeSource } from '../ledger/types.ts';
-import { expireCheckoutSession, fulfilCheckoutSession, isOurs, recordPaidInvoice, type FulfilDeps, type FulfilOutcome } from './record-gifts.ts';
+import {
+  expireCheckoutSession,
+  fulfilCheckoutSession,
+  isOurs,
+  recordPaidInvoice,
+  type FulfilDeps,
+  type FulfilOutcome,
+} from './record-gifts.ts';
 
 /** What the donor is told: the money is in, on its way (a bank debit), refused, not paid yet, or the checkout expired. */
 export type SessionOutcome = 'paid' | 'processing' | 'failed' | 'not-paid' | 'expired';
@@ -15,7 +22,8 @@ export interface SessionState {
   recorded: FulfilOutcome | null;
 }
 
-const expanded = <T extends { id: string }>(ref: string | T | null | undefined): T | null => (ref && typeof ref === 'object' ? ref : null);
+const expanded = <T extends { id: string }>(ref: string | T | null | undefined): T | null =>
+  ref && typeof ref === 'object' ? ref : null;
 
 /**
  * Records what a retrieved session says. With its payment intent expanded, a debit that was
@@ -29,10 +37,15 @@ export async function recordSessionState(
 ): Promise<SessionState> {
   if (session.status === 'open') return { outcome: 'not-paid', recorded: null };
   if (session.status === 'expired') {
-    return { outcome: 'expired', recorded: await expireCheckoutSession(deps, session, { occurredAt: observed.occurredAt }) };
+    return {
+      outcome: 'expired',
+      recorded: await expireCheckoutSession(deps, session, { occurredAt: observed.occurredAt }),
+    };
   }
   const intent = expanded(session.payment_intent);
-  const refused = session.payment_status === 'unpaid' && (intent?.status === 'requires_payment_method' || intent?.status === 'canceled');
+  const refused =
+    session.payment_status === 'unpaid' &&
+    (intent?.status === 'requires_payment_method' || intent?.status === 'canceled');
   const recorded = await fulfilCheckoutSession(deps, { session, ...observed, failed: refused });
   const invoice = expanded(expanded(session.subscription)?.latest_invoice);
   if (invoice) await recordPaidInvoice(deps, { invoice, occurredAt: observed.occurredAt });
@@ -42,7 +55,14 @@ export async function recordSessionState(
 }
 
 export type Confirmation =
-  | { kind: 'confirmed'; outcome: SessionOutcome; monthly: boolean; amount: number; currency: string; email: string | null }
+  | {
+      kind: 'confirmed';
+      outcome: SessionOutcome;
+      monthly: boolean;
+      amount: number;
+      currency: string;
+      email: string | null;
+    }
   /** No such session, or not one of this fundraiser's. */
   | { kind: 'not-found' }
   /** Stripe did not answer: the gift (if any) is safe and will be recorded by the webhook. */
@@ -53,7 +73,10 @@ export type Confirmation =
  * recorded as paid is answered from the ledger (reloads and shared links cost no call to
  * Stripe); otherwise the session is retrieved and recorded as it stands.
  */
-export async function confirmCheckout(deps: FulfilDeps & { stripe: Stripe; clock: () => Date }, sessionId: string): Promise<Confirmation> {
+export async function confirmCheckout(
+  deps: FulfilDeps & { stripe: Stripe; clock: () => Date },
+  sessionId: string,
+): Promise<Confirmation> {
   const known = await deps.ledger.findGift(sessionId);
   if (known?.status === 'paid') {
     const { amount_minor: amount, currency, email } = known;

@@ -3,7 +3,14 @@
 // its event in any order relative to the others.
 import type Stripe from 'stripe';
 import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
-import { endPledge, expireCheckoutSession, fulfilCheckoutSession, recordPaidInvoice, type FulfilOutcome, type Source } from './record-gifts.ts';
+import {
+  endPledge,
+  expireCheckoutSession,
+  fulfilCheckoutSession,
+  recordPaidInvoice,
+  type FulfilOutcome,
+  type Source,
+} from './record-gifts.ts';
 
 export type EventDeps = ChargeDeps;
 
@@ -24,7 +31,8 @@ const handlers: { [T in Stripe.Event.Type]?: Handler<ObjectOf<T>> } = {
   'checkout.session.async_payment_succeeded': session(false),
   'checkout.session.async_payment_failed': session(true),
   'checkout.session.expired': (deps, s, source) => expireCheckoutSession(deps, s, source),
-  'invoice.paid': (deps, invoice, source) => recordPaidInvoice(deps, { invoice, occurredAt: source.occurredAt, event: source.event }),
+  'invoice.paid': (deps, invoice, source) =>
+    recordPaidInvoice(deps, { invoice, occurredAt: source.occurredAt, event: source.event }),
   'customer.subscription.deleted': (deps, sub, source) => endPledge(deps, sub, source),
   'charge.refunded': (deps, charge, source) => recordChargeRefunds(deps, charge, source),
   'charge.refund.updated': async (deps, refund, source) => {
@@ -46,5 +54,8 @@ export const HANDLED_EVENT_TYPES = Object.keys(handlers) as Stripe.Event.Type[];
 export async function handleStripeEvent(deps: EventDeps, event: Stripe.Event): Promise<EventOutcome> {
   const handler = handlers[event.type] as Handler<unknown> | undefined;
   if (!handler) return { result: 'unhandled-type' };
-  return handler(deps, event.data.object, { occurredAt: new Date(event.created * 1000), event: { id: event.id, type: event.type } });
+  return handler(deps, event.data.object, {
+    occurredAt: new Date(event.created * 1000),
+    event: { id: event.id, type: event.type },
+  });
 }

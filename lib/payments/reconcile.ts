@@ -24,10 +24,19 @@ export interface ReconcileReport {
   fixed: Fix[];
 }
 
-export async function reconcile(deps: ChargeDeps & { clock: () => Date }, opts: ReconcileOptions): Promise<ReconcileReport> {
+export async function reconcile(
+  deps: ChargeDeps & { clock: () => Date },
+  opts: ReconcileOptions,
+): Promise<ReconcileReport> {
   const { stripe } = deps;
-  const created = { gte: Math.floor(opts.since.getTime() / 1000), ...(opts.until ? { lt: Math.floor(opts.until.getTime() / 1000) } : {}) };
-  const report: ReconcileReport = { checked: { event: 0, session: 0, invoice: 0, refund: 0, dispute: 0, pledge: 0 }, fixed: [] };
+  const created = {
+    gte: Math.floor(opts.since.getTime() / 1000),
+    ...(opts.until ? { lt: Math.floor(opts.until.getTime() / 1000) } : {}),
+  };
+  const report: ReconcileReport = {
+    checked: { event: 0, session: 0, invoice: 0, refund: 0, dispute: 0, pledge: 0 },
+    fixed: [],
+  };
   const now = () => ({ occurredAt: deps.clock() });
   const note = (kind: Fix['kind'], id: string, what: string, outcome: FulfilOutcome) => {
     report.checked[kind]++;
@@ -45,18 +54,30 @@ export async function reconcile(deps: ChargeDeps & { clock: () => Date }, opts: 
   }
 
   // Then the objects themselves, for history older than Stripe keeps events.
-  for await (const session of stripe.checkout.sessions.list({ created, limit: 100, expand: ['data.payment_intent.latest_charge'] })) {
+  for await (const session of stripe.checkout.sessions.list({
+    created,
+    limit: 100,
+    expand: ['data.payment_intent.latest_charge'],
+  })) {
     if (session.status === 'open') continue;
     const intent = typeof session.payment_intent === 'object' ? session.payment_intent : null;
     const charge = intent && typeof intent.latest_charge === 'object' ? intent.latest_charge : null;
     // The charge's time is when the money moved, which picks the campaign.
-    const observed = charge ? { occurredAt: new Date(charge.created * 1000), timeSource: 'charge' as const } : { occurredAt: deps.clock(), timeSource: 'clock' as const };
+    const observed = charge
+      ? { occurredAt: new Date(charge.created * 1000), timeSource: 'charge' as const }
+      : { occurredAt: deps.clock(), timeSource: 'clock' as const };
     const { recorded } = await recordSessionState(deps, session, observed);
-    if (recorded) note('session', session.id, `${session.mode} session ${session.status}/${session.payment_status}`, recorded);
+    if (recorded)
+      note('session', session.id, `${session.mode} session ${session.status}/${session.payment_status}`, recorded);
   }
 
   for await (const invoice of stripe.invoices.list({ created, status: 'paid', limit: 100 })) {
-    note('invoice', invoice.id, `invoice paid ${invoice.amount_paid} ${invoice.currency}`, await recordPaidInvoice(deps, { invoice, occurredAt: deps.clock() }));
+    note(
+      'invoice',
+      invoice.id,
+      `invoice paid ${invoice.amount_paid} ${invoice.currency}`,
+      await recordPaidInvoice(deps, { invoice, occurredAt: deps.clock() }),
+    );
   }
 
   // A charge's cumulative refund, timed by its latest refund (Stripe's clock, not ours).
@@ -75,7 +96,12 @@ export async function reconcile(deps: ChargeDeps & { clock: () => Date }, opts: 
   }
 
   for await (const dispute of stripe.disputes.list({ created, limit: 100 })) {
-    note('dispute', dispute.id, `dispute ${dispute.status} ${dispute.amount}`, await recordDispute(deps, dispute, now()));
+    note(
+      'dispute',
+      dispute.id,
+      `dispute ${dispute.status} ${dispute.amount}`,
+      await recordDispute(deps, dispute, now()),
+    );
   }
 
   for await (const sub of stripe.subscriptions.list({ status: 'canceled', created, limit: 100 })) {

@@ -15,26 +15,41 @@ export interface ChargeDeps {
 
 type Link = { paymentIntentId: string | null; invoiceId: string | null } | null;
 
-async function linkOf(deps: ChargeDeps, paymentIntentId: string | null, metadata: Stripe.Metadata | null): Promise<Link> {
+async function linkOf(
+  deps: ChargeDeps,
+  paymentIntentId: string | null,
+  metadata: Stripe.Metadata | null,
+): Promise<Link> {
   if (metadata && isOurs(metadata, deps.fundraiser.id)) return { paymentIntentId, invoiceId: null };
   if (metadata?.[METADATA_FUNDRAISER]) return null; // another fundraiser on the same account
   if (!paymentIntentId) return null;
   const known = await deps.ledger.linkOfPayment(paymentIntentId);
   if (known) return known;
   // A subscription's charge: find its invoice, and whether that invoice is one of our pledges.
-  const payments = await deps.stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: paymentIntentId }, limit: 3 });
+  const payments = await deps.stripe.invoicePayments.list({
+    payment: { type: 'payment_intent', payment_intent: paymentIntentId },
+    limit: 3,
+  });
   for (const p of payments.data) {
     const invoiceId = idOf(p.invoice);
     if (!invoiceId) continue;
     if (await deps.ledger.knowsInvoice(invoiceId)) return { paymentIntentId, invoiceId };
-    const invoice = typeof p.invoice === 'object' && 'parent' in p.invoice ? p.invoice : await deps.stripe.invoices.retrieve(invoiceId);
-    if (isOurs(invoice.parent?.subscription_details?.metadata, deps.fundraiser.id)) return { paymentIntentId, invoiceId };
+    const invoice =
+      typeof p.invoice === 'object' && 'parent' in p.invoice
+        ? p.invoice
+        : await deps.stripe.invoices.retrieve(invoiceId);
+    if (isOurs(invoice.parent?.subscription_details?.metadata, deps.fundraiser.id))
+      return { paymentIntentId, invoiceId };
   }
   return null;
 }
 
 /** charge.refunded (and reconciliation): stores Stripe's cumulative refunded amount. */
-export async function recordChargeRefunds(deps: ChargeDeps, charge: Stripe.Charge, source: Source): Promise<FulfilOutcome> {
+export async function recordChargeRefunds(
+  deps: ChargeDeps,
+  charge: Stripe.Charge,
+  source: Source,
+): Promise<FulfilOutcome> {
   const link = await linkOf(deps, idOf(charge.payment_intent), charge.metadata);
   if (!link) return { result: 'ignored', reason: 'charge does not belong to a gift of this fundraiser' };
   return deps.ledger.recordCharge(

@@ -88,18 +88,34 @@ export async function fulfilCheckoutSession(deps: FulfilDeps, input: SessionInpu
 }
 
 /** Closes a pending gift whose checkout expired. */
-export async function expireCheckoutSession(deps: FulfilDeps, session: Stripe.Checkout.Session, source: Source): Promise<FulfilOutcome> {
-  if (!isOurs(session.metadata, deps.fundraiser.id)) return { result: 'ignored', reason: 'session was not created by this fundraiser' };
+export async function expireCheckoutSession(
+  deps: FulfilDeps,
+  session: Stripe.Checkout.Session,
+  source: Source,
+): Promise<FulfilOutcome> {
+  if (!isOurs(session.metadata, deps.fundraiser.id))
+    return { result: 'ignored', reason: 'session was not created by this fundraiser' };
   return deps.ledger.expireSession(session.id, source.event);
 }
 
 /** A pledge ends (cancelled by the donor, by staff, or after failed payments). */
-export async function endPledge(deps: FulfilDeps, subscription: Stripe.Subscription, source: Source): Promise<FulfilOutcome> {
-  if (!isOurs(subscription.metadata, deps.fundraiser.id)) return { result: 'ignored', reason: 'subscription is not a pledge of this fundraiser' };
+export async function endPledge(
+  deps: FulfilDeps,
+  subscription: Stripe.Subscription,
+  source: Source,
+): Promise<FulfilOutcome> {
+  if (!isOurs(subscription.metadata, deps.fundraiser.id))
+    return { result: 'ignored', reason: 'subscription is not a pledge of this fundraiser' };
   const price = subscription.items.data[0]?.price;
   return deps.ledger.endPledge(
     subscription.id,
-    { checkoutSessionId: null, customerId: idOf(subscription.customer), email: null, currency: subscription.currency, amountMinor: price?.unit_amount ?? 0 },
+    {
+      checkoutSessionId: null,
+      customerId: idOf(subscription.customer),
+      email: null,
+      currency: subscription.currency,
+      amountMinor: price?.unit_amount ?? 0,
+    },
     source.event,
   );
 }

@@ -26,11 +26,22 @@ export class DatabaseSessionStore extends session.Store {
       .select(['data', 'expires_at'])
       .where('sid', '=', sid)
       .executeTakeFirst()
-      .then((row) => cb(null, row && row.expires_at > new Date().toISOString() ? (JSON.parse(row.data) as session.SessionData) : null), cb);
+      .then(
+        (row) =>
+          cb(
+            null,
+            row && row.expires_at > new Date().toISOString() ? (JSON.parse(row.data) as session.SessionData) : null,
+          ),
+        cb,
+      );
   }
 
   override set(sid: string, data: session.SessionData, cb: Callback = () => undefined): void {
-    const values = { data: JSON.stringify(data), expires_at: this.expiry(data), staff_user_id: data.staffUserId ?? null };
+    const values = {
+      data: JSON.stringify(data),
+      expires_at: this.expiry(data),
+      staff_user_id: data.staffUserId ?? null,
+    };
     this.db
       .insertInto('staff_sessions')
       .values({ sid, ...values })
@@ -38,17 +49,27 @@ export class DatabaseSessionStore extends session.Store {
       .execute()
       .then(() => {
         // Now and then, sweep expired sessions.
-        if (Math.random() < 0.02) return this.db.deleteFrom('staff_sessions').where('expires_at', '<', new Date().toISOString()).execute();
+        if (Math.random() < 0.02)
+          return this.db.deleteFrom('staff_sessions').where('expires_at', '<', new Date().toISOString()).execute();
       })
       .then(() => cb(), cb);
   }
 
   override destroy(sid: string, cb: Callback = () => undefined): void {
-    this.db.deleteFrom('staff_sessions').where('sid', '=', sid).execute().then(() => cb(), cb);
+    this.db
+      .deleteFrom('staff_sessions')
+      .where('sid', '=', sid)
+      .execute()
+      .then(() => cb(), cb);
   }
 
   override touch(sid: string, data: session.SessionData, cb: Callback = () => undefined): void {
-    this.db.updateTable('staff_sessions').set({ expires_at: this.expiry(data) }).where('sid', '=', sid).execute().then(() => cb(), cb);
+    this.db
+      .updateTable('staff_sessions')
+      .set({ expires_at: this.expiry(data) })
+      .where('sid', '=', sid)
+      .execute()
+      .then(() => cb(), cb);
   }
 }
 

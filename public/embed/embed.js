@@ -12,10 +12,14 @@
     try {
       var rec = JSON.parse(localStorage.getItem(key) || 'null');
       return rec && rec.until > now ? rec : null;
-    } catch (e) { return null; }
+    } catch (e) {
+      return null;
+    }
   }
   function hide(reason, until) {
-    try { localStorage.setItem(key, JSON.stringify({ reason: reason, at: now, until: until })); } catch (e) {}
+    try {
+      localStorage.setItem(key, JSON.stringify({ reason: reason, at: now, until: until }));
+    } catch (e) {}
   }
 
   // Back from a gift: the thank-you page links here with #fundraiser-thanks=<until, ms>.
@@ -23,14 +27,21 @@
   if (m) {
     hide('gift', Number(m[2]));
     // Remove only our part of the hash, and keep the page's own history state.
-    var rest = location.hash.replace(/(^#|&)fundraiser-thanks=\d+/, '$1').replace(/^#&/, '#').replace(/^#$/, '');
+    var rest = location.hash
+      .replace(/(^#|&)fundraiser-thanks=\d+/, '$1')
+      .replace(/^#&/, '#')
+      .replace(/^#$/, '');
     history.replaceState(history.state, '', location.pathname + location.search + rest);
   }
   if (hiddenUntil()) return;
 
   fetch(base + '/embed/banner.json', { credentials: 'omit' })
-    .then(function (r) { return r.ok ? r.json() : null; })
-    .then(function (b) { if (b && !hiddenUntil()) render(b); })
+    .then(function (r) {
+      return r.ok ? r.json() : null;
+    })
+    .then(function (b) {
+      if (b && !hiddenUntil()) render(b);
+    })
     .catch(function () {});
 
   function el(tag, attrs, text) {
@@ -41,7 +52,10 @@
   }
 
   function render(b) {
-    if (!document.body) return void document.addEventListener('DOMContentLoaded', function () { render(b); });
+    if (!document.body)
+      return void document.addEventListener('DOMContentLoaded', function () {
+        render(b);
+      });
     var host = el('div', { 'data-fundraiser-banner': '' });
     var target = document.querySelector('[data-fundraiser]');
     if (target) target.appendChild(host);
@@ -63,13 +77,22 @@
     fig.appendChild(el('strong', {}, b.raisedText));
     fig.appendChild(document.createTextNode(' ' + b.ofGoalText));
     box.appendChild(fig);
-    var bar = el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(b.barPercent), 'aria-label': b.label });
+    var bar = el('div', {
+      class: 'bar',
+      role: 'progressbar',
+      'aria-valuemin': '0',
+      'aria-valuemax': '100',
+      'aria-valuenow': String(b.barPercent),
+      'aria-label': b.label,
+    });
     var fill = el('div', { class: 'fill' });
     fill.style.width = b.barPercent + '%';
     bar.appendChild(fill);
     box.appendChild(bar);
     var acts = el('div', { class: 'a' });
-    b.links.forEach(function (l, i) { acts.appendChild(el('a', { href: l.href, target: '_top', class: i ? 'o' : '' }, l.text)); });
+    b.links.forEach(function (l, i) {
+      acts.appendChild(el('a', { href: l.href, target: '_top', class: i ? 'o' : '' }, l.text));
+    });
     box.appendChild(acts);
     var close = el('button', { class: 'x', type: 'button', 'aria-label': b.closeLabel }, '\u00d7');
     close.addEventListener('click', function () {

@@ -34,7 +34,13 @@ export function createCsrf(config: Config): Csrf {
     req.cookies ??= {};
     if (typeof req.cookies[VISITOR_COOKIE] !== 'string' || !/^[\w-]{16,64}$/.test(req.cookies[VISITOR_COOKIE])) {
       const id = randomBytes(16).toString('base64url');
-      res.cookie(VISITOR_COOKIE, id, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: 365 * 24 * 3600 * 1000 });
+      res.cookie(VISITOR_COOKIE, id, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        path: '/',
+        maxAge: 365 * 24 * 3600 * 1000,
+      });
       req.cookies[VISITOR_COOKIE] = id;
     }
     next();

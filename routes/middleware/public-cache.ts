@@ -7,7 +7,10 @@ import { framableBy } from './security-headers.ts';
 const SHORT_PUBLIC_CACHE = 'public, max-age=5, stale-while-revalidate=30';
 
 /** The figures are public: any cache may keep them a few seconds, and host sites may read them (CORS varies by Origin). */
-export const PUBLIC_FIGURES_HEADERS: Readonly<Record<string, string>> = { 'cache-control': SHORT_PUBLIC_CACHE, vary: 'Origin' };
+export const PUBLIC_FIGURES_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': SHORT_PUBLIC_CACHE,
+  vary: 'Origin',
+};
 
 /** A page unique to its response (a fresh form id): no cache may keep it. */
 export const NO_STORE = 'private, no-store';

@@ -13,9 +13,19 @@ const common = { standardHeaders: 'draft-8' as const, legacyHeaders: false };
 const MINUTE = 60_000;
 
 /** Card-testing defence on POST /donate: a limit per address and one for the whole site. */
-export function donateLimiters(config: Config, stores: RateLimitStores, onLimited: OnLimited): RateLimitRequestHandler[] {
+export function donateLimiters(
+  config: Config,
+  stores: RateLimitStores,
+  onLimited: OnLimited,
+): RateLimitRequestHandler[] {
   return [
-    rateLimit({ ...common, handler: onLimited, windowMs: 10 * MINUTE, limit: config.limits.donatePerIp, store: stores('donate-ip:') }),
+    rateLimit({
+      ...common,
+      handler: onLimited,
+      windowMs: 10 * MINUTE,
+      limit: config.limits.donatePerIp,
+      store: stores('donate-ip:'),
+    }),
     // Only attempts that created a session count toward the site-wide cap, so a flood of
     // junk posts cannot lock every honest reader out.
     rateLimit({
@@ -39,7 +49,11 @@ export function thankYouLimiter(stores: RateLimitStores, onLimited: OnLimited): 
 }
 
 /** Staff login: failures only, per address and per account. */
-export function loginLimiters(config: Config, stores: RateLimitStores, onLimited: OnLimited): RateLimitRequestHandler[] {
+export function loginLimiters(
+  config: Config,
+  stores: RateLimitStores,
+  onLimited: OnLimited,
+): RateLimitRequestHandler[] {
   // Only a wrong password (401) counts, so junk posts cannot lock an account out.
   const wrongPasswordOnly = {
     skipSuccessfulRequests: true,
@@ -53,7 +67,8 @@ export function loginLimiters(config: Config, stores: RateLimitStores, onLimited
       limit: config.staff.loginLimitPerAccount,
       store: stores('login-account:'),
       // The account as the accounts table spells it.
-      keyGenerator: (req) => normalEmail(String((req.body as Record<string, unknown> | undefined)?.email ?? '')).slice(0, 200),
+      keyGenerator: (req) =>
+        normalEmail(String((req.body as Record<string, unknown> | undefined)?.email ?? '')).slice(0, 200),
     }),
   ];
 }

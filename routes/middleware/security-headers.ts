@@ -21,7 +21,8 @@ export function securityHeaders(config: Config) {
 export function capturedSecurityHeaders(config: Config): Record<string, string> {
   const headers: Record<string, string> = {};
   const res = {
-    setHeader: (name: string, value: string | number | readonly string[]) => void (headers[name.toLowerCase()] = String(value)),
+    setHeader: (name: string, value: string | number | readonly string[]) =>
+      void (headers[name.toLowerCase()] = String(value)),
     removeHeader: (name: string) => void delete headers[name.toLowerCase()],
     getHeader: (name: string) => headers[name.toLowerCase()],
   };
@@ -35,7 +36,13 @@ export function capturedSecurityHeaders(config: Config): Record<string, string> 
 export function framableBy(headers: Record<string, string>, allowedOrigins: readonly string[]): Record<string, string> {
   const { 'x-frame-options': _dropped, ...rest } = headers;
   const ancestors = ["'self'", ...allowedOrigins].join(' ');
-  return { ...rest, 'content-security-policy': (rest['content-security-policy'] ?? '').replace(/frame-ancestors [^;]*/, `frame-ancestors ${ancestors}`) };
+  return {
+    ...rest,
+    'content-security-policy': (rest['content-security-policy'] ?? '').replace(
+      /frame-ancestors [^;]*/,
+      `frame-ancestors ${ancestors}`,
+    ),
+  };
 }
 
 function checkoutOrigin(config: Config): string {

@@ -34,13 +34,13 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     await page.getByRole('button', { name: 'Donate' }).click();
 
     await page.waitForURL(/\/c\/pay\/cs_test_/);
-    assert.match(await page.textContent('body') ?? '', /TEST MODE/);
+    assert.match((await page.textContent('body')) ?? '', /TEST MODE/);
     await screenshot(page, 'emulator-checkout-phone');
     await page.getByRole('button', { name: /Pay with test card/ }).click();
 
     await page.waitForURL(/\/thank-you\?session_id=cs_test_/);
     await screenshot(page, 'thank-you-phone');
-    assert.match(await page.locator('h1').textContent() ?? '', /Thank you for your gift of \$25\./);
+    assert.match((await page.locator('h1').textContent()) ?? '', /Thank you for your gift of \$25\./);
     assert.equal((await page.locator('[data-raised]').textContent())?.trim(), '$25');
     assert.equal(await page.locator('[role=progressbar]').getAttribute('aria-valuenow'), '2.5');
     assert.equal(await raised(), 2500);
@@ -58,7 +58,7 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     await page.getByRole('button', { name: /Pay with test card/ }).click();
     await page.waitForURL(/\/thank-you/);
     await screenshot(page, 'thank-you-desktop-nojs');
-    assert.match(await page.locator('h1').textContent() ?? '', /gift of \$5\./);
+    assert.match((await page.locator('h1').textContent()) ?? '', /gift of \$5\./);
     assert.equal((await page.locator('[data-raised]').textContent())?.trim(), '$30');
     // Reloading the thank-you page counts nothing more.
     await page.reload();
@@ -74,10 +74,10 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     await page.getByRole('radio', { name: /^\$25/ }).check();
     await page.getByRole('button', { name: 'Donate' }).click();
     await page.waitForURL(/\/c\/pay\//);
-    assert.match(await page.textContent('body') ?? '', /per month/);
+    assert.match((await page.textContent('body')) ?? '', /per month/);
     await page.getByRole('button', { name: /Pay with test card/ }).click();
     await page.waitForURL(/\/thank-you/);
-    assert.match(await page.locator('h1').textContent() ?? '', /monthly gift of \$25 a month/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /monthly gift of \$25 a month/);
     // The page recorded month one; the webhooks land too, and must not add it again.
     for (let i = 0; i < 20 && (await raised()) !== 5500; i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
@@ -96,7 +96,7 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     await page.getByRole('button', { name: /Cancel/ }).click();
     await page.waitForURL(/cancelled=1/);
     await screenshot(page, 'appeal-cancelled-phone');
-    assert.match(await page.textContent('body') ?? '', /nothing was charged/);
+    assert.match((await page.textContent('body')) ?? '', /nothing was charged/);
     assert.equal(await page.locator('input[name=other_amount]').inputValue(), '40');
     assert.equal(await raised(), 5500);
     await context.close();
@@ -119,7 +119,7 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`${server.url}/staff`);
     assert.equal((await page.locator('[data-k="raised"]').textContent())?.trim(), '$55');
-    assert.match(await page.locator('table.data').last().textContent() ?? '', /donor@example\.org/);
+    assert.match((await page.locator('table.data').last().textContent()) ?? '', /donor@example\.org/);
     await screenshot(page, 'staff-dashboard-desktop');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'staff-dashboard-phone');
@@ -128,8 +128,11 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     await page.getByRole('link', { name: 'Gifts', exact: true }).click();
     await page.waitForURL(/\/staff\/gifts/);
     await screenshot(page, 'staff-gifts-desktop');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
-    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = fs.readFileSync(await download.path(), 'utf8');
     assert.match(csv.split('\n')[0]!, /^id,created_at,paid_at,status/);
     assert.ok(csv.split('\n').filter((l) => /,paid,/.test(l)).length >= 3, 'the paid gifts of this run are in the CSV');
     await page.goto(`${server.url}/staff/settings`);
@@ -144,7 +147,7 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     await page.locator('input[name=other_amount]').fill('2.50');
     await page.getByRole('button', { name: 'Donate' }).click();
     await page.waitForLoadState();
-    assert.match(await page.getByRole('alert').textContent() ?? '', /without cents/);
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /without cents/);
     assert.equal(new URL(page.url()).pathname, '/donate');
     await screenshot(page, 'appeal-error-phone');
     await context.close();

@@ -22,7 +22,9 @@ let hostUrl: string;
 before(async () => {
   host = http.createServer((_req, res) => {
     res.setHeader('Content-Type', 'text/html');
-    res.end(`<!doctype html><html lang="en"><head><title>Another site</title></head><body><main><h1>A forum elsewhere</h1><div data-fundraiser></div><p>Thread text.</p></main><script src="${server.url}/embed.js" async></script></body></html>`);
+    res.end(
+      `<!doctype html><html lang="en"><head><title>Another site</title></head><body><main><h1>A forum elsewhere</h1><div data-fundraiser></div><p>Thread text.</p></main><script src="${server.url}/embed.js" async></script></body></html>`,
+    );
   });
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', () => r()));
   hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
@@ -41,10 +43,21 @@ after(async () => {
 async function axe(page: Page, label: string): Promise<void> {
   await page.addScriptTag({ path: axePath });
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run: (ctx?: unknown, opts?: unknown) => Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }> } }).axe.run(document, {
+    const result = await (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx?: unknown,
+            opts?: unknown,
+          ) => Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }>;
+        };
+      }
+    ).axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
     });
-    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+    return result.violations.map(
+      (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`,
+    );
   });
   assert.deepEqual(violations, [], `axe on ${label}`);
 }
@@ -133,8 +146,15 @@ describe('the banner on a host page', () => {
     await page.getByRole('link', { name: 'Back to Drugs-Forum' }).click();
     await page.waitForURL(/\/embed\/demo$/);
     await page.waitForLoadState('networkidle');
-    assert.equal(await page.locator('[data-fundraiser-banner]').count(), 0, 'the script banner stays hidden after a gift');
-    assert.match((await page.frameLocator('iframe.banner-frame').locator('body').textContent()) ?? '', /Thank you for your gift/);
+    assert.equal(
+      await page.locator('[data-fundraiser-banner]').count(),
+      0,
+      'the script banner stays hidden after a gift',
+    );
+    assert.match(
+      (await page.frameLocator('iframe.banner-frame').locator('body').textContent()) ?? '',
+      /Thank you for your gift/,
+    );
     await context.close();
   });
 });
@@ -143,7 +163,13 @@ describe('accessibility', () => {
   it('when axe-core checks the appeal, the banner, the demo page and the staff pages, then there are no violations', async () => {
     const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
     const page = await context.newPage();
-    for (const path of ['/', '/?cancelled=1&amount=40&frequency=monthly', '/embed/banner', '/embed/demo', '/staff/login']) {
+    for (const path of [
+      '/',
+      '/?cancelled=1&amount=40&frequency=monthly',
+      '/embed/banner',
+      '/embed/demo',
+      '/staff/login',
+    ]) {
       await page.goto(`${server.url}${path}`);
       await axe(page, path);
     }

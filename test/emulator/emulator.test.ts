@@ -16,7 +16,9 @@ after(async () => {
 
 const donation = (amount = 2500): Stripe.Checkout.SessionCreateParams => ({
   mode: 'payment',
-  line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: amount, product_data: { name: 'Donation' } } }],
+  line_items: [
+    { quantity: 1, price_data: { currency: 'usd', unit_amount: amount, product_data: { name: 'Donation' } } },
+  ],
   metadata: { fundraiser: s.config.fundraiser.id },
   success_url: 'http://127.0.0.1/ok?session_id={CHECKOUT_SESSION_ID}',
 });
@@ -48,8 +50,14 @@ describe('emulator: Stripe API through the official SDK', () => {
   });
 
   it('when parameters are invalid, then the error names the parameter', async () => {
-    await assert.rejects(s.deps.stripe.checkout.sessions.create({ ...donation(), mode: undefined as never }), (err: Stripe.errors.StripeError) => err.param === 'mode');
-    await assert.rejects(s.deps.stripe.checkout.sessions.create(donation(10)), (err: Stripe.errors.StripeError) => err.code === 'amount_too_small');
+    await assert.rejects(
+      s.deps.stripe.checkout.sessions.create({ ...donation(), mode: undefined as never }),
+      (err: Stripe.errors.StripeError) => err.param === 'mode',
+    );
+    await assert.rejects(
+      s.deps.stripe.checkout.sessions.create(donation(10)),
+      (err: Stripe.errors.StripeError) => err.code === 'amount_too_small',
+    );
     await assert.rejects(
       s.deps.stripe.checkout.sessions.create({ ...donation(), submit_type: 'donate', mode: 'subscription' }),
       (err: Stripe.errors.StripeError) => err.param === 'line_items' || err.param === 'submit_type',
@@ -58,14 +66,20 @@ describe('emulator: Stripe API through the official SDK', () => {
 
   it('when the API key is missing or malformed, then it answers 401 authentication_error', async () => {
     const bad = createStripeClient({ ...s.config.stripe, secretKey: 'not_a_key' });
-    await assert.rejects(bad.checkout.sessions.retrieve('cs_test_x'), (err: unknown) => err instanceof Stripe.errors.StripeAuthenticationError);
+    await assert.rejects(
+      bad.checkout.sessions.retrieve('cs_test_x'),
+      (err: unknown) => err instanceof Stripe.errors.StripeAuthenticationError,
+    );
   });
 
   it('when an idempotency key is reused with the same parameters, then the same session is returned; with others, an idempotency error', async () => {
     const a = await s.deps.stripe.checkout.sessions.create(donation(), { idempotencyKey: 'k-1' });
     const b = await s.deps.stripe.checkout.sessions.create(donation(), { idempotencyKey: 'k-1' });
     assert.equal(a.id, b.id);
-    await assert.rejects(s.deps.stripe.checkout.sessions.create(donation(3000), { idempotencyKey: 'k-1' }), (err: unknown) => err instanceof Stripe.errors.StripeIdempotencyError);
+    await assert.rejects(
+      s.deps.stripe.checkout.sessions.create(donation(3000), { idempotencyKey: 'k-1' }),
+      (err: unknown) => err instanceof Stripe.errors.StripeIdempotencyError,
+    );
   });
 
   it('when sessions are listed, then pages follow starting_after to the end', async () => {
@@ -96,7 +110,10 @@ describe('emulator: Stripe API through the official SDK', () => {
     const after = await s.deps.stripe.charges.retrieve(ch.id);
     assert.equal(after.amount_refunded, 1000);
     assert.equal(after.refunded, false);
-    await assert.rejects(s.deps.stripe.refunds.create({ charge: ch.id, amount: 5000 }), (err: Stripe.errors.StripeError) => err.code === 'amount_too_large');
+    await assert.rejects(
+      s.deps.stripe.refunds.create({ charge: ch.id, amount: 5000 }),
+      (err: Stripe.errors.StripeError) => err.code === 'amount_too_large',
+    );
   });
 });
 
@@ -109,7 +126,9 @@ describe('emulator: webhook delivery', () => {
     await new Promise((r) => setTimeout(r, 30));
     s.failWebhooks(null);
     await s.emulator.whenIdle();
-    const event = [...s.emulator.state.events.values()].find((e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === id)!;
+    const event = [...s.emulator.state.events.values()].find(
+      (e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === id,
+    )!;
     const tries = s.emulator.delivery.attempts.filter((a) => a.eventId === event.id);
     assert.equal(tries[0]!.status, 500);
     assert.equal(tries.at(-1)!.status, 200);
@@ -125,7 +144,9 @@ describe('emulator: webhook delivery', () => {
     s.emulator.state.pay(created.id, 'card', 'x@example.org');
     await s.emulator.whenIdle();
     s.emulator.delivery.setUrl(url);
-    const completed = [...s.emulator.state.events.values()].find((e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === created.id)!;
+    const completed = [...s.emulator.state.events.values()].find(
+      (e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === created.id,
+    )!;
     const tries = s.emulator.delivery.attempts.filter((a) => a.eventId === completed.id);
     assert.equal(tries.length, 5);
     assert.ok(tries.every((t) => t.status === null && t.error));
@@ -135,7 +156,9 @@ describe('emulator: webhook delivery', () => {
     const id = await ourPaidSession('23');
     await s.emulator.whenIdle();
     const before = (await request(s.app).get('/api/progress')).body;
-    const event = [...s.emulator.state.events.values()].find((e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === id)!;
+    const event = [...s.emulator.state.events.values()].find(
+      (e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === id,
+    )!;
     await request(s.emulatorUrl).post(`/_emulator/events/${event.id}/replay`).expect(200);
     const dup = await request(s.emulatorUrl).post(`/_emulator/events/${event.id}/duplicate`).expect(200);
     assert.notEqual(dup.body.id, event.id);
@@ -153,13 +176,17 @@ describe('emulator: webhook delivery', () => {
     await request(s.emulatorUrl).post(`/_emulator/charges/no_such/refund`).expect(404);
     await s.emulator.whenIdle();
     const types = s.emulator.delivery.attempts.map((a) => s.emulator.state.events.get(a.eventId)?.type);
-    for (const t of ['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed']) assert.ok(types.includes(t as never), `${t} delivered`);
+    for (const t of ['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed'])
+      assert.ok(types.includes(t as never), `${t} delivered`);
     const html = await request(s.emulatorUrl).get('/_emulator').expect(200);
     assert.match(html.text, /TEST MODE/);
   });
 
   it('when the hosted checkout page is opened, then it is clearly a test and offers card, bank debit and cancel', async () => {
-    const created = await s.deps.stripe.checkout.sessions.create({ ...donation(), cancel_url: 'http://127.0.0.1/back' });
+    const created = await s.deps.stripe.checkout.sessions.create({
+      ...donation(),
+      cancel_url: 'http://127.0.0.1/back',
+    });
     const page = await request(s.emulatorUrl).get(`/c/pay/${created.id}`).expect(200);
     assert.match(page.text, /TEST MODE/);
     assert.match(page.text, /value="card"/);
@@ -167,14 +194,36 @@ describe('emulator: webhook delivery', () => {
     assert.match(page.text, /value="delayed_failure"/);
     const cancel = await request(s.emulatorUrl).post(`/c/pay/${created.id}/cancel`).expect(303);
     assert.equal(cancel.headers.location, 'http://127.0.0.1/back');
-    const paid = await request(s.emulatorUrl).post(`/c/pay/${created.id}`).type('form').send('choice=card&email=a%40b.org').expect(303);
+    const paid = await request(s.emulatorUrl)
+      .post(`/c/pay/${created.id}`)
+      .type('form')
+      .send('choice=card&email=a%40b.org')
+      .expect(303);
     assert.equal(paid.headers.location, `http://127.0.0.1/ok?session_id=${created.id}`);
   });
 });
 
 describe('emulator: which requests npm start sends to it', () => {
-  it('when a path is the emulator\'s (API, hosted checkout, controls), then it goes there, and the site keeps every other', () => {
-    for (const p of ['/v1/checkout/sessions', '/v1', '/c/pay/cs_test_1', '/_emulator', '/_emulator/settle?x=1', '/v1?expand[]=x']) assert.equal(isEmulatorPath(p), true, p);
-    for (const p of ['/', '/api/progress', '/v10/x', '/cancel', '/c2', '/_emulatorx', '/embed/banner', '/webhooks/stripe']) assert.equal(isEmulatorPath(p), false, p);
+  it("when a path is the emulator's (API, hosted checkout, controls), then it goes there, and the site keeps every other", () => {
+    for (const p of [
+      '/v1/checkout/sessions',
+      '/v1',
+      '/c/pay/cs_test_1',
+      '/_emulator',
+      '/_emulator/settle?x=1',
+      '/v1?expand[]=x',
+    ])
+      assert.equal(isEmulatorPath(p), true, p);
+    for (const p of [
+      '/',
+      '/api/progress',
+      '/v10/x',
+      '/cancel',
+      '/c2',
+      '/_emulatorx',
+      '/embed/banner',
+      '/webhooks/stripe',
+    ])
+      assert.equal(isEmulatorPath(p), false, p);
   });
 });

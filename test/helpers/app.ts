@@ -22,7 +22,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function makeTestApp(opts: { env?: Record<string, string>; now?: Date; deps?: Partial<AppDeps>; logger?: AppDeps['logger'] } = {}): Promise<TestApp> {
+export async function makeTestApp(
+  opts: { env?: Record<string, string>; now?: Date; deps?: Partial<AppDeps>; logger?: AppDeps['logger'] } = {},
+): Promise<TestApp> {
   const database = await freshDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -37,7 +39,10 @@ export async function makeTestApp(opts: { env?: Record<string, string>; now?: Da
     ...opts.env,
   });
   let now = opts.now ?? new Date('2026-06-15T12:00:00Z');
-  const deps = { ...(await buildDeps(config, { clock: () => now, ...(opts.logger ? { logger: opts.logger } : {}) })), ...opts.deps };
+  const deps = {
+    ...(await buildDeps(config, { clock: () => now, ...(opts.logger ? { logger: opts.logger } : {}) })),
+    ...opts.deps,
+  };
   return {
     app: createApp(deps),
     deps,
@@ -54,14 +59,22 @@ export async function makeTestApp(opts: { env?: Record<string, string>; now?: Da
 }
 
 /** POSTs an event to the webhook, signed as Stripe would sign it (or as told to). */
-export function deliver(app: Site, event: Stripe.Event | string, opts: { secret?: string; timestamp?: number; path?: string } = {}) {
+export function deliver(
+  app: Site,
+  event: Stripe.Event | string,
+  opts: { secret?: string; timestamp?: number; path?: string } = {},
+) {
   const payload = typeof event === 'string' ? event : JSON.stringify(event);
   const header = Stripe.webhooks.generateTestHeaderString({
     payload,
     secret: opts.secret ?? TEST_WEBHOOK_SECRET,
     timestamp: opts.timestamp,
   });
-  return request(app).post(opts.path ?? '/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(payload);
+  return request(app)
+    .post(opts.path ?? '/webhooks/stripe')
+    .set('Content-Type', 'application/json')
+    .set('Stripe-Signature', header)
+    .send(payload);
 }
 
 export function ourMetadata(config: Config, campaign = '2026'): Stripe.Metadata {
@@ -69,7 +82,10 @@ export function ourMetadata(config: Config, campaign = '2026'): Stripe.Metadata 
 }
 
 /** A one-off Checkout Session as Stripe sends it on completion. */
-export function completedSession(config: Config, fields: Partial<Stripe.Checkout.Session> = {}): Stripe.Checkout.Session {
+export function completedSession(
+  config: Config,
+  fields: Partial<Stripe.Checkout.Session> = {},
+): Stripe.Checkout.Session {
   return checkoutSession({
     status: 'complete',
     payment_status: 'paid',
@@ -92,7 +108,11 @@ export function completedSession(config: Config, fields: Partial<Stripe.Checkout
 }
 
 export const sessionEvent = (
-  type: 'checkout.session.completed' | 'checkout.session.async_payment_succeeded' | 'checkout.session.async_payment_failed' | 'checkout.session.expired',
+  type:
+    | 'checkout.session.completed'
+    | 'checkout.session.async_payment_succeeded'
+    | 'checkout.session.async_payment_failed'
+    | 'checkout.session.expired',
   session: Stripe.Checkout.Session,
   fields: { id?: string; created?: number } = {},
 ) => stripeEvent(type, session, fields);
@@ -106,12 +126,22 @@ export async function readTotals(app: Site) {
     return m ? m[1]!.trim() : undefined;
   };
   return {
-    api: api.body as { currency: string; goal: number; raised: number; donors: number; percent: number; updatedAt: string },
+    api: api.body as {
+      currency: string;
+      goal: number;
+      raised: number;
+      donors: number;
+      percent: number;
+      updatedAt: string;
+    },
     page: { raised: attr('raised'), donors: attr('donors'), percent: attr('percent'), html: page.text },
   };
 }
 
 export async function countRows(deps: Wired, table: 'contributions' | 'stripe_events'): Promise<number> {
-  const r = await deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await deps.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -22,7 +22,11 @@ export interface TestDatabase {
 export async function freshDatabase(): Promise<TestDatabase> {
   if (!TEST_PG) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-db-'));
-    return { url: `sqlite:${path.join(dir, 'test.sqlite')}`, dialect: 'sqlite', drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${path.join(dir, 'test.sqlite')}`,
+      dialect: 'sqlite',
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `t_${randomBytes(6).toString('hex')}`;
   await admin(`create database ${name}`);
@@ -82,17 +86,24 @@ async function admin(statement: string): Promise<void> {
 /** Makes every insert into `table` fail (a fault to test), until the returned function is called. */
 export async function breakInserts(db: Kysely<any>, table: string): Promise<() => Promise<void>> {
   if (isPostgres(db)) {
-    await sql`create or replace function fail_insert() returns trigger language plpgsql as $$ begin raise exception 'disk on fire'; end $$`.execute(db);
-    await sql.raw(`create trigger fail_insert before insert on ${table} for each row execute function fail_insert()`).execute(db);
+    await sql`create or replace function fail_insert() returns trigger language plpgsql as $$ begin raise exception 'disk on fire'; end $$`.execute(
+      db,
+    );
+    await sql
+      .raw(`create trigger fail_insert before insert on ${table} for each row execute function fail_insert()`)
+      .execute(db);
     return async () => void (await sql.raw(`drop trigger fail_insert on ${table}`).execute(db));
   }
-  await sql.raw(`create trigger fail_insert before insert on ${table} begin select raise(abort, 'disk on fire'); end`).execute(db);
+  await sql
+    .raw(`create trigger fail_insert before insert on ${table} begin select raise(abort, 'disk on fire'); end`)
+    .execute(db);
   return async () => void (await sql`drop trigger fail_insert`.execute(db));
 }
 
 /** Deletes every gift, charge, dispute, pledge and event, and zeroes the totals. */
 export async function emptyLedger(db: Kysely<any>): Promise<void> {
-  for (const t of ['contributions', 'ledger_charges', 'ledger_disputes', 'pledges', 'stripe_events']) await db.deleteFrom(t).execute();
+  for (const t of ['contributions', 'ledger_charges', 'ledger_disputes', 'pledges', 'stripe_events'])
+    await db.deleteFrom(t).execute();
   await db
     .updateTable('campaign_totals')
     .set({ raised_minor: 0, gross_minor: 0, refunded_minor: 0, disputed_minor: 0, dispute_lost_minor: 0, donors: 0 })

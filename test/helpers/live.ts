@@ -34,7 +34,9 @@ export async function startLiveStack(
 
   const outer = express();
   let failWith: number | null = null;
-  outer.use('/webhooks/stripe', (_req, res, next) => (failWith ? void res.status(failWith).send('failing on purpose') : next()));
+  outer.use('/webhooks/stripe', (_req, res, next) =>
+    failWith ? void res.status(failWith).send('failing on purpose') : next(),
+  );
   const site = await new Promise<Server>((resolve) => {
     const s = outer.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -70,18 +72,35 @@ export async function openForm(app: Site | string) {
 }
 
 /** Starts a checkout through the appeal's form, as a reader would; returns the session id. */
-export async function checkoutThroughForm(app: Site, amount: string, frequency: 'once' | 'monthly' = 'once'): Promise<string> {
+export async function checkoutThroughForm(
+  app: Site,
+  amount: string,
+  frequency: 'once' | 'monthly' = 'once',
+): Promise<string> {
   const { agent, formId } = await openForm(app);
   const preset = amount === '5' || amount === '25';
-  const body = new URLSearchParams({ form_id: formId, frequency, ...(preset ? { amount } : { amount: 'other', other_amount: amount }) });
+  const body = new URLSearchParams({
+    form_id: formId,
+    frequency,
+    ...(preset ? { amount } : { amount: 'other', other_amount: amount }),
+  });
   const res = await agent.post('/donate').type('form').send(body.toString()).expect(303);
   return res.headers.location!.split('/').pop()!;
 }
 
 /** Puts a session straight into the emulator, as if a site (this one, given its metadata) had created it. */
-export function seedSession(state: EmulatorState, opts: { amount: number; mode?: 'payment' | 'subscription'; metadata: Stripe.Metadata }): string {
+export function seedSession(
+  state: EmulatorState,
+  opts: { amount: number; mode?: 'payment' | 'subscription'; metadata: Stripe.Metadata },
+): string {
   const mode = opts.mode ?? 'payment';
-  const session = checkoutSession({ mode, amount_total: opts.amount, amount_subtotal: opts.amount, metadata: opts.metadata, success_url: 'http://x/ok' });
+  const session = checkoutSession({
+    mode,
+    amount_total: opts.amount,
+    amount_subtotal: opts.amount,
+    metadata: opts.metadata,
+    success_url: 'http://x/ok',
+  });
   state.sessions.set(session.id, session);
   state.extras.set(session.id, {
     productName: 'Gift',

@@ -24,7 +24,10 @@ export function expectedTotals(state: EmulatorState, fundraiserId: string): Expe
     const disputes = charge ? [...state.disputes.values()].filter((d) => d.charge === charge.id) : [];
     const refunded = Math.min(amount, charge?.amount_refunded ?? 0);
     const lost = Math.min(amount - refunded, sum(disputes.filter((d) => d.status === 'lost').map((d) => d.amount)));
-    const open = Math.min(amount - refunded - lost, sum(disputes.filter((d) => OPEN.has(d.status)).map((d) => d.amount)));
+    const open = Math.min(
+      amount - refunded - lost,
+      sum(disputes.filter((d) => OPEN.has(d.status)).map((d) => d.amount)),
+    );
     t.gross += amount;
     t.refunded += refunded;
     t.disputeLost += lost;
@@ -41,7 +44,11 @@ export function expectedTotals(state: EmulatorState, fundraiserId: string): Expe
     const details = inv.parent?.subscription_details;
     if (details?.metadata?.fundraiser !== fundraiserId || inv.status !== 'paid') continue;
     const payment = [...state.invoicePayments.values()].find((p) => p.invoice === inv.id);
-    count(inv.amount_paid, state.paymentIntents.get(String(payment?.payment.payment_intent)), String(details.subscription));
+    count(
+      inv.amount_paid,
+      state.paymentIntents.get(String(payment?.payment.payment_intent)),
+      String(details.subscription),
+    );
   }
   t.donors = donors.size;
   return t;

@@ -28,7 +28,11 @@ function findPgBin(name: string): string | null {
 function globPgDirs(): string[] {
   const root = '/usr/lib/postgresql';
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root).sort().reverse().map((v) => path.join(root, v, 'bin'));
+  return fs
+    .readdirSync(root)
+    .sort()
+    .reverse()
+    .map((v) => path.join(root, v, 'bin'));
 }
 
 /**
@@ -42,7 +46,8 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<P
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fundraiser-pg-'));
   // initdb refuses to run as root: run the server as the postgres user then.
   const asRoot = process.getuid?.() === 0;
-  const as = (cmd: string, args: string[]) => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]) as [string, string[]];
+  const as = (cmd: string, args: string[]) =>
+    (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]) as [string, string[]];
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
@@ -50,7 +55,9 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<P
   }
   const data = path.join(dir, 'data');
   const port = await freePort();
-  execFileSync(...as(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']), { stdio: 'ignore' });
+  execFileSync(...as(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']), {
+    stdio: 'ignore',
+  });
   const speed = opts.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
   const serverOpts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${speed}`;
   const startArgs = ['-D', data, '-o', serverOpts, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start'];
@@ -71,4 +78,3 @@ export async function startPostgres(opts: { durable?: boolean } = {}): Promise<P
     },
   };
 }
-

@@ -27,7 +27,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts server.ts; with `databaseUrl`, several processes can share one database (it is not dropped). */
-export async function startServerProcess(env: Record<string, string> = {}, databaseUrl?: string): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  databaseUrl?: string,
+): Promise<ServerProcess> {
   const database = databaseUrl ? { url: databaseUrl, drop: async () => undefined } : await freshDatabase();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -27,7 +27,8 @@ const st = () => s.emulator.state;
 const meta = () => ({ fundraiser: s.config.fundraiser.id, campaign: 'test' });
 
 /** A session the site would have created, without going through the form. */
-const ourSession = (amount: number, mode: 'payment' | 'subscription' = 'payment') => seedSession(st(), { amount, mode, metadata: meta() });
+const ourSession = (amount: number, mode: 'payment' | 'subscription' = 'payment') =>
+  seedSession(st(), { amount, mode, metadata: meta() });
 
 function chargeOf(sessionId: string): Stripe.Charge {
   const session = st().sessions.get(sessionId)!;
@@ -47,7 +48,14 @@ async function send(events: Stripe.Event[]) {
 
 async function totals() {
   const p = await s.deps.ledger.progress();
-  return { raised: p.raised, gross: p.gross, refunded: p.refunded, disputed: p.disputed, disputeLost: p.disputeLost, donors: p.donors };
+  return {
+    raised: p.raised,
+    gross: p.gross,
+    refunded: p.refunded,
+    disputed: p.disputed,
+    disputeLost: p.disputeLost,
+    donors: p.donors,
+  };
 }
 
 async function assertMatchesModel() {
@@ -64,10 +72,24 @@ describe('refunds', () => {
     const ch = chargeOf(id);
     st().refund({ charge: ch.id }, 1500);
     await send(eventsOfType('charge.refunded'));
-    assert.deepEqual(await totals(), { raised: 3500, gross: 5000, refunded: 1500, disputed: 0, disputeLost: 0, donors: 1 });
+    assert.deepEqual(await totals(), {
+      raised: 3500,
+      gross: 5000,
+      refunded: 1500,
+      disputed: 0,
+      disputeLost: 0,
+      donors: 1,
+    });
     st().refund({ charge: ch.id });
     await send(eventsOfType('charge.refunded').slice(1));
-    assert.deepEqual(await totals(), { raised: 0, gross: 5000, refunded: 5000, disputed: 0, disputeLost: 0, donors: 0 });
+    assert.deepEqual(await totals(), {
+      raised: 0,
+      gross: 5000,
+      refunded: 5000,
+      disputed: 0,
+      disputeLost: 0,
+      donors: 0,
+    });
     await assertMatchesModel();
   });
 
@@ -91,7 +113,14 @@ describe('refunds', () => {
     await send(eventsOfType('charge.refunded'));
     assert.equal((await totals()).raised, 0, 'a refund alone counts nothing');
     await send(eventsOfType('checkout.session.completed'));
-    assert.deepEqual(await totals(), { raised: 2000, gross: 2500, refunded: 500, disputed: 0, disputeLost: 0, donors: 1 });
+    assert.deepEqual(await totals(), {
+      raised: 2000,
+      gross: 2500,
+      refunded: 500,
+      disputed: 0,
+      disputeLost: 0,
+      donors: 1,
+    });
     await assertMatchesModel();
   });
 
@@ -112,11 +141,25 @@ describe('disputes', () => {
     await send(allEvents());
     const dp = st().dispute(chargeOf(id).id);
     await send(eventsOfType('charge.dispute.created'));
-    assert.deepEqual(await totals(), { raised: 4000, gross: 4000, refunded: 0, disputed: 4000, disputeLost: 0, donors: 1 });
+    assert.deepEqual(await totals(), {
+      raised: 4000,
+      gross: 4000,
+      refunded: 0,
+      disputed: 4000,
+      disputeLost: 0,
+      donors: 1,
+    });
     st().closeDispute(dp.id, 'lost');
     await send(eventsOfType('charge.dispute.closed'));
     await send(eventsOfType('charge.dispute.closed'));
-    assert.deepEqual(await totals(), { raised: 0, gross: 4000, refunded: 0, disputed: 0, disputeLost: 4000, donors: 0 });
+    assert.deepEqual(await totals(), {
+      raised: 0,
+      gross: 4000,
+      refunded: 0,
+      disputed: 0,
+      disputeLost: 4000,
+      donors: 0,
+    });
     await assertMatchesModel();
   });
 
@@ -126,7 +169,14 @@ describe('disputes', () => {
     const dp = st().dispute(chargeOf(id).id);
     st().closeDispute(dp.id, 'won');
     await send(allEvents());
-    assert.deepEqual(await totals(), { raised: 4000, gross: 4000, refunded: 0, disputed: 0, disputeLost: 0, donors: 1 });
+    assert.deepEqual(await totals(), {
+      raised: 4000,
+      gross: 4000,
+      refunded: 0,
+      disputed: 0,
+      disputeLost: 0,
+      donors: 1,
+    });
     await assertMatchesModel();
   });
 
@@ -135,8 +185,19 @@ describe('disputes', () => {
     st().pay(id, 'card', 'a@example.org');
     const dp = st().dispute(chargeOf(id).id);
     st().closeDispute(dp.id, 'lost');
-    await send([...eventsOfType('charge.dispute.closed'), ...eventsOfType('charge.dispute.created'), ...eventsOfType('checkout.session.completed')]);
-    assert.deepEqual(await totals(), { raised: 0, gross: 3000, refunded: 0, disputed: 0, disputeLost: 3000, donors: 0 });
+    await send([
+      ...eventsOfType('charge.dispute.closed'),
+      ...eventsOfType('charge.dispute.created'),
+      ...eventsOfType('checkout.session.completed'),
+    ]);
+    assert.deepEqual(await totals(), {
+      raised: 0,
+      gross: 3000,
+      refunded: 0,
+      disputed: 0,
+      disputeLost: 3000,
+      donors: 0,
+    });
     await assertMatchesModel();
   });
 });
@@ -150,7 +211,14 @@ describe('monthly pledges', () => {
     st().renew(sub);
     const paid = eventsOfType('invoice.paid');
     await send([paid[2]!, paid[1]!, ...eventsOfType('checkout.session.completed'), paid[0]!, paid[1]!]);
-    assert.deepEqual(await totals(), { raised: 3000, gross: 3000, refunded: 0, disputed: 0, disputeLost: 0, donors: 1 });
+    assert.deepEqual(await totals(), {
+      raised: 3000,
+      gross: 3000,
+      refunded: 0,
+      disputed: 0,
+      disputeLost: 0,
+      donors: 1,
+    });
     await assertMatchesModel();
   });
 
@@ -164,7 +232,14 @@ describe('monthly pledges', () => {
     st().refund({ charge: pi.latest_charge as string }, 400);
     // The refund first, before the renewal it belongs to is known.
     await send([...eventsOfType('charge.refunded'), ...allEvents().filter((e) => e.type !== 'charge.refunded')]);
-    assert.deepEqual(await totals(), { raised: 1600, gross: 2000, refunded: 400, disputed: 0, disputeLost: 0, donors: 1 });
+    assert.deepEqual(await totals(), {
+      raised: 1600,
+      gross: 2000,
+      refunded: 400,
+      disputed: 0,
+      disputeLost: 0,
+      donors: 1,
+    });
     await assertMatchesModel();
   });
 
@@ -180,7 +255,14 @@ describe('monthly pledges', () => {
     const dp = st().dispute(chargeId);
     st().closeDispute(dp.id, 'lost');
     await send(allEvents().filter((e) => e.type.startsWith('charge.')));
-    assert.deepEqual(await totals(), { raised: 2000, gross: 4000, refunded: 500, disputed: 0, disputeLost: 1500, donors: 1 });
+    assert.deepEqual(await totals(), {
+      raised: 2000,
+      gross: 4000,
+      refunded: 500,
+      disputed: 0,
+      disputeLost: 1500,
+      donors: 1,
+    });
     await assertMatchesModel();
   });
 
@@ -190,7 +272,11 @@ describe('monthly pledges', () => {
     const sub = st().sessions.get(id)!.subscription as string;
     st().cancelSubscription(sub);
     await send([...eventsOfType('customer.subscription.deleted'), ...allEvents()]);
-    const pledge = await s.deps.db.selectFrom('pledges').selectAll().where('subscription_id', '=', sub).executeTakeFirstOrThrow();
+    const pledge = await s.deps.db
+      .selectFrom('pledges')
+      .selectAll()
+      .where('subscription_id', '=', sub)
+      .executeTakeFirstOrThrow();
     assert.equal(pledge.status, 'ended');
     assert.equal(pledge.email, 'm@example.org', 'the later session still fills in the donor');
     assert.equal((await totals()).raised, 1000);
@@ -221,7 +307,10 @@ describe('expired and failed checkouts', () => {
     const id = ourSession(2500);
     st().pay(id, 'delayed_failure', 'a@example.org');
     st().settle(id, 'failed');
-    await send([...eventsOfType('checkout.session.async_payment_failed'), ...eventsOfType('checkout.session.completed')]);
+    await send([
+      ...eventsOfType('checkout.session.async_payment_failed'),
+      ...eventsOfType('checkout.session.completed'),
+    ]);
     assert.equal((await totals()).raised, 0);
     assert.equal((await s.deps.ledger.findGift(id))?.status, 'failed');
     await assertMatchesModel();

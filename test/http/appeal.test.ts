@@ -54,7 +54,10 @@ describe('GET /', () => {
   });
 
   it('when a gift has been recorded, then the bar shows its share', async () => {
-    await deliver(t.app, sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 2_500_000 }))).expect(200);
+    await deliver(
+      t.app,
+      sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 2_500_000 })),
+    ).expect(200);
     const res = await request(t.app).get('/').expect(200);
     assert.match(res.text, /aria-valuenow="50"/);
     assert.match(res.text, /style="width: 50%"/);
@@ -63,7 +66,10 @@ describe('GET /', () => {
   });
 
   it('when more than the goal is raised, then the bar stops at 100% but the text tells the truth', async () => {
-    await deliver(t.app, sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 7_500_000 }))).expect(200);
+    await deliver(
+      t.app,
+      sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 7_500_000 })),
+    ).expect(200);
     const res = await request(t.app).get('/').expect(200);
     assert.match(res.text, /style="width: 100%"/);
     assert.match(res.text, /data-raised>\$75,000</);

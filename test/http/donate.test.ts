@@ -25,7 +25,11 @@ const sessions = () => [...s.emulator.state.sessions.values()];
 async function post(fields: Record<string, string>, opts: { json?: boolean; headers?: Record<string, string> } = {}) {
   const { agent, formId } = await openForm(s.app);
   const body = new URLSearchParams({ form_id: formId, ...fields }).toString();
-  const req = agent.post('/donate').type('form').set(opts.headers ?? {}).send(body);
+  const req = agent
+    .post('/donate')
+    .type('form')
+    .set(opts.headers ?? {})
+    .send(body);
   if (opts.json) req.set('Accept', 'application/json');
   return req;
 }
@@ -66,8 +70,14 @@ describe('POST /donate: validation', () => {
   });
 
   const crossSite: Array<[string, Record<string, string>]> = [
-    ['the browser says the form came from another site', { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' }],
-    ['the browser says it came from a sibling subdomain', { 'Sec-Fetch-Site': 'same-site', Origin: 'https://forum.example.org' }],
+    [
+      'the browser says the form came from another site',
+      { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' },
+    ],
+    [
+      'the browser says it came from a sibling subdomain',
+      { 'Sec-Fetch-Site': 'same-site', Origin: 'https://forum.example.org' },
+    ],
     ['an older browser sends only a foreign Origin', { Origin: 'https://evil.example' }],
     ['the Origin is "null" (a sandboxed frame or a data: page)', { Origin: 'null' }],
   ];
@@ -81,7 +91,10 @@ describe('POST /donate: validation', () => {
   }
 
   const sameSite: Array<[string, () => Record<string, string>]> = [
-    ['the browser says the form came from this site', () => ({ 'Sec-Fetch-Site': 'same-origin', Origin: s.config.baseUrl })],
+    [
+      'the browser says the form came from this site',
+      () => ({ 'Sec-Fetch-Site': 'same-origin', Origin: s.config.baseUrl }),
+    ],
     ["an older browser sends this site's Origin", () => ({ Origin: s.config.baseUrl })],
     ['a client sends neither header (not a browser another site can drive)', () => ({})],
   ];
@@ -140,7 +153,10 @@ describe('POST /donate: checkout', () => {
   it('when the same form is submitted twice, then one session is created and both go to it', async () => {
     const { agent, formId } = await openForm(s.app);
     const body = `form_id=${formId}&amount=5&frequency=once`;
-    const [a, b] = await Promise.all([agent.post('/donate').type('form').send(body), agent.post('/donate').type('form').send(body)]);
+    const [a, b] = await Promise.all([
+      agent.post('/donate').type('form').send(body),
+      agent.post('/donate').type('form').send(body),
+    ]);
     assert.equal(a.status, 303);
     assert.equal(b.status, 303);
     assert.equal(a.headers.location, b.headers.location);
@@ -169,7 +185,11 @@ describe('POST /donate: checkout', () => {
     const down = await startLiveStack({ env: { STRIPE_API_URL: 'http://127.0.0.1:9' } });
     try {
       const { agent, formId } = await openForm(down.app);
-      const res = await agent.post('/donate').type('form').send(`form_id=${formId}&amount=5&frequency=once`).expect(502);
+      const res = await agent
+        .post('/donate')
+        .type('form')
+        .send(`form_id=${formId}&amount=5&frequency=once`)
+        .expect(502);
       assert.match(res.text, /Nothing was charged/);
     } finally {
       await down.stop();

@@ -6,7 +6,13 @@ import { completedSession, deliver, makeTestApp, sessionEvent, type TestApp } fr
 const HOST = 'https://forum.example.org';
 let t: TestApp;
 beforeEach(async () => {
-  t = await makeTestApp({ env: { EMBED_ALLOWED_ORIGINS: `${HOST}, https://other.example.net`, FUNDRAISER_SITE_URL: `${HOST}/`, READERS_PER_MONTH: '250000' } });
+  t = await makeTestApp({
+    env: {
+      EMBED_ALLOWED_ORIGINS: `${HOST}, https://other.example.net`,
+      FUNDRAISER_SITE_URL: `${HOST}/`,
+      READERS_PER_MONTH: '250000',
+    },
+  });
 });
 afterEach(async () => {
   await t.close();
@@ -37,11 +43,25 @@ describe('public figures for host sites', () => {
 
   it('when the banner is framed, then only this site and the configured hosts may do it; every other page forbids framing', async () => {
     const banner = await request(t.app).get('/embed/banner').expect(200);
-    assert.equal(banner.headers['cache-control'], 'private, no-cache', 'shown or hidden per reader: never in a shared cache');
+    assert.equal(
+      banner.headers['cache-control'],
+      'private, no-cache',
+      'shown or hidden per reader: never in a shared cache',
+    );
     assert.match(banner.headers.vary ?? '', /Cookie/);
-    assert.match(banner.headers['content-security-policy']!, new RegExp(`frame-ancestors 'self' ${HOST} https://other.example.net(;|$)`));
+    assert.match(
+      banner.headers['content-security-policy']!,
+      new RegExp(`frame-ancestors 'self' ${HOST} https://other.example.net(;|$)`),
+    );
     assert.equal(banner.headers['x-frame-options'], undefined);
-    for (const path of ['/', '/api/progress', '/staff/login', '/thank-you?session_id=cs_test_x', '/embed/demo', '/healthz']) {
+    for (const path of [
+      '/',
+      '/api/progress',
+      '/staff/login',
+      '/thank-you?session_id=cs_test_x',
+      '/embed/demo',
+      '/healthz',
+    ]) {
       const res = await request(t.app).get(path);
       assert.match(res.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/, path);
     }
@@ -50,9 +70,16 @@ describe('public figures for host sites', () => {
   it('when the script is asked for by version, then it may be cached for a year; plainly, for an hour', async () => {
     const demo = await request(t.app).get('/embed/demo').expect(200);
     const src = demo.text.match(/<script src="(\/embed\.js\?v=[0-9a-f]+)"/)![1]!;
-    const versioned = await request(t.app).get(src).expect(200).expect('Content-Type', /javascript/);
+    const versioned = await request(t.app)
+      .get(src)
+      .expect(200)
+      .expect('Content-Type', /javascript/);
     assert.match(versioned.headers['cache-control']!, /max-age=31536000, immutable/);
-    assert.equal(versioned.headers['cross-origin-resource-policy'], 'cross-origin', 'host pages on other origins may load it');
+    assert.equal(
+      versioned.headers['cross-origin-resource-policy'],
+      'cross-origin',
+      'host pages on other origins may load it',
+    );
     const plain = await request(t.app).get('/embed.js').expect(200);
     assert.match(plain.headers['cache-control']!, /max-age=3600/);
     assert.match(demo.text, /<iframe src="\/embed\/banner"/);
@@ -63,7 +90,10 @@ describe('the iframe banner', () => {
   it('when shown, then it has the short appeal, the bar, $5 and $25 links to the top window and a close form', async () => {
     const res = await request(t.app).get('/embed/banner').expect(200);
     assert.match(res.text, /role="progressbar"/);
-    assert.match(res.text, /href="http:\/\/127\.0\.0\.1:\d+\/\?amount=5#main" target="_top"|href="[^"]*\/\?amount=5#main" target="_top"/);
+    assert.match(
+      res.text,
+      /href="http:\/\/127\.0\.0\.1:\d+\/\?amount=5#main" target="_top"|href="[^"]*\/\?amount=5#main" target="_top"/,
+    );
     assert.match(res.text, />Give \$25</);
     assert.match(res.text, /<form method="post" action="\/embed\/banner\/close"/);
     assert.doesNotMatch(res.text, /<script/);
@@ -107,7 +137,11 @@ describe('honest numbers in the appeal', () => {
   it('when enough donors exist, then the average comes from the ledger', async () => {
     const few = await makeTestApp({ env: { AVERAGE_GIFT_MIN_DONORS: '3' } });
     try {
-      for (const amount of [1000, 3000, 5000]) await deliver(few.app, sessionEvent('checkout.session.completed', completedSession(few.config, { amount_total: amount }))).expect(200);
+      for (const amount of [1000, 3000, 5000])
+        await deliver(
+          few.app,
+          sessionEvent('checkout.session.completed', completedSession(few.config, { amount_total: amount })),
+        ).expect(200);
       const res = await request(few.app).get('/').expect(200);
       assert.match(res.text, /donations which average \$30\./);
       assert.match(res.text, /over 4 million readers per month/);

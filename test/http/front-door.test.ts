@@ -13,7 +13,12 @@ let t: TestApp;
 before(async () => {
   const sink = new Writable({
     write(chunk, _enc, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+      lines.push(
+        ...String(chunk)
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      );
       done();
     },
   });
@@ -51,7 +56,10 @@ describe('the front door', () => {
     const first = await request(t.app).get('/embed/banner.json').expect(200);
     assert.equal((await t.deps.ledger.progress()).revision, a.revision);
     assert.equal((await request(t.app).get('/embed/banner.json').expect(200)).headers.etag, first.headers.etag);
-    await deliver(t.app, sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 4200 }))).expect(200);
+    await deliver(
+      t.app,
+      sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 4200 })),
+    ).expect(200);
     const b = await t.deps.ledger.progress();
     assert.equal(b.revision, a.revision + 1);
     assert.equal(b.raised, a.raised + 4200);
@@ -68,7 +76,7 @@ describe('the front door', () => {
     assert.match(chosen.text, /name="amount" value="25" checked/);
   });
 
-  it('when a fast answer fails, then the reader gets a 500 in the entry\'s type and the error is logged once', async () => {
+  it("when a fast answer fails, then the reader gets a 500 in the entry's type and the error is logged once", async () => {
     const real = t.deps.ledger.progress;
     t.deps.ledger.progress = () => Promise.reject(new Error('totals unreadable'));
     try {

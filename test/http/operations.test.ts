@@ -6,12 +6,19 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { createLogger } from '../../lib/logger.ts';
 import { addStaff } from '../../lib/staff/users.ts';
-import { completedSession, deliver, makeTestApp, sessionEvent, TEST_WEBHOOK_SECRET, type TestApp } from '../helpers/app.ts';
+import {
+  completedSession,
+  deliver,
+  makeTestApp,
+  sessionEvent,
+  TEST_WEBHOOK_SECRET,
+  type TestApp,
+} from '../helpers/app.ts';
 
 const METRICS_TOKEN = 'metrics-token-for-the-test-suite';
 const APP_SECRET = 'app-secret-that-must-never-be-logged-0123456789';
 const STAFF_PASSWORD = 'staff password never logged';
-let lines: string[] = [];
+const lines: string[] = [];
 let t: TestApp;
 
 before(async () => {
@@ -30,7 +37,7 @@ after(async () => {
 });
 
 describe('logs', () => {
-  it('when requests come in, then each gets a request id (the caller\'s when given) and a JSON log line', async () => {
+  it("when requests come in, then each gets a request id (the caller's when given) and a JSON log line", async () => {
     const res = await request(t.app).get('/staff/login').expect(200);
     assert.match(res.headers['x-request-id']!, /^[0-9a-f-]{36}$/);
     const mine = await request(t.app).get('/staff/login?next=/staff').set('X-Request-Id', 'lb-trace-12345').expect(200);
@@ -46,9 +53,15 @@ describe('logs', () => {
     t.deps.ledger.findGift = () => Promise.reject(new Error('ledger read failed on purpose'));
     try {
       const before = lines.length;
-      const res = await request(t.app).get('/thank-you?session_id=cs_test_brokenread').set('X-Request-Id', 'trace-500-check').expect(500);
+      const res = await request(t.app)
+        .get('/thank-you?session_id=cs_test_brokenread')
+        .set('X-Request-Id', 'trace-500-check')
+        .expect(500);
       assert.equal(res.headers['x-request-id'], 'trace-500-check');
-      const errors = lines.slice(before).map((l) => JSON.parse(l)).filter((l) => l.level >= 50);
+      const errors = lines
+        .slice(before)
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.level >= 50);
       assert.equal(errors.length, 1, JSON.stringify(errors));
       assert.equal(errors[0].req?.id, 'trace-500-check');
       assert.match(JSON.stringify(errors[0].err), /ledger read failed on purpose/);
@@ -76,14 +89,32 @@ describe('logs', () => {
     await agent.post('/donate').type('form').send({ amount: '5', frequency: 'once' });
     const login = await agent.get('/staff/login').expect(200);
     const staffCsrf = login.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
-    await agent.post('/staff/login').type('form').send({ _csrf: staffCsrf, email: 'ops@example.org', password: 'wrong password, also secret' }).expect(401);
-    await agent.post('/staff/login').type('form').send({ _csrf: staffCsrf, email: 'ops@example.org', password: STAFF_PASSWORD }).expect(303);
+    await agent
+      .post('/staff/login')
+      .type('form')
+      .send({ _csrf: staffCsrf, email: 'ops@example.org', password: 'wrong password, also secret' })
+      .expect(401);
+    await agent
+      .post('/staff/login')
+      .type('form')
+      .send({ _csrf: staffCsrf, email: 'ops@example.org', password: STAFF_PASSWORD })
+      .expect(303);
     await agent.get('/staff/gifts.csv').expect(200);
     await request(t.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
 
     const all = lines.join('\n');
     assert.ok(all.includes('webhook handled'), 'the webhook was logged');
-    for (const secret of [t.config.stripe.secretKey, TEST_WEBHOOK_SECRET, APP_SECRET, STAFF_PASSWORD, 'wrong password, also secret', METRICS_TOKEN, staffCsrf, 'fr.staff=', 'fr_visitor=']) {
+    for (const secret of [
+      t.config.stripe.secretKey,
+      TEST_WEBHOOK_SECRET,
+      APP_SECRET,
+      STAFF_PASSWORD,
+      'wrong password, also secret',
+      METRICS_TOKEN,
+      staffCsrf,
+      'fr.staff=',
+      'fr_visitor=',
+    ]) {
       assert.ok(!all.includes(secret), `the logs contain ${secret.slice(0, 12)}…`);
     }
     const webhookLine = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'webhook handled');
@@ -105,10 +136,19 @@ describe('metrics and readiness', () => {
     assert.match(res.text, /fundraiser_campaign_minor\{figure="raised"\} 2500/);
     assert.match(res.text, /fundraiser_campaign_donors 1/);
     assert.match(res.text, /fundraiser_webhook_silence_alert 0/);
-    assert.match(res.text, /fundraiser_http_request_duration_seconds_bucket\{le="[\d.]+",method="GET",route="\/healthz",status="200"\}/);
+    assert.match(
+      res.text,
+      /fundraiser_http_request_duration_seconds_bucket\{le="[\d.]+",method="GET",route="\/healthz",status="200"\}/,
+    );
     // The webhook is answered ahead of Express and still timed, with its outcome's status.
-    assert.match(res.text, /fundraiser_http_request_duration_seconds_count\{method="POST",route="\/webhooks\/stripe",status="200"\} [1-9]/);
-    assert.match(res.text, /fundraiser_http_request_duration_seconds_count\{method="POST",route="\/webhooks\/stripe",status="400"\} [1-9]/);
+    assert.match(
+      res.text,
+      /fundraiser_http_request_duration_seconds_count\{method="POST",route="\/webhooks\/stripe",status="200"\} [1-9]/,
+    );
+    assert.match(
+      res.text,
+      /fundraiser_http_request_duration_seconds_count\{method="POST",route="\/webhooks\/stripe",status="400"\} [1-9]/,
+    );
   });
 
   it('when METRICS_TOKEN is not set, then there is no /metrics at all', async () => {
@@ -133,8 +173,17 @@ describe('oversize bodies', () => {
   it('when a webhook or form body is too large, then 413 before anything is parsed or written', async () => {
     const before = (await t.deps.ledger.progress()).raised;
     const huge = JSON.stringify({ id: 'evt_x', padding: 'x'.repeat(600 * 1024) });
-    await request(t.app).post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', 't=1,v1=abc').send(huge).expect(413);
-    await request(t.app).post('/donate').type('form').send(`amount=5&junk=${'x'.repeat(20 * 1024)}`).expect(413);
+    await request(t.app)
+      .post('/webhooks/stripe')
+      .set('Content-Type', 'application/json')
+      .set('Stripe-Signature', 't=1,v1=abc')
+      .send(huge)
+      .expect(413);
+    await request(t.app)
+      .post('/donate')
+      .type('form')
+      .send(`amount=5&junk=${'x'.repeat(20 * 1024)}`)
+      .expect(413);
     assert.equal((await t.deps.ledger.progress()).raised, before);
   });
 });

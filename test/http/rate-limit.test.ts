@@ -66,11 +66,18 @@ describe('POST /donate rate limits', () => {
 
 describe('POST /donate rate limits: junk does not lock readers out', () => {
   it('when a flood of invalid posts arrives from many addresses, then the site-wide budget is untouched', async () => {
-    const fresh = await startLiveStack({ env: { DONATE_LIMIT_PER_IP: '30', DONATE_LIMIT_GLOBAL: '5', TRUST_PROXY: 'loopback' } });
+    const fresh = await startLiveStack({
+      env: { DONATE_LIMIT_PER_IP: '30', DONATE_LIMIT_GLOBAL: '5', TRUST_PROXY: 'loopback' },
+    });
     try {
       const { agent, formId } = await openForm(fresh.app);
       for (let i = 0; i < 20; i++) {
-        await agent.post('/donate').set('X-Forwarded-For', `192.0.2.${i}`).type('form').send(`form_id=${formId}&amount=0.01&frequency=once`).expect(400);
+        await agent
+          .post('/donate')
+          .set('X-Forwarded-For', `192.0.2.${i}`)
+          .type('form')
+          .send(`form_id=${formId}&amount=0.01&frequency=once`)
+          .expect(400);
       }
       await agent.post('/donate').set('X-Forwarded-For', '192.0.2.200').type('form').send(valid(formId)).expect(303);
     } finally {

@@ -21,16 +21,31 @@ const since = () => new Date(Date.now() - 3600_000);
 
 const give = (amount: string, frequency: 'once' | 'monthly' = 'once') => checkoutThroughForm(s.app, amount, frequency);
 
-const chargeOf = (sessionId: string) => st().paymentIntents.get(st().sessions.get(sessionId)!.payment_intent as string)!.latest_charge as string;
+const chargeOf = (sessionId: string) =>
+  st().paymentIntents.get(st().sessions.get(sessionId)!.payment_intent as string)!.latest_charge as string;
 
 async function totals() {
   const p = await s.deps.ledger.progress();
-  return { raised: p.raised, gross: p.gross, refunded: p.refunded, disputed: p.disputed, disputeLost: p.disputeLost, donors: p.donors };
+  return {
+    raised: p.raised,
+    gross: p.gross,
+    refunded: p.refunded,
+    disputed: p.disputed,
+    disputeLost: p.disputeLost,
+    donors: p.donors,
+  };
 }
 
 const run = (dryRun = false) =>
   reconcile(
-    { ledger: dryRun ? createLedger({ db: s.deps.db, fundraiser: s.config.fundraiser, clock: () => new Date(), dryRun: true }) : s.deps.ledger, stripe: s.deps.stripe, fundraiser: s.config.fundraiser, clock: () => new Date() },
+    {
+      ledger: dryRun
+        ? createLedger({ db: s.deps.db, fundraiser: s.config.fundraiser, clock: () => new Date(), dryRun: true })
+        : s.deps.ledger,
+      stripe: s.deps.stripe,
+      fundraiser: s.config.fundraiser,
+      clock: () => new Date(),
+    },
     { since: since() },
   );
 
@@ -136,8 +151,12 @@ describe('reconciliation', () => {
     // Asynchronous: the emulator the command talks to lives in this very process.
     const cli = (...args: string[]) =>
       new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'bin/reconcile.ts', ...args], { cwd: PROJECT_ROOT, env, timeout: 60_000 }, (err, stdout, stderr) =>
-          resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'bin/reconcile.ts', ...args],
+          { cwd: PROJECT_ROOT, env, timeout: 60_000 },
+          (err, stdout, stderr) =>
+            resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
     const day = since().toISOString();

@@ -11,7 +11,13 @@ let sessionId: string;
 
 before(async () => {
   t = await makeTestApp({ env: { FUNDRAISER_ORG_NAME: `Org ${EVIL}` }, now: new Date() });
-  const session = completedSession(t.config, { customer_details: { ...completedSession(t.config).customer_details!, name: `Donor ${EVIL}`, email: `x${encodeURIComponent('<b>')}@example.org` } });
+  const session = completedSession(t.config, {
+    customer_details: {
+      ...completedSession(t.config).customer_details!,
+      name: `Donor ${EVIL}`,
+      email: `x${encodeURIComponent('<b>')}@example.org`,
+    },
+  });
   sessionId = session.id;
   await deliver(t.app, sessionEvent('checkout.session.completed', session)).expect(200);
   await addStaff(t.deps.db, 'sec@example.org', 'a long staff password', 'admin', new Date());
@@ -22,7 +28,15 @@ after(async () => {
 
 describe('security headers', () => {
   it('when any page or API answers, then it carries a CSP without inline scripts, nosniff, and no x-powered-by', async () => {
-    for (const path of ['/', '/api/progress', '/healthz', '/embed/banner', '/staff/login', `/thank-you?session_id=${sessionId}`, '/no-such-page']) {
+    for (const path of [
+      '/',
+      '/api/progress',
+      '/healthz',
+      '/embed/banner',
+      '/staff/login',
+      `/thank-you?session_id=${sessionId}`,
+      '/no-such-page',
+    ]) {
       const res = await request(t.app).get(path);
       const csp = res.headers['content-security-policy'] ?? '';
       assert.match(csp, /script-src 'self'/, path);
@@ -49,8 +63,20 @@ describe('hostile text', () => {
     const agent = request.agent(t.app);
     const login = await agent.get('/staff/login').expect(200);
     const csrf = login.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
-    await agent.post('/staff/login').type('form').send({ _csrf: csrf, email: 'sec@example.org', password: 'a long staff password' }).expect(303);
-    for (const path of ['/', `/thank-you?session_id=${sessionId}`, '/embed/banner', '/embed/demo', '/staff', '/staff/gifts', '/staff/settings']) {
+    await agent
+      .post('/staff/login')
+      .type('form')
+      .send({ _csrf: csrf, email: 'sec@example.org', password: 'a long staff password' })
+      .expect(303);
+    for (const path of [
+      '/',
+      `/thank-you?session_id=${sessionId}`,
+      '/embed/banner',
+      '/embed/demo',
+      '/staff',
+      '/staff/gifts',
+      '/staff/settings',
+    ]) {
       const res = await agent.get(path);
       assert.equal(res.status, 200, path);
       assert.doesNotMatch(res.text, /<script>alert\(1\)<\/script>/, path);

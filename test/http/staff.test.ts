@@ -32,7 +32,12 @@ async function loginForm(app: Site) {
 
 async function logIn(who: { email: string; password: string }) {
   const { agent, csrf } = await loginForm(t.app);
-  await agent.post('/staff/login').type('form').send({ _csrf: csrf, email: who.email, password: who.password }).expect(303).expect('Location', '/staff');
+  await agent
+    .post('/staff/login')
+    .type('form')
+    .send({ _csrf: csrf, email: who.email, password: who.password })
+    .expect(303)
+    .expect('Location', '/staff');
   const token = (await agent.get('/staff').expect(200)).text.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? '';
   return { agent, csrf: token };
 }
@@ -50,20 +55,33 @@ describe('staff access', () => {
   it('when the password is wrong or the account unknown, then the same generic message, 401', async () => {
     for (const email of [ADMIN.email, 'nobody@example.org']) {
       const { agent, csrf } = await loginForm(t.app);
-      const res = await agent.post('/staff/login').type('form').send({ _csrf: csrf, email, password: 'wrong password here' }).expect(401);
+      const res = await agent
+        .post('/staff/login')
+        .type('form')
+        .send({ _csrf: csrf, email, password: 'wrong password here' })
+        .expect(401);
       assert.match(res.text, /That e-mail and password do not match an account/);
     }
   });
 
   it('when the login form has no CSRF token, then it is refused, and such junk cannot lock the account', async () => {
     const { agent } = await loginForm(t.app);
-    for (let i = 0; i < 12; i++) await agent.post('/staff/login').type('form').send({ email: ADMIN.email, password: ADMIN.password }).expect(403);
+    for (let i = 0; i < 12; i++)
+      await agent.post('/staff/login').type('form').send({ email: ADMIN.email, password: ADMIN.password }).expect(403);
     await logIn(ADMIN);
   });
 
   it('when an admin logs in, then the dashboard is shown and the session lives in the database; logout ends it there', async () => {
     const { agent, csrf } = await logIn(ADMIN);
-    const sessions = async () => Number((await t.deps.db.selectFrom('staff_sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const sessions = async () =>
+      Number(
+        (
+          await t.deps.db
+            .selectFrom('staff_sessions')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await sessions();
     assert.ok(before >= 1);
     await agent.post('/staff/logout').type('form').send({ _csrf: csrf }).expect(303).expect('Location', '/staff/login');
@@ -75,7 +93,11 @@ describe('staff access', () => {
     const { agent, csrf } = await logIn(VIEWER);
     const goal = (await t.deps.ledger.progress()).goal;
     await agent.post('/staff/settings/goal').type('form').send({ _csrf: csrf, goal: '1' }).expect(403);
-    await agent.post('/staff/adjustments').type('form').send({ _csrf: csrf, amount: '100', received_on: '2026-01-02', reason: 'cheque' }).expect(403);
+    await agent
+      .post('/staff/adjustments')
+      .type('form')
+      .send({ _csrf: csrf, amount: '100', received_on: '2026-01-02', reason: 'cheque' })
+      .expect(403);
     await agent.get('/staff/settings').expect(403);
     assert.equal((await t.deps.ledger.progress()).goal, goal);
   });
@@ -92,9 +114,17 @@ describe('staff access', () => {
     await addStaff(t.deps.db, victim.email, victim.password, 'viewer', new Date());
     const { agent, csrf } = await loginForm(t.app);
     for (let i = 0; i < 10; i++) {
-      await agent.post('/staff/login').type('form').send({ _csrf: csrf, email: victim.email, password: `guess ${i} wrong` }).expect(401);
+      await agent
+        .post('/staff/login')
+        .type('form')
+        .send({ _csrf: csrf, email: victim.email, password: `guess ${i} wrong` })
+        .expect(401);
     }
-    const res = await agent.post('/staff/login').type('form').send({ _csrf: csrf, email: victim.email, password: victim.password }).expect(429);
+    const res = await agent
+      .post('/staff/login')
+      .type('form')
+      .send({ _csrf: csrf, email: victim.email, password: victim.password })
+      .expect(429);
     assert.match(res.text, /Too many failed attempts/);
     // Other accounts are not locked out by it.
     await logIn(ADMIN);
@@ -104,8 +134,17 @@ describe('staff access', () => {
     const strict = await makeTestApp({ env: { LOGIN_LIMIT_PER_IP: '3' } });
     try {
       const { agent, csrf } = await loginForm(strict.app);
-      for (let i = 0; i < 3; i++) await agent.post('/staff/login').type('form').send({ _csrf: csrf, email: `u${i}@example.org`, password: 'nope nope nope' }).expect(401);
-      await agent.post('/staff/login').type('form').send({ _csrf: csrf, email: 'u9@example.org', password: 'nope nope nope' }).expect(429);
+      for (let i = 0; i < 3; i++)
+        await agent
+          .post('/staff/login')
+          .type('form')
+          .send({ _csrf: csrf, email: `u${i}@example.org`, password: 'nope nope nope' })
+          .expect(401);
+      await agent
+        .post('/staff/login')
+        .type('form')
+        .send({ _csrf: csrf, email: 'u9@example.org', password: 'nope nope nope' })
+        .expect(429);
     } finally {
       await strict.close();
     }
@@ -117,10 +156,30 @@ describe('staff figures', () => {
     const metadata = ourMetadata(t.config);
     const a = completedSession(t.config, { amount_total: 2500, payment_intent: 'pi_staff_a' });
     const b = completedSession(t.config, { amount_total: 500, payment_intent: 'pi_staff_b' });
-    const c = completedSession(t.config, { amount_total: 10_000, payment_intent: 'pi_staff_c', customer_details: { ...a.customer_details!, name: '=HYPERLINK("http://evil.example","click")', email: 'c@example.org' } });
+    const c = completedSession(t.config, {
+      amount_total: 10_000,
+      payment_intent: 'pi_staff_c',
+      customer_details: {
+        ...a.customer_details!,
+        name: '=HYPERLINK("http://evil.example","click")',
+        email: 'c@example.org',
+      },
+    });
     for (const s of [a, b, c]) await deliver(t.app, sessionEvent('checkout.session.completed', s)).expect(200);
-    await deliver(t.app, stripeEvent('charge.refunded', charge({ amount: 2500, currency: 'usd', payment_intent: 'pi_staff_a', metadata, amount_refunded: 1000 }))).expect(200);
-    await deliver(t.app, stripeEvent('charge.dispute.closed', dispute({ amount: 500, currency: 'usd', charge: 'ch_staff_b', payment_intent: 'pi_staff_b', status: 'lost' }))).expect(200);
+    await deliver(
+      t.app,
+      stripeEvent(
+        'charge.refunded',
+        charge({ amount: 2500, currency: 'usd', payment_intent: 'pi_staff_a', metadata, amount_refunded: 1000 }),
+      ),
+    ).expect(200);
+    await deliver(
+      t.app,
+      stripeEvent(
+        'charge.dispute.closed',
+        dispute({ amount: 500, currency: 'usd', charge: 'ch_staff_b', payment_intent: 'pi_staff_b', status: 'lost' }),
+      ),
+    ).expect(200);
 
     const { agent } = await logIn(ADMIN);
     const p = await t.deps.ledger.progress();
@@ -158,22 +217,47 @@ describe('staff figures', () => {
   it('when an admin records an offline gift and a goal, then both show in the total and the audit list, and the goal outlives a restart', async () => {
     const { agent, csrf } = await logIn(ADMIN);
     const before = await t.deps.ledger.progress();
-    await agent.post('/staff/adjustments').type('form').send({ _csrf: csrf, amount: '250', received_on: new Date().toISOString().slice(0, 10), reason: 'Cheque no. 1234', donor_name: 'J. Smith' }).expect(303);
+    await agent
+      .post('/staff/adjustments')
+      .type('form')
+      .send({
+        _csrf: csrf,
+        amount: '250',
+        received_on: new Date().toISOString().slice(0, 10),
+        reason: 'Cheque no. 1234',
+        donor_name: 'J. Smith',
+      })
+      .expect(303);
     await agent.post('/staff/settings/goal').type('form').send({ _csrf: csrf, goal: '80,000' }).expect(303);
     const p = await t.deps.ledger.progress();
     assert.equal(p.raised, before.raised + 25_000);
     assert.equal(p.donors, before.donors + 1);
     assert.equal(p.goal, 8_000_000);
     const settings = (await agent.get('/staff/settings').expect(200)).text;
-    assert.match(settings, /admin@example\.org<\/td><td>offline gift<\/td><td>25000 usd received [^<]*: Cheque no\. 1234/);
+    assert.match(
+      settings,
+      /admin@example\.org<\/td><td>offline gift<\/td><td>25000 usd received [^<]*: Cheque no\. 1234/,
+    );
     assert.match(settings, /admin@example\.org<\/td><td>goal<\/td>/);
     await t.deps.ledger.syncCampaign(); // what a restart does
     assert.equal((await t.deps.ledger.progress()).goal, 8_000_000);
-    const invalid = await agent.post('/staff/adjustments').type('form').send({ _csrf: csrf, amount: '-5', received_on: '2026-01-01', reason: 'x' }).expect(400);
+    const invalid = await agent
+      .post('/staff/adjustments')
+      .type('form')
+      .send({ _csrf: csrf, amount: '-5', received_on: '2026-01-01', reason: 'x' })
+      .expect(400);
     assert.match(invalid.text, /whole amount greater than 0/);
-    const future = await agent.post('/staff/adjustments').type('form').send({ _csrf: csrf, amount: '5', received_on: '2099-01-01', reason: 'a cheque' }).expect(400);
+    const future = await agent
+      .post('/staff/adjustments')
+      .type('form')
+      .send({ _csrf: csrf, amount: '5', received_on: '2099-01-01', reason: 'a cheque' })
+      .expect(400);
     assert.match(future.text, /cannot be in the future/);
-    const outside = await agent.post('/staff/adjustments').type('form').send({ _csrf: csrf, amount: '5', received_on: '2001-01-01', reason: 'a cheque' }).expect(400);
+    const outside = await agent
+      .post('/staff/adjustments')
+      .type('form')
+      .send({ _csrf: csrf, amount: '5', received_on: '2001-01-01', reason: 'a cheque' })
+      .expect(400);
     assert.match(outside.text, /must fall within campaign/);
     assert.equal((await t.deps.ledger.progress()).raised, p.raised, 'refused offline gifts change nothing');
   });
@@ -226,25 +310,28 @@ describe('CSV export', () => {
     let sample = '';
     let evil = '';
     await new Promise<void>((resolve, reject) => {
-      http.get({ port: (server.address() as AddressInfo).port, path: '/staff/gifts.csv', headers: { cookie: login } }, (res) => {
-        assert.equal(res.statusCode, 200);
-        assert.match(String(res.headers['content-type']), /text\/csv/);
-        assert.equal(res.headers['content-length'], undefined, 'streamed, not buffered');
-        let rest = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          const parts = (rest + chunk).split('\n');
-          rest = parts.pop() ?? '';
-          for (const line of parts) {
-            lines++;
-            if (lines === 2) sample = line;
-            if (line.includes('HYPERLINK') || line.includes('SUM(1+1)')) evil += line + '\n';
-          }
-          peak = Math.max(peak, process.memoryUsage().heapUsed);
-        });
-        res.on('end', () => resolve());
-        res.on('error', reject);
-      });
+      http.get(
+        { port: (server.address() as AddressInfo).port, path: '/staff/gifts.csv', headers: { cookie: login } },
+        (res) => {
+          assert.equal(res.statusCode, 200);
+          assert.match(String(res.headers['content-type']), /text\/csv/);
+          assert.equal(res.headers['content-length'], undefined, 'streamed, not buffered');
+          let rest = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            const parts = (rest + chunk).split('\n');
+            rest = parts.pop() ?? '';
+            for (const line of parts) {
+              lines++;
+              if (lines === 2) sample = line;
+              if (line.includes('HYPERLINK') || line.includes('SUM(1+1)')) evil += line + '\n';
+            }
+            peak = Math.max(peak, process.memoryUsage().heapUsed);
+          });
+          res.on('end', () => resolve());
+          res.on('error', reject);
+        },
+      );
     });
     server.close();
     assert.ok(lines >= 100_003, `lines: ${lines}`); // header + 100,000 + the earlier gifts
@@ -259,7 +346,10 @@ describe('CSV export', () => {
 async function logInCookie(server: http.Server): Promise<string> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const page = await fetch(`${base}/staff/login`);
-  const jar = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const jar = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const csrf = (await page.text()).match(/name="_csrf" value="([^"]+)"/)?.[1] ?? '';
   const res = await fetch(`${base}/staff/login`, {
     method: 'POST',
@@ -275,19 +365,40 @@ describe('npm run staff', () => {
   it('when accounts are added, listed, reset and removed from the command line, then the database follows', async () => {
     const run = (args: string[], password?: string) =>
       new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'bin/staff.ts', ...args], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, DATABASE_URL: t.databaseUrl, ...(password ? { STAFF_PASSWORD: password } : {}) } }, (err, stdout, stderr) =>
-          resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'bin/staff.ts', ...args],
+          {
+            cwd: PROJECT_ROOT,
+            env: {
+              PATH: process.env.PATH,
+              DATABASE_URL: t.databaseUrl,
+              ...(password ? { STAFF_PASSWORD: password } : {}),
+            },
+          },
+          (err, stdout, stderr) =>
+            resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
-    assert.match((await run(['add', 'New.Person@Example.org', '--role', 'viewer'], 'twelve chars ok')).stdout, /added new\.person@example\.org \(viewer\)/);
+    assert.match(
+      (await run(['add', 'New.Person@Example.org', '--role', 'viewer'], 'twelve chars ok')).stdout,
+      /added new\.person@example\.org \(viewer\)/,
+    );
     assert.match((await run(['add', 'new.person@example.org'], 'twelve chars ok')).stderr, /already has an account/);
     assert.match((await run(['add', 'short@example.org'], 'short')).stderr, /at least 12 characters/);
     assert.match((await run(['list'])).stdout, /new\.person@example\.org\tviewer/);
-    assert.match((await run(['reset-password', 'new.person@example.org'], 'a brand new password')).stdout, /new password set/);
+    assert.match(
+      (await run(['reset-password', 'new.person@example.org'], 'a brand new password')).stdout,
+      /new password set/,
+    );
     await logIn({ email: 'new.person@example.org', password: 'a brand new password' });
     assert.match((await run(['remove', 'new.person@example.org'])).stdout, /removed/);
     const { agent, csrf } = await loginForm(t.app);
-    await agent.post('/staff/login').type('form').send({ _csrf: csrf, email: 'new.person@example.org', password: 'a brand new password' }).expect(401);
+    await agent
+      .post('/staff/login')
+      .type('form')
+      .send({ _csrf: csrf, email: 'new.person@example.org', password: 'a brand new password' })
+      .expect(401);
     assert.match((await run(['fly'])).stderr, /usage/);
   });
 });

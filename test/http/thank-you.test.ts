@@ -12,7 +12,8 @@ after(async () => {
   await s.stop();
 });
 
-const startCheckout = (amount: string, frequency: 'once' | 'monthly' = 'once') => checkoutThroughForm(s.app, amount, frequency);
+const startCheckout = (amount: string, frequency: 'once' | 'monthly' = 'once') =>
+  checkoutThroughForm(s.app, amount, frequency);
 
 async function progress() {
   return (await request(s.app).get('/api/progress').expect(200)).body as { raised: number; donors: number };
@@ -28,11 +29,17 @@ describe('GET /thank-you', () => {
     assert.match(page.text, /Thank you for your gift of \$25\./);
     assert.match(page.text, /r•••@example\.org/);
     assert.equal((await progress()).raised, before.raised + 2500);
-    assert.match(page.text, new RegExp(`data-raised>\\$${(before.raised + 2500) / 100}<`), 'the bar on the page includes the gift');
+    assert.match(
+      page.text,
+      new RegExp(`data-raised>\\$${(before.raised + 2500) / 100}<`),
+      'the bar on the page includes the gift',
+    );
 
     // The webhook for the same payment arrives afterwards (and twice).
     s.emulator.delivery.enabled = true;
-    const completed = [...s.emulator.state.events.values()].find((e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === id)!;
+    const completed = [...s.emulator.state.events.values()].find(
+      (e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === id,
+    )!;
     s.emulator.state.replay(completed.id);
     s.emulator.state.replay(completed.id);
     await s.emulator.whenIdle();
@@ -94,7 +101,8 @@ describe('GET /thank-you', () => {
     await s.emulator.whenIdle();
     const page = await request(s.app).get(`/thank-you?session_id=${id}`).expect(200);
     assert.match(page.text, /monthly gift of \$10 a month/);
-    for (const e of [...s.emulator.state.events.values()]) if (e.type === 'invoice.paid' || e.type === 'checkout.session.completed') s.emulator.state.duplicate(e.id);
+    for (const e of [...s.emulator.state.events.values()])
+      if (e.type === 'invoice.paid' || e.type === 'checkout.session.completed') s.emulator.state.duplicate(e.id);
     await s.emulator.whenIdle();
     let p = await progress();
     assert.equal(p.raised, before.raised + 1000);
@@ -107,7 +115,11 @@ describe('GET /thank-you', () => {
     p = await progress();
     assert.equal(p.raised, before.raised + 2000);
     assert.equal(p.donors, before.donors + 1);
-    const pledge = await s.deps.db.selectFrom('pledges').selectAll().where('subscription_id', '=', sub).executeTakeFirst();
+    const pledge = await s.deps.db
+      .selectFrom('pledges')
+      .selectAll()
+      .where('subscription_id', '=', sub)
+      .executeTakeFirst();
     assert.equal(pledge?.email, 'monthly@example.org');
   });
 
@@ -163,7 +175,9 @@ describe('GET /thank-you', () => {
     const rows = await countRows(s.deps, 'contributions');
     const foreign = await s.deps.stripe.checkout.sessions.create({
       mode: 'payment',
-      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 900, product_data: { name: 'T-shirt' } } }],
+      line_items: [
+        { quantity: 1, price_data: { currency: 'usd', unit_amount: 900, product_data: { name: 'T-shirt' } } },
+      ],
       metadata: { shop_order: '77' },
       success_url: 'https://shop.example/ok',
     });

@@ -39,7 +39,10 @@ describe('totals kept in memory', () => {
   it('when this instance records a gift, then the very next read of every public view shows it', async () => {
     const start = await raised();
     await request(t.app).get('/embed/banner').expect(200); // rendered and kept
-    await deliver(t.app, sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 1234 }))).expect(200);
+    await deliver(
+      t.app,
+      sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 1234 })),
+    ).expect(200);
     assert.equal(await raised(), start + 1234);
     const banner = await request(t.app).get('/embed/banner').expect(200);
     assert.ok(banner.text.includes(formatMoney(start + 1234, 'usd')), 'the banner shows the new total');
@@ -54,7 +57,10 @@ describe('totals kept in memory', () => {
     await other.recordGift(gift('cs_test_other_instance', 500));
     assert.equal(await raised(), start, 'served from memory within the max age');
     // A write through this instance drops the copy; the other instance's gift shows with it.
-    await deliver(t.app, sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 700 }))).expect(200);
+    await deliver(
+      t.app,
+      sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 700 })),
+    ).expect(200);
     assert.equal(await raised(), start + 500 + 700);
   });
 
@@ -93,7 +99,8 @@ describe('totals kept in memory', () => {
     try {
       const real = broken.deps.ledger.progress;
       broken.deps.ledger.progress = () => Promise.reject(new Error('database unavailable'));
-      for (const path of ['/api/progress', '/embed/banner', '/embed/banner.json', '/']) await request(broken.app).get(path).expect(500);
+      for (const path of ['/api/progress', '/embed/banner', '/embed/banner.json', '/'])
+        await request(broken.app).get(path).expect(500);
       broken.deps.ledger.progress = real;
       await request(broken.app).get('/api/progress').expect(200);
     } finally {

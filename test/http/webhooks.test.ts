@@ -29,7 +29,11 @@ async function assertTotals(raised: number, donors: number) {
   const { api, page } = await readTotals(t.app);
   assert.equal(api.raised, raised, 'api raised');
   assert.equal(api.donors, donors, 'api donors');
-  assert.equal(page.raised, `$${(raised / 100).toLocaleString('en-US', { minimumFractionDigits: raised % 100 ? 2 : 0 })}`, 'page raised');
+  assert.equal(
+    page.raised,
+    `$${(raised / 100).toLocaleString('en-US', { minimumFractionDigits: raised % 100 ? 2 : 0 })}`,
+    'page raised',
+  );
   assert.equal(page.donors, String(donors), 'page donors');
 }
 
@@ -62,7 +66,10 @@ describe('POST /webhooks/stripe', () => {
 
   it('when a recorded gift comes in, then the very next request shows it', async () => {
     await assertTotals(0, 0);
-    await deliver(t.app, sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 1234 }))).expect(200);
+    await deliver(
+      t.app,
+      sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 1234 })),
+    ).expect(200);
     await assertTotals(1234, 1);
     const { api } = await readTotals(t.app);
     assert.equal(api.goal, 5_000_000);
@@ -89,7 +96,10 @@ describe('POST /webhooks/stripe', () => {
 
   it('when the success arrives before the unpaid completion, then the gift still counts once', async () => {
     const unpaid = completedSession(t.config, { payment_status: 'unpaid' });
-    await deliver(t.app, sessionEvent('checkout.session.async_payment_succeeded', { ...unpaid, payment_status: 'paid' })).expect(200);
+    await deliver(
+      t.app,
+      sessionEvent('checkout.session.async_payment_succeeded', { ...unpaid, payment_status: 'paid' }),
+    ).expect(200);
     await deliver(t.app, sessionEvent('checkout.session.completed', unpaid)).expect(200);
     await assertTotals(2500, 1);
   });
@@ -123,7 +133,11 @@ describe('POST /webhooks/stripe', () => {
 
   it('when there is no signature, then it is rejected and the body is not trusted', async () => {
     const event = sessionEvent('checkout.session.completed', completedSession(t.config));
-    await request(t.app).post('/webhooks/stripe').set('Content-Type', 'application/json').send(JSON.stringify(event)).expect(400);
+    await request(t.app)
+      .post('/webhooks/stripe')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(event))
+      .expect(400);
     assert.equal(await countRows(t.deps, 'contributions'), 0);
   });
 
@@ -132,7 +146,12 @@ describe('POST /webhooks/stripe', () => {
     const payload = JSON.stringify(event);
     const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_test_suite_secret' });
     const tampered = payload.replace('"amount_total":2500', '"amount_total":9999999');
-    await request(t.app).post('/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', header).send(tampered).expect(400);
+    await request(t.app)
+      .post('/webhooks/stripe')
+      .set('Content-Type', 'application/json')
+      .set('Stripe-Signature', header)
+      .send(tampered)
+      .expect(400);
     await assertTotals(0, 0);
   });
 
@@ -144,7 +163,9 @@ describe('POST /webhooks/stripe', () => {
 
   it('when a webhook is answered, then it carries the security headers and a request id, ahead of Express', async () => {
     const event = sessionEvent('checkout.session.completed', completedSession(t.config));
-    const ok = await deliver(t.app, event).expect(200).expect('Content-Type', /application\/json/);
+    const ok = await deliver(t.app, event)
+      .expect(200)
+      .expect('Content-Type', /application\/json/);
     const bad = await deliver(t.app, event, { secret: 'whsec_forged' }).expect(400);
     for (const res of [ok, bad]) {
       assert.equal(res.headers['x-content-type-options'], 'nosniff');
@@ -167,7 +188,14 @@ describe('POST /webhooks/stripe', () => {
           port: (server.address() as AddressInfo).port,
           method: 'POST',
           path: '/webhooks/stripe',
-          headers: { 'content-type': 'application/json', 'content-length': String(payload.length + 100), 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_test_suite_secret' }) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': String(payload.length + 100),
+            'stripe-signature': Stripe.webhooks.generateTestHeaderString({
+              payload,
+              secret: 'whsec_test_suite_secret',
+            }),
+          },
         });
         req.on('response', (res) => resolve(res.statusCode ?? 0));
         req.on('error', reject);
@@ -187,7 +215,11 @@ describe('POST /webhooks/stripe', () => {
 
   it('when the webhook address has a trailing slash, a query or other letter case, then it is handled as Express would route it', async () => {
     for (const [i, path] of ['/webhooks/stripe/', '/webhooks/stripe?attempt=2', '/Webhooks/Stripe'].entries()) {
-      const res = await deliver(t.app, sessionEvent('checkout.session.completed', completedSession(t.config, { id: `cs_test_path_${i}` })), { path }).expect(200);
+      const res = await deliver(
+        t.app,
+        sessionEvent('checkout.session.completed', completedSession(t.config, { id: `cs_test_path_${i}` })),
+        { path },
+      ).expect(200);
       assert.equal(res.body.result, 'recorded', path);
     }
     assert.equal(await countRows(t.deps, 'contributions'), 3);
@@ -211,7 +243,10 @@ describe('POST /webhooks/stripe', () => {
   });
 
   it('when an event type is not one the site handles, then it is acknowledged and changes nothing', async () => {
-    const event = { ...sessionEvent('checkout.session.completed', completedSession(t.config)), type: 'customer.created' };
+    const event = {
+      ...sessionEvent('checkout.session.completed', completedSession(t.config)),
+      type: 'customer.created',
+    };
     const res = await deliver(t.app, JSON.stringify(event)).expect(200);
     assert.equal(res.body.result, 'unhandled-type');
     await assertTotals(0, 0);
@@ -240,11 +275,16 @@ describe('POST /webhooks/stripe', () => {
 
 describe('campaign windows through the webhook', () => {
   it("when the thank-you page records a gift just after the window closed, then Stripe's event time moves it back into the campaign", async () => {
-    const fixed = await makeTestApp({ env: { FUNDRAISER_CAMPAIGN_START: '2026-01-01', FUNDRAISER_CAMPAIGN_END: '2026-12-31' } });
+    const fixed = await makeTestApp({
+      env: { FUNDRAISER_CAMPAIGN_START: '2026-01-01', FUNDRAISER_CAMPAIGN_END: '2026-12-31' },
+    });
     try {
       const session = completedSession(fixed.config, { amount_total: 700 });
       // The page loads at 00:00:01, after the window: our clock puts the gift in no campaign.
-      await fulfilCheckoutSession({ ledger: fixed.deps.ledger, fundraiser: fixed.config.fundraiser }, { session, occurredAt: new Date('2026-12-31T00:00:01Z') });
+      await fulfilCheckoutSession(
+        { ledger: fixed.deps.ledger, fundraiser: fixed.config.fundraiser },
+        { session, occurredAt: new Date('2026-12-31T00:00:01Z') },
+      );
       assert.equal((await fixed.deps.ledger.progress()).raised, 0);
       // Stripe's event says it was paid at 23:59:58, inside the window.
       const paid = Math.floor(new Date('2026-12-30T23:59:58Z').getTime() / 1000);
@@ -262,8 +302,14 @@ describe('campaign windows through the webhook', () => {
     const at = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
     const late = completedSession(t.config, { amount_total: 500 });
     const early = completedSession(t.config, { amount_total: 2500 });
-    await deliver(t.app, sessionEvent('checkout.session.completed', late, { created: at('2026-12-31T23:59:59Z') })).expect(200);
-    await deliver(t.app, sessionEvent('checkout.session.completed', early, { created: at('2027-01-01T00:00:00Z') })).expect(200);
+    await deliver(
+      t.app,
+      sessionEvent('checkout.session.completed', late, { created: at('2026-12-31T23:59:59Z') }),
+    ).expect(200);
+    await deliver(
+      t.app,
+      sessionEvent('checkout.session.completed', early, { created: at('2027-01-01T00:00:00Z') }),
+    ).expect(200);
 
     t.setNow(new Date('2026-12-31T23:59:59Z'));
     await assertTotals(500, 1);
@@ -271,4 +317,3 @@ describe('campaign windows through the webhook', () => {
     await assertTotals(2500, 1);
   });
 });
-

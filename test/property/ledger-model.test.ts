@@ -16,17 +16,52 @@ import { emptyLedger, freshDatabase, type TestDatabase } from '../helpers/databa
 const RUNS = 300;
 
 type Cmd =
-  | { t: 'gift'; amount: number; how: 'card' | 'delayed_success' | 'delayed_failure' | 'abandon' | 'expire'; ours: boolean }
+  | {
+      t: 'gift';
+      amount: number;
+      how: 'card' | 'delayed_success' | 'delayed_failure' | 'abandon' | 'expire';
+      ours: boolean;
+    }
   | { t: 'monthly'; amount: number; renewals: number; cancel: boolean }
   | { t: 'refund'; target: number; fraction: number }
   | { t: 'dispute'; target: number; outcome: 'won' | 'lost' | 'open' };
 
 const amount = fc.integer({ min: 2, max: 500 }).map((n) => n * 100);
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('gift' as const), amount, how: fc.constantFrom('card', 'card', 'delayed_success', 'delayed_failure', 'abandon', 'expire'), ours: fc.integer({ min: 0, max: 4 }).map((n) => n > 0) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('monthly' as const), amount, renewals: fc.integer({ min: 0, max: 3 }), cancel: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('refund' as const), target: fc.nat(), fraction: fc.double({ min: 0.01, max: 1, noNaN: true }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('dispute' as const), target: fc.nat(), outcome: fc.constantFrom('won', 'lost', 'open') }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant('gift' as const),
+      amount,
+      how: fc.constantFrom('card', 'card', 'delayed_success', 'delayed_failure', 'abandon', 'expire'),
+      ours: fc.integer({ min: 0, max: 4 }).map((n) => n > 0),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('monthly' as const),
+      amount,
+      renewals: fc.integer({ min: 0, max: 3 }),
+      cancel: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('refund' as const),
+      target: fc.nat(),
+      fraction: fc.double({ min: 0.01, max: 1, noNaN: true }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('dispute' as const),
+      target: fc.nat(),
+      outcome: fc.constantFrom('won', 'lost', 'open'),
+    }),
+  },
 );
 const history = fc.record({
   cmds: fc.array(cmd, { minLength: 1, maxLength: 12 }),
@@ -108,13 +143,21 @@ function shuffle<T>(xs: T[], seed: number): T[] {
 
 describe('ledger against the reference model', () => {
   it(`when ${RUNS} random histories are delivered shuffled and duplicated, then the totals always equal the model`, async () => {
-    const config = loadConfig({ NODE_ENV: 'test', FUNDRAISER_CAMPAIGN_START: '2000-01-01', FUNDRAISER_CAMPAIGN_END: '2100-01-01', FUNDRAISER_GOAL: '1000' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      FUNDRAISER_CAMPAIGN_START: '2000-01-01',
+      FUNDRAISER_CAMPAIGN_END: '2100-01-01',
+      FUNDRAISER_GOAL: '1000',
+    });
     await fc.assert(
       fc.asyncProperty(history, async ({ cmds, seed, duplicates }) => {
         s.emulator.state.reset();
         play(cmds, config.fundraiser.id);
         const events = [...s.emulator.state.events.values()];
-        const deliveries: Stripe.Event[] = shuffle([...events, ...duplicates.filter(() => events.length > 0).map((i) => events[i % events.length]!)], seed);
+        const deliveries: Stripe.Event[] = shuffle(
+          [...events, ...duplicates.filter(() => events.length > 0).map((i) => events[i % events.length]!)],
+          seed,
+        );
 
         await emptyLedger(db);
         {
@@ -123,7 +166,14 @@ describe('ledger against the reference model', () => {
           for (const e of deliveries) await handleStripeEvent(deps, e);
           const expected = expectedTotals(s.emulator.state, config.fundraiser.id);
           const p = await ledger.progress();
-          const actual = { raised: p.raised, gross: p.gross, refunded: p.refunded, disputed: p.disputed, disputeLost: p.disputeLost, donors: p.donors };
+          const actual = {
+            raised: p.raised,
+            gross: p.gross,
+            refunded: p.refunded,
+            disputed: p.disputed,
+            disputeLost: p.disputeLost,
+            donors: p.donors,
+          };
           assert.deepEqual(actual, expected);
           // And every event once more changes nothing.
           for (const e of events) await handleStripeEvent(deps, e);

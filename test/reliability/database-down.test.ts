@@ -36,7 +36,14 @@ describe('PostgreSQL stopped mid-delivery', { skip }, () => {
     const server = pg;
     const amounts = Array.from({ length: 60 }, (_, i) => 500 + i * 100);
     const events: Stripe.Event[] = amounts.map((amount, i) =>
-      stripeEvent('checkout.session.completed', completedSession(t.config, { id: `cs_test_down_${i}`, amount_total: amount, payment_intent: `pi_test_down_${i}` })),
+      stripeEvent(
+        'checkout.session.completed',
+        completedSession(t.config, {
+          id: `cs_test_down_${i}`,
+          amount_total: amount,
+          payment_intent: `pi_test_down_${i}`,
+        }),
+      ),
     );
     const before = await readTotals(t.app);
 
@@ -58,14 +65,27 @@ describe('PostgreSQL stopped mid-delivery', { skip }, () => {
     const failed = statuses.filter((s) => s >= 500).length;
     assert.equal(ok + failed, events.length, `only 200 or 5xx answers: ${statuses.join(',')}`);
     assert.deepEqual(statuses.slice(0, 10), Array(10).fill(200), 'before the stop, all recorded');
-    assert.ok(statuses.slice(40).every((s) => s >= 500), 'with the database down, every delivery fails with a 5xx');
+    assert.ok(
+      statuses.slice(40).every((s) => s >= 500),
+      'with the database down, every delivery fails with a 5xx',
+    );
 
     await server.restart();
     // What was acknowledged is there, and nothing else: no half-written gift.
     const { db } = t.deps;
-    const rows = await db.selectFrom('contributions').select(['stripe_id', 'amount_minor']).where('stripe_id', 'like', 'cs_test_down_%').execute();
-    const acknowledged = new Set(events.filter((_, i) => statuses[i] === 200).map((e) => (e.data.object as Stripe.Checkout.Session).id));
-    assert.deepEqual(new Set(rows.map((r) => r.stripe_id)), acknowledged, 'the ledger holds exactly the acknowledged gifts');
+    const rows = await db
+      .selectFrom('contributions')
+      .select(['stripe_id', 'amount_minor'])
+      .where('stripe_id', 'like', 'cs_test_down_%')
+      .execute();
+    const acknowledged = new Set(
+      events.filter((_, i) => statuses[i] === 200).map((e) => (e.data.object as Stripe.Checkout.Session).id),
+    );
+    assert.deepEqual(
+      new Set(rows.map((r) => r.stripe_id)),
+      acknowledged,
+      'the ledger holds exactly the acknowledged gifts',
+    );
     assert.deepEqual(await checkTotals(db), []);
 
     // Stripe retries everything it did not get a 2xx for (and, at least once, some it did).
@@ -75,9 +95,15 @@ describe('PostgreSQL stopped mid-delivery', { skip }, () => {
       events.map(() => 200),
     );
     const after = await readTotals(t.app);
-    assert.equal(after.api.raised - before.api.raised, amounts.reduce((a, b) => a + b, 0), 'every gift counted once');
+    assert.equal(
+      after.api.raised - before.api.raised,
+      amounts.reduce((a, b) => a + b, 0),
+      'every gift counted once',
+    );
     assert.equal(after.api.donors - before.api.donors, events.length);
     assert.deepEqual(await checkTotals(db), []);
-    console.log(`database down: ${events.length} events, ${ok} recorded before the stop, ${failed} answered 5xx, all ${events.length} recorded once after redelivery`);
+    console.log(
+      `database down: ${events.length} events, ${ok} recorded before the stop, ${failed} answered 5xx, all ${events.length} recorded once after redelivery`,
+    );
   });
 });

@@ -12,7 +12,9 @@ let proxy: http.Server;
 const seen = { reset: 0, slow: 0, passed: 0 };
 
 before(async () => {
-  s = await startLiveStack({ emulator: { retry: { retryBaseMs: 10, maxDelayMs: 80, maxAttempts: 30, timeoutMs: 1000 } } });
+  s = await startLiveStack({
+    emulator: { retry: { retryBaseMs: 10, maxDelayMs: 80, maxAttempts: 30, timeoutMs: 1000 } },
+  });
   const target = s.emulator.delivery.url!;
   let n = 0;
   proxy = http.createServer((req, res) => {
@@ -29,7 +31,14 @@ before(async () => {
         await new Promise((r) => setTimeout(r, 1300)); // past the sender's 1 s timeout
       } else seen.passed++;
       try {
-        const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']), 'stripe-signature': String(req.headers['stripe-signature']) }, body: Buffer.concat(chunks) });
+        const upstream = await fetch(target, {
+          method: 'POST',
+          headers: {
+            'content-type': String(req.headers['content-type']),
+            'stripe-signature': String(req.headers['stripe-signature']),
+          },
+          body: Buffer.concat(chunks),
+        });
         res.writeHead(upstream.status).end(await upstream.text());
       } catch {
         res.destroy();
@@ -48,9 +57,17 @@ describe('delivery through a flaky network', () => {
   it('when connections reset and answers come too late, then retries land every gift exactly once', async () => {
     const st = s.emulator.state;
     for (let i = 0; i < 40; i++) {
-      const id = seedSession(st, { amount: 500 + i * 100, metadata: { fundraiser: s.config.fundraiser.id }, mode: i % 8 === 0 ? 'subscription' : 'payment' });
+      const id = seedSession(st, {
+        amount: 500 + i * 100,
+        metadata: { fundraiser: s.config.fundraiser.id },
+        mode: i % 8 === 0 ? 'subscription' : 'payment',
+      });
       st.pay(id, 'card', `f${i}@example.org`);
-      if (i % 6 === 0 && i % 8 !== 0) st.refund({ charge: st.paymentIntents.get(st.sessions.get(id)!.payment_intent as string)!.latest_charge as string }, 200);
+      if (i % 6 === 0 && i % 8 !== 0)
+        st.refund(
+          { charge: st.paymentIntents.get(st.sessions.get(id)!.payment_intent as string)!.latest_charge as string },
+          200,
+        );
     }
     await s.emulator.whenIdle();
     await new Promise((r) => setTimeout(r, 1500)); // slow answers still on their way to the site
@@ -63,6 +80,8 @@ describe('delivery through a flaky network', () => {
     assert.ok(seen.reset > 10 && seen.slow > 5 && failedAttempts > 15, JSON.stringify({ seen, failedAttempts }));
     const delivered = new Set(s.emulator.delivery.attempts.filter((a) => a.status === 200).map((a) => a.eventId));
     assert.equal(delivered.size, st.events.size, 'every event was finally acknowledged');
-    console.log(`flaky: ${st.events.size} events, ${s.emulator.delivery.attempts.length} attempts, ${seen.reset} resets, ${seen.slow} timeouts, 0 lost, 0 double counted`);
+    console.log(
+      `flaky: ${st.events.size} events, ${s.emulator.delivery.attempts.length} attempts, ${seen.reset} resets, ${seen.slow} timeouts, 0 lost, 0 double counted`,
+    );
   });
 });

@@ -17,7 +17,31 @@ after(async () => {
 
 const weirdString = fc.oneof(
   fc.string({ maxLength: 30 }),
-  fc.constantFrom('', ' ', '5', '25', '2', '10000', '10001', '0', '-5', '5.0', '5.5', '1e3', '0x10', 'NaN', 'Infinity', '$25', '25,00', '２５', '\u0000', '<script>', 'other', 'once', 'monthly'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '5',
+    '25',
+    '2',
+    '10000',
+    '10001',
+    '0',
+    '-5',
+    '5.0',
+    '5.5',
+    '1e3',
+    '0x10',
+    'NaN',
+    'Infinity',
+    '$25',
+    '25,00',
+    '２５',
+    '\u0000',
+    '<script>',
+    'other',
+    'once',
+    'monthly',
+  ),
   fc.integer().map(String),
   fc.double().map(String),
   fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(String),
@@ -28,17 +52,29 @@ describe('fuzzing the public endpoints', () => {
     const { agent, formId } = await openForm(s.app);
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.record({ amount: weirdString, other_amount: weirdString, frequency: weirdString, extra: fc.option(weirdString) }, { requiredKeys: [] }), async (fields) => {
-        const body = new URLSearchParams({ form_id: `${formId}${n++}`, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null)) } as Record<string, string>).toString();
-        const res = await agent.post('/donate').type('form').send(body);
-        assert.ok([303, 400].includes(res.status), `status ${res.status} for ${body}`);
-      }),
+      fc.asyncProperty(
+        fc.record(
+          { amount: weirdString, other_amount: weirdString, frequency: weirdString, extra: fc.option(weirdString) },
+          { requiredKeys: [] },
+        ),
+        async (fields) => {
+          const body = new URLSearchParams({
+            form_id: `${formId}${n++}`,
+            ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null)),
+          }).toString();
+          const res = await agent.post('/donate').type('form').send(body);
+          assert.ok([303, 400].includes(res.status), `status ${res.status} for ${body}`);
+        },
+      ),
       { numRuns: 400 },
     );
     const { donationMin, donationMax } = s.config.fundraiser;
     for (const session of s.emulator.state.sessions.values()) {
       const major = session.amount_total! / 100;
-      assert.ok(Number.isInteger(major) && (major === 5 || major === 25 || (major >= donationMin && major <= donationMax)), `session of ${major}`);
+      assert.ok(
+        Number.isInteger(major) && (major === 5 || major === 25 || (major >= donationMin && major <= donationMax)),
+        `session of ${major}`,
+      );
       assert.ok(session.mode === 'payment' || session.mode === 'subscription');
     }
   });
@@ -58,9 +94,22 @@ describe('fuzzing the public endpoints', () => {
     const before = await countRows(s.deps, 'stripe_events');
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.string({ maxLength: 500 }), fc.json(), fc.uint8Array({ maxLength: 500 }).map((b) => Buffer.from(b).toString('latin1'))),
-        fc.oneof(fc.constant(undefined), fc.string({ maxLength: 200 }), fc.constantFrom('t=1,v1=00', `t=${Math.floor(Date.now() / 1000)},v1=${'a'.repeat(64)}`)),
-        fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream'),
+        fc.oneof(
+          fc.string({ maxLength: 500 }),
+          fc.json(),
+          fc.uint8Array({ maxLength: 500 }).map((b) => Buffer.from(b).toString('latin1')),
+        ),
+        fc.oneof(
+          fc.constant(undefined),
+          fc.string({ maxLength: 200 }),
+          fc.constantFrom('t=1,v1=00', `t=${Math.floor(Date.now() / 1000)},v1=${'a'.repeat(64)}`),
+        ),
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/octet-stream',
+        ),
         async (body, signature, type) => {
           const req = request(s.app).post('/webhooks/stripe').set('Content-Type', type);
           if (signature !== undefined) req.set('Stripe-Signature', signature.replace(/[\r\n]/g, ''));
@@ -80,10 +129,18 @@ describe('fuzzing the public endpoints', () => {
       return { agent: a, csrf: page.text.match(/name="_csrf" value="([^"]+)"/)![1]! };
     })();
     await fc.assert(
-      fc.asyncProperty(weirdString, fc.string({ maxLength: 100 }), fc.option(weirdString), async (email, password, next) => {
-        const res = await agent.post('/staff/login').type('form').send({ _csrf: csrf, email, password, ...(next ? { next } : {}) });
-        assert.ok([401, 429].includes(res.status), `status ${res.status}`);
-      }),
+      fc.asyncProperty(
+        weirdString,
+        fc.string({ maxLength: 100 }),
+        fc.option(weirdString),
+        async (email, password, next) => {
+          const res = await agent
+            .post('/staff/login')
+            .type('form')
+            .send({ _csrf: csrf, email, password, ...(next ? { next } : {}) });
+          assert.ok([401, 429].includes(res.status), `status ${res.status}`);
+        },
+      ),
       { numRuns: 150 },
     );
   });

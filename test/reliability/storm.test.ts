@@ -23,13 +23,43 @@ describe('duplicate storm', () => {
     for (let i = 0; i < 1000; i++) {
       const amount = 500 + (i % 50) * 100;
       const pi = `pi_test_storm_${i}`;
-      events.push(stripeEvent('checkout.session.completed', completedSession(t.config, { amount_total: amount, payment_intent: pi })));
+      events.push(
+        stripeEvent(
+          'checkout.session.completed',
+          completedSession(t.config, { amount_total: amount, payment_intent: pi }),
+        ),
+      );
       let refunded = 0;
       if (i % 5 === 0) {
         refunded = 100 * (1 + (i % 3));
         // Two refund snapshots of one charge; the larger, later one must win.
-        events.push(stripeEvent('charge.refunded', charge({ amount, currency: 'usd', payment_intent: pi, metadata, amount_refunded: 100, id: `ch_storm_${i}` })));
-        events.push(stripeEvent('charge.refunded', charge({ amount, currency: 'usd', payment_intent: pi, metadata, amount_refunded: refunded, id: `ch_storm_${i}` }), { created: Math.floor(Date.now() / 1000) + 5 }));
+        events.push(
+          stripeEvent(
+            'charge.refunded',
+            charge({
+              amount,
+              currency: 'usd',
+              payment_intent: pi,
+              metadata,
+              amount_refunded: 100,
+              id: `ch_storm_${i}`,
+            }),
+          ),
+        );
+        events.push(
+          stripeEvent(
+            'charge.refunded',
+            charge({
+              amount,
+              currency: 'usd',
+              payment_intent: pi,
+              metadata,
+              amount_refunded: refunded,
+              id: `ch_storm_${i}`,
+            }),
+            { created: Math.floor(Date.now() / 1000) + 5 },
+          ),
+        );
       }
       expected += amount - refunded;
     }
@@ -53,6 +83,8 @@ describe('duplicate storm', () => {
     assert.equal(p.raised, expected);
     assert.equal(p.donors, 1000);
     assert.deepEqual(await checkTotals(t.deps.db), []);
-    console.log(`storm: ${events.length} events, ${deliveries.length} deliveries, ${deliveries.length - events.length} duplicates; raised ${p.raised} = expected`);
+    console.log(
+      `storm: ${events.length} events, ${deliveries.length} deliveries, ${deliveries.length - events.length} duplicates; raised ${p.raised} = expected`,
+    );
   });
 });

@@ -39,8 +39,12 @@ const gift = (i: number, extra: Partial<GiftFacts> = {}): GiftFacts => ({
 
 function cli(...args: string[]) {
   return new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'bin/copy-database.ts', ...args], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, FUNDRAISER_GOAL: '10000' }, timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'bin/copy-database.ts', ...args],
+      { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, FUNDRAISER_GOAL: '10000' }, timeout: 120_000 },
+      (err, stdout, stderr) =>
+        resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -53,16 +57,54 @@ before(async () => {
   await migrateToLatest(db);
   const ledger = createLedger({ db, fundraiser, clock: () => new Date() });
   await ledger.syncCampaign();
-  for (let i = 0; i < 250; i++) await ledger.recordGift(gift(i), { id: `evt_copy_${i}`, type: 'checkout.session.completed' });
+  for (let i = 0; i < 250; i++)
+    await ledger.recordGift(gift(i), { id: `evt_copy_${i}`, type: 'checkout.session.completed' });
   await ledger.recordGift(gift(900, { status: 'pending' }));
-  await ledger.recordGift(gift(901, { stripeId: 'in_test_copy', donorKey: 'sub_test_copy', subscriptionId: 'sub_test_copy', frequency: 'monthly', paymentIntentId: null }));
-  await ledger.recordPledge({ subscriptionId: 'sub_test_copy', checkoutSessionId: 'cs_test_m', customerId: null, email: 'm@example.org', currency: 'usd', amountMinor: 1901 });
-  await ledger.recordCharge({ chargeId: 'ch_copy_1', paymentIntentId: 'pi_test_copy_1', invoiceId: null, currency: 'usd', amountMinor: 1001, amountRefundedMinor: 500, observedAt: new Date() });
-  await ledger.recordDispute({ disputeId: 'dp_copy_2', chargeId: 'ch_copy_2', paymentIntentId: 'pi_test_copy_2', invoiceId: null, amountMinor: 1002, status: 'lost', observedAt: new Date() });
+  await ledger.recordGift(
+    gift(901, {
+      stripeId: 'in_test_copy',
+      donorKey: 'sub_test_copy',
+      subscriptionId: 'sub_test_copy',
+      frequency: 'monthly',
+      paymentIntentId: null,
+    }),
+  );
+  await ledger.recordPledge({
+    subscriptionId: 'sub_test_copy',
+    checkoutSessionId: 'cs_test_m',
+    customerId: null,
+    email: 'm@example.org',
+    currency: 'usd',
+    amountMinor: 1901,
+  });
+  await ledger.recordCharge({
+    chargeId: 'ch_copy_1',
+    paymentIntentId: 'pi_test_copy_1',
+    invoiceId: null,
+    currency: 'usd',
+    amountMinor: 1001,
+    amountRefundedMinor: 500,
+    observedAt: new Date(),
+  });
+  await ledger.recordDispute({
+    disputeId: 'dp_copy_2',
+    chargeId: 'ch_copy_2',
+    paymentIntentId: 'pi_test_copy_2',
+    invoiceId: null,
+    amountMinor: 1002,
+    status: 'lost',
+    observedAt: new Date(),
+  });
   await ledger.noteWebhook({ id: 'evt_last', type: 'invoice.paid' }, new Date());
   await addStaff(db, 'boss@example.org', 'a long staff password', 'admin', new Date());
   await addStaff(db, 'reader@example.org', 'another staff password', 'viewer', new Date());
-  await ledger.recordManualGift({ amountMinor: 9900, receivedAt: new Date(), reason: 'cheque 42', donorName: null, staffEmail: 'boss@example.org' });
+  await ledger.recordManualGift({
+    amountMinor: 9900,
+    receivedAt: new Date(),
+    reason: 'cheque 42',
+    donorName: null,
+    staffEmail: 'boss@example.org',
+  });
   await db.destroy();
 });
 after(async () => {
@@ -76,8 +118,27 @@ async function snapshot(url: string) {
     const ledger = createLedger({ db, fundraiser, clock: () => new Date() });
     const p = await ledger.progress();
     const counts: Record<string, number> = {};
-    for (const t of COPIED_TABLES) counts[t] = Number((await db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    return { progress: { raised: p.raised, gross: p.gross, refunded: p.refunded, disputeLost: p.disputeLost, donors: p.donors, goal: p.goal }, counts, audit: await checkTotals(db) };
+    for (const t of COPIED_TABLES)
+      counts[t] = Number(
+        (
+          await db
+            .selectFrom(t)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return {
+      progress: {
+        raised: p.raised,
+        gross: p.gross,
+        refunded: p.refunded,
+        disputeLost: p.disputeLost,
+        donors: p.donors,
+        goal: p.goal,
+      },
+      counts,
+      audit: await checkTotals(db),
+    };
   } finally {
     await db.destroy();
   }
@@ -105,9 +166,17 @@ describe('npm run db:copy', () => {
       const out = await ledger.recordGift(gift(5000), { id: 'evt_after_move', type: 'checkout.session.completed' });
       assert.equal(out.result, 'recorded');
       assert.ok(out.result === 'recorded' && out.contribution && out.contribution.id > 253);
-      assert.equal((await authenticate(db, 'boss@example.org', 'a long staff password'))?.role, 'admin', 'staff can still log in');
+      assert.equal(
+        (await authenticate(db, 'boss@example.org', 'a long staff password'))?.role,
+        'admin',
+        'staff can still log in',
+      );
       await addStaff(db, 'new@example.org', 'a third staff password', 'viewer', new Date());
-      assert.equal((await ledger.recordGift(gift(1), { id: 'evt_copy_1', type: 'checkout.session.completed' })).result, 'duplicate-event', 'copied event ids still dedupe');
+      assert.equal(
+        (await ledger.recordGift(gift(1), { id: 'evt_copy_1', type: 'checkout.session.completed' })).result,
+        'duplicate-event',
+        'copied event ids still dedupe',
+      );
     } finally {
       await db.destroy();
     }

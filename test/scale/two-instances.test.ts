@@ -42,7 +42,13 @@ function history(n: number) {
   for (let i = 0; i < n; i++) {
     const amount = (1 + (i % 7)) * 500;
     const pi = `pi_test_multi_${i}`;
-    const session = checkoutSession({ amount_total: amount, metadata, payment_intent: pi, status: 'complete', payment_status: 'paid' });
+    const session = checkoutSession({
+      amount_total: amount,
+      metadata,
+      payment_intent: pi,
+      status: 'complete',
+      payment_status: 'paid',
+    });
     const kind = i % 5;
     if (kind === 3) {
       // A bank debit: completes unpaid, then clears.
@@ -59,7 +65,12 @@ function history(n: number) {
     let refunded = 0;
     if (kind === 1) {
       refunded = 200;
-      events.push(stripeEvent('charge.refunded', makeCharge({ amount, currency: 'usd', payment_intent: pi, metadata, amount_refunded: 200 })));
+      events.push(
+        stripeEvent(
+          'charge.refunded',
+          makeCharge({ amount, currency: 'usd', payment_intent: pi, metadata, amount_refunded: 200 }),
+        ),
+      );
     }
     expected += amount - refunded;
     donors += 1;
@@ -70,7 +81,11 @@ function history(n: number) {
 async function post(server: ServerProcess, event: Stripe.Event): Promise<number> {
   const payload = JSON.stringify(event);
   const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: TEST_WEBHOOK_SECRET });
-  const res = await fetch(`${server.url}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body: payload });
+  const res = await fetch(`${server.url}/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+    body: payload,
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -93,7 +108,7 @@ describe('two instances on one database', () => {
   it('when webhooks are spread across both at random, concurrently and duplicated, then both pages end on the exact total', async () => {
     const { events, expected, donors } = history(120);
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const deliveries = events.flatMap((e) => Array.from({ length: 1 + Math.floor(random() * 3) }, () => e));
     deliveries.sort(() => random() - 0.5);
 
@@ -115,7 +130,13 @@ describe('two instances on one database', () => {
 
   it('when a gift is recorded through one instance, then the other shows it within a second', async () => {
     const before = (await progress(b)).raised;
-    const session = checkoutSession({ amount_total: 4200, metadata, payment_intent: 'pi_test_fresh', status: 'complete', payment_status: 'paid' });
+    const session = checkoutSession({
+      amount_total: 4200,
+      metadata,
+      payment_intent: 'pi_test_fresh',
+      status: 'complete',
+      payment_status: 'paid',
+    });
     assert.equal(await post(a, stripeEvent('checkout.session.completed', session)), 200);
     const started = Date.now();
     let seen = (await progress(b)).raised;
@@ -124,4 +145,3 @@ describe('two instances on one database', () => {
     console.log(`freshness: instance B showed instance A's gift ${Date.now() - started} ms after A answered`);
   });
 });
-

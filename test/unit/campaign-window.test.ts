@@ -17,7 +17,11 @@ describe('campaign window', () => {
   });
 
   it('when the window is fixed, then moments outside it belong to no campaign', () => {
-    const fixed = { kind: 'fixed', startsAt: new Date('2026-07-01T00:00:00-05:00'), endsAt: new Date('2027-07-01T00:00:00-05:00') } as const;
+    const fixed = {
+      kind: 'fixed',
+      startsAt: new Date('2026-07-01T00:00:00-05:00'),
+      endsAt: new Date('2027-07-01T00:00:00-05:00'),
+    } as const;
     assert.equal(windowFor(fixed, new Date('2026-07-01T04:59:59Z')), null);
     assert.equal(windowFor(fixed, new Date('2026-07-01T05:00:00Z'))?.slug, '2026-07-01_2027-07-01');
     assert.equal(windowFor(fixed, new Date('2027-07-01T05:00:00Z')), null);

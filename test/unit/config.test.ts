@@ -62,11 +62,24 @@ describe('config', () => {
     bad({ STRIPE_SECRET_KEY: 'sk_test_123' }, 'STRIPE_WEBHOOK_SECRET', /required/);
     bad({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'nope' }, 'STRIPE_WEBHOOK_SECRET');
     bad({ NODE_ENV: 'production' }, 'STRIPE_SECRET_KEY', /production/);
-    bad({ NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_1', STRIPE_WEBHOOK_SECRET: 'whsec_1', APP_SECRET: 'x'.repeat(32), STRIPE_API_URL: 'http://localhost:12111' }, 'STRIPE_API_URL');
+    bad(
+      {
+        NODE_ENV: 'production',
+        STRIPE_SECRET_KEY: 'sk_live_1',
+        STRIPE_WEBHOOK_SECRET: 'whsec_1',
+        APP_SECRET: 'x'.repeat(32),
+        STRIPE_API_URL: 'http://localhost:12111',
+      },
+      'STRIPE_API_URL',
+    );
     bad({ NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_1', STRIPE_WEBHOOK_SECRET: 'whsec_1' }, 'APP_SECRET');
     bad({ FUNDRAISER_CAMPAIGN_START: '2026-07-01' }, 'FUNDRAISER_CAMPAIGN_END');
     bad({ FUNDRAISER_CAMPAIGN_START: '2026-07-01', FUNDRAISER_CAMPAIGN_END: '2026-01-01' }, 'FUNDRAISER_CAMPAIGN_END');
-    bad({ FUNDRAISER_CAMPAIGN_START: '2026-07-01T00:00:00', FUNDRAISER_CAMPAIGN_END: '2027-07-01' }, 'FUNDRAISER_CAMPAIGN_START', /offset/);
+    bad(
+      { FUNDRAISER_CAMPAIGN_START: '2026-07-01T00:00:00', FUNDRAISER_CAMPAIGN_END: '2027-07-01' },
+      'FUNDRAISER_CAMPAIGN_START',
+      /offset/,
+    );
     bad({ DONATION_MIN: '50', DONATION_MAX: '10' }, 'DONATION_MIN');
   });
 

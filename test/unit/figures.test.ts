@@ -22,9 +22,21 @@ const gift = fc.record({
 
 describe('the counting rule', () => {
   it('when a paid gift is refunded and then lost in a dispute, then it keeps nothing, never less', () => {
-    const row = { status: 'paid' as const, amount_minor: 2500, refunded_minor: 2000, dispute_lost_minor: 2500, disputed_minor: 0 };
+    const row = {
+      status: 'paid' as const,
+      amount_minor: 2500,
+      refunded_minor: 2000,
+      dispute_lost_minor: 2500,
+      disputed_minor: 0,
+    };
     assert.equal(netOf(row), 0);
-    assert.deepEqual(figuresOf({ ...row, campaign_id: 1 }), { gross: 2500, refunded: 2000, lost: 500, disputed: 0, raised: 0 });
+    assert.deepEqual(figuresOf({ ...row, campaign_id: 1 }), {
+      gross: 2500,
+      refunded: 2000,
+      lost: 500,
+      disputed: 0,
+      raised: 0,
+    });
   });
 
   it('when a gift is not paid or belongs to no campaign, then it adds nothing to the bar', () => {
@@ -40,7 +52,9 @@ describe('the counting rule', () => {
         const int = (n: number) => sql`cast(${n} as bigint)`;
         const { rows } = await sql<{ net: number }>`select ${sql.raw(NET_SQL)} as net from (select
           cast(${g.status} as text) as status, ${int(g.amount_minor)} as amount_minor,
-          ${int(g.refunded_minor)} as refunded_minor, ${int(g.dispute_lost_minor)} as dispute_lost_minor) as c`.execute(file.db);
+          ${int(g.refunded_minor)} as refunded_minor, ${int(g.dispute_lost_minor)} as dispute_lost_minor) as c`.execute(
+          file.db,
+        );
         assert.equal(Number(rows[0]!.net), netOf(g));
         assert.equal(figuresOf(g).raised, g.campaign_id === null ? 0 : netOf(g));
       }),

@@ -40,23 +40,23 @@ describe('ledger statements', () => {
   it('when a statement has several placeholders, then each value lands in its own column on either database', async () => {
     const q = statementsFor(file.db);
     const row = await serializedTransaction(file.db, async (trx) => {
-      const inserted = await q.run(trx, 'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing', [
-        'evt_stmt_1',
-        'test.event',
-        'obj_1',
-        'recorded',
-        at,
-      ]);
+      const inserted = await q.run(
+        trx,
+        'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing',
+        ['evt_stmt_1', 'test.event', 'obj_1', 'recorded', at],
+      );
       assert.equal(inserted, 1);
-      const again = await q.run(trx, 'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing', [
-        'evt_stmt_1',
-        'other',
-        null,
-        'again',
-        at,
-      ]);
+      const again = await q.run(
+        trx,
+        'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing',
+        ['evt_stmt_1', 'other', null, 'again', at],
+      );
       assert.equal(again, 0, 'a conflicting insert changes nothing');
-      return q.first<{ id: string; type: string; object_id: string | null; outcome: string }>(trx, 'select id, type, object_id, outcome from stripe_events where id = ? and type = ?', ['evt_stmt_1', 'test.event']);
+      return q.first<{ id: string; type: string; object_id: string | null; outcome: string }>(
+        trx,
+        'select id, type, object_id, outcome from stripe_events where id = ? and type = ?',
+        ['evt_stmt_1', 'test.event'],
+      );
     });
     assert.deepEqual(row, { id: 'evt_stmt_1', type: 'test.event', object_id: 'obj_1', outcome: 'recorded' });
   });
@@ -66,8 +66,16 @@ describe('ledger statements', () => {
     const { inserted, updated, storedAfterInsert } = await serializedTransaction(file.db, async (trx) => {
       const inserted = await insertRow(q, trx, 'contributions', { ...gift('cs_stmt_1'), email: 'donor@example.org' });
       // The insert does not read the row back: what it returns must be what a read finds.
-      const storedAfterInsert = await trx.selectFrom('contributions').selectAll().where('id', '=', inserted.id).executeTakeFirstOrThrow();
-      const updated = await updateRow(q, trx, 'contributions', inserted.id, { status: 'paid', paid_at: at, email: undefined });
+      const storedAfterInsert = await trx
+        .selectFrom('contributions')
+        .selectAll()
+        .where('id', '=', inserted.id)
+        .executeTakeFirstOrThrow();
+      const updated = await updateRow(q, trx, 'contributions', inserted.id, {
+        status: 'paid',
+        paid_at: at,
+        email: undefined,
+      });
       return { inserted, updated, storedAfterInsert };
     });
     assert.deepEqual(inserted, storedAfterInsert);
@@ -87,7 +95,11 @@ describe('ledger statements', () => {
         await w.run('insert into no_such_table (id) values (?)', [1]);
       }),
     );
-    const found = await file.db.selectFrom('contributions').select('id').where('stripe_id', '=', 'cs_stmt_rolled_back').executeTakeFirst();
+    const found = await file.db
+      .selectFrom('contributions')
+      .select('id')
+      .where('stripe_id', '=', 'cs_stmt_rolled_back')
+      .executeTakeFirst();
     assert.equal(found, undefined);
   });
 
@@ -100,11 +112,15 @@ describe('ledger statements', () => {
   });
 
   // PostgreSQL's statements go through the transaction object itself, so only SQLite needs the guard.
-  it('when a statement is run outside a write transaction on SQLite, then it is refused', { skip: TEST_PG ? 'SQLite only' : false }, async () => {
-    const q = statementsFor(file.db);
-    await assert.rejects(
-      q.first<Contribution>(undefined as never, 'select * from contributions where stripe_id = ?', ['cs_stmt_1']),
-      /only inside a serialized write transaction/,
-    );
-  });
+  it(
+    'when a statement is run outside a write transaction on SQLite, then it is refused',
+    { skip: TEST_PG ? 'SQLite only' : false },
+    async () => {
+      const q = statementsFor(file.db);
+      await assert.rejects(
+        q.first<Contribution>(undefined as never, 'select * from contributions where stripe_id = ?', ['cs_stmt_1']),
+        /only inside a serialized write transaction/,
+      );
+    },
+  );
 });

@@ -8,8 +8,17 @@ import { migratedDatabaseForFile } from '../helpers/database.ts';
 
 const file = migratedDatabaseForFile();
 
-const note = (id: string) => ({ id, type: 'test.event', object_id: null, outcome: 'recorded', received_at: new Date().toISOString() });
-const ids = async () => (await file.db.selectFrom('stripe_events').select('id').where('id', 'like', 'evt_batch_%').orderBy('id').execute()).map((r) => r.id);
+const note = (id: string) => ({
+  id,
+  type: 'test.event',
+  object_id: null,
+  outcome: 'recorded',
+  received_at: new Date().toISOString(),
+});
+const ids = async () =>
+  (
+    await file.db.selectFrom('stripe_events').select('id').where('id', 'like', 'evt_batch_%').orderBy('id').execute()
+  ).map((r) => r.id);
 
 describe('batched ledger writes', () => {
   it('when one write of a burst fails, then only it is rolled back and only its caller hears the error', async () => {
@@ -22,8 +31,15 @@ describe('batched ledger writes', () => {
       }),
       write(async (trx) => {
         // Sees the first write of its batch: writes run one after another.
-        const first = await trx.selectFrom('stripe_events').select('id').where('id', '=', 'evt_batch_a').executeTakeFirst();
-        await trx.insertInto('stripe_events').values(note(first ? 'evt_batch_c' : 'evt_batch_c_blind')).execute();
+        const first = await trx
+          .selectFrom('stripe_events')
+          .select('id')
+          .where('id', '=', 'evt_batch_a')
+          .executeTakeFirst();
+        await trx
+          .insertInto('stripe_events')
+          .values(note(first ? 'evt_batch_c' : 'evt_batch_c_blind'))
+          .execute();
         return 'c';
       }),
     ]);

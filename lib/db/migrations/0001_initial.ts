@@ -48,9 +48,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('contributions_campaign_paid_at').on('contributions').columns(['campaign_id', 'paid_at']).execute();
-  await db.schema.createIndex('contributions_checkout_session').on('contributions').column('checkout_session_id').execute();
-  await db.schema.createIndex('contributions_donor').on('contributions').columns(['donor_key', 'campaign_id']).execute();
+  await db.schema
+    .createIndex('contributions_campaign_paid_at')
+    .on('contributions')
+    .columns(['campaign_id', 'paid_at'])
+    .execute();
+  await db.schema
+    .createIndex('contributions_checkout_session')
+    .on('contributions')
+    .column('checkout_session_id')
+    .execute();
+  await db.schema
+    .createIndex('contributions_donor')
+    .on('contributions')
+    .columns(['donor_key', 'campaign_id'])
+    .execute();
 
   // Refund and dispute state per Stripe charge, kept even before the gift it belongs to is
   // known, so a refund that arrives before its payment is not lost.
@@ -65,7 +77,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('observed_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('ledger_charges_payment_intent').on('ledger_charges').column('payment_intent_id').execute();
+  await db.schema
+    .createIndex('ledger_charges_payment_intent')
+    .on('ledger_charges')
+    .column('payment_intent_id')
+    .execute();
   await db.schema.createIndex('ledger_charges_invoice').on('ledger_charges').column('invoice_id').execute();
 
   await db.schema
@@ -79,7 +95,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('observed_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('ledger_disputes_payment_intent').on('ledger_disputes').column('payment_intent_id').execute();
+  await db.schema
+    .createIndex('ledger_disputes_payment_intent')
+    .on('ledger_disputes')
+    .column('payment_intent_id')
+    .execute();
   await db.schema.createIndex('ledger_disputes_invoice').on('ledger_disputes').column('invoice_id').execute();
 
   // A monthly pledge: the subscription a Checkout Session started. It carries no money itself;
@@ -117,7 +137,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['webhook_status', 'stripe_events', 'pledges', 'ledger_disputes', 'ledger_charges', 'contributions', 'campaign_totals', 'campaigns']) {
+  for (const t of [
+    'webhook_status',
+    'stripe_events',
+    'pledges',
+    'ledger_disputes',
+    'ledger_charges',
+    'contributions',
+    'campaign_totals',
+    'campaigns',
+  ]) {
     await db.schema.dropTable(t).execute();
   }
 }

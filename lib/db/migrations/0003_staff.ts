@@ -29,7 +29,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('detail', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema.alterTable('contributions').addColumn('source', 'text', (c) => c.notNull().defaultTo('stripe')).execute();
+  await db.schema
+    .alterTable('contributions')
+    .addColumn('source', 'text', (c) => c.notNull().defaultTo('stripe'))
+    .execute();
   await db.schema.alterTable('contributions').addColumn('donor_name', 'text').execute();
   await db.schema.alterTable('contributions').addColumn('note', 'text').execute();
   await db.schema.alterTable('campaigns').addColumn('goal_set_by', 'text').execute();

@@ -8,5 +8,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.createIndex('contributions_checkout_session').on('contributions').column('checkout_session_id').execute();
+  await db.schema
+    .createIndex('contributions_checkout_session')
+    .on('contributions')
+    .column('checkout_session_id')
+    .execute();
 }
