@@ -91,7 +91,8 @@ function expressApp(deps: AppDeps): express.Express {
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => {
-      const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'not-found' : 'other');
+      const matched = (req.route as { path?: string } | undefined)?.path;
+      const route = matched ?? (res.statusCode === 404 ? 'not-found' : 'other');
       end({ route, status: String(res.statusCode) });
     });
     next();

@@ -62,9 +62,14 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     // Stop taking connections, let in-flight requests (webhooks mid-transaction) finish.
     emulator?.stop();
-    server.close(async () => {
-      await deps.close();
-      process.exit(0);
+    server.close(() => {
+      deps.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'the database did not close cleanly');
+          process.exit(1);
+        },
+      );
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(1), 10_000).unref();

@@ -12,7 +12,7 @@ import { loadConfigWith, EMULATOR_WEBHOOK_SECRET, PROJECT_ROOT } from '../lib/co
 import { appEnv, killAll, launchApp, load, procStatus, startBaseline, stop, tmp, type Proc } from './processes.ts';
 import { BENCH_STAFF, checkLedger, seedLedger } from './seed.ts';
 import { paidGiftEvent, type LoadResult, type LoadSpec } from './load.ts';
-import { chartSvg } from './chart.ts';
+import { markdownTable, pick, writeResults, type Row } from './report.ts';
 
 const SMALL = Number(process.env.BENCH_SMALL_GIFTS ?? 1_000);
 const LARGE = Number(process.env.BENCH_LARGE_GIFTS ?? 1_000_000);
@@ -76,19 +76,6 @@ function pairedP50Ratio(a: Round, b: Round): number {
   return median(a.roundP50s.map((p50, i) => p50 / b.roundP50s[i]!));
 }
 
-interface Row {
-  scenario: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  baseline?: string;
-  ratio?: number;
-  vsNode?: number;
-  target?: string;
-  pass?: boolean;
-  note?: string;
-}
-
 async function bodySize(
   url: string,
   headers: Record<string, string> = {},
@@ -141,7 +128,8 @@ async function main() {
   const runStarted = Date.now();
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
   log(
-    `fundraiser benchmarks: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ${SECONDS} s x ${ROUNDS} rounds, ${CONNECTIONS} connections`,
+    `fundraiser benchmarks: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), node ${process.version}, ` +
+      `${SECONDS} s x ${ROUNDS} rounds, ${CONNECTIONS} connections`,
   );
   const small = await startApp('app-1k', SMALL);
   const large = await startApp('app-1m', LARGE);
@@ -263,7 +251,8 @@ async function main() {
     const check = checkLedger(large.dbPath, acknowledged);
     const distinctAcks = new Set(acknowledged.map((a) => a.id)).size;
     log(
-      `  ledger after the webhook rounds: ${distinctAcks.toLocaleString('en')} distinct events acknowledged, ${check.lost} lost, ${check.doubled} doubled, totals ${check.totalsMatch ? 'equal' : 'DIFFER from'} the rows`,
+      `  ledger after the webhook rounds: ${distinctAcks.toLocaleString('en')} distinct events acknowledged, ` +
+        `${check.lost} lost, ${check.doubled} doubled, totals ${check.totalsMatch ? 'equal' : 'DIFFER from'} the rows`,
     );
     const ledgerOk = check.lost === 0 && check.doubled === 0 && check.totalsMatch;
     for (const [label, r] of [
@@ -347,7 +336,8 @@ async function main() {
   stop(small);
   stop(large);
   const elapsed = (Date.now() - runStarted) / 1000;
-  const machine = `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, node ${process.version}`;
+  const cpu = `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`;
+  const machine = `${cpu}, ${os.type()} ${os.release()}, node ${process.version}`;
   const table = markdownTable(rows);
   log(`\n${table}\n`);
   const failed = rows.filter((r) => r.pass === false);
@@ -360,19 +350,12 @@ async function main() {
     process.exitCode = failed.length ? 1 : 0;
     return;
   }
-  const resultsDir = path.join(PROJECT_ROOT, 'bench/results');
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const stamp = new Date().toISOString().slice(0, 10);
-  const settings = { smallGifts: SMALL, largeGifts: LARGE, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS };
-  fs.writeFileSync(
-    path.join(resultsDir, `${stamp}.json`),
-    `${JSON.stringify({ date: new Date().toISOString(), machine, settings, elapsedSeconds: elapsed, rows }, null, 2)}\n`,
+  const stamp = writeResults(
+    rows,
+    machine,
+    { smallGifts: SMALL, largeGifts: LARGE, seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS },
+    elapsed,
   );
-  fs.writeFileSync(
-    path.join(resultsDir, `${stamp}.md`),
-    `Machine: ${machine}. Settings: ${JSON.stringify(settings)}.\n\n${table}\n`,
-  );
-  fs.writeFileSync(path.join(resultsDir, `${stamp}.svg`), chartSvg(chartBars(rows), machine));
   log(`results: bench/results/${stamp}.json, .md, .svg`);
   fs.rmSync(tmp, { recursive: true, force: true });
   process.exitCode = failed.length ? 1 : 0;
@@ -403,36 +386,6 @@ async function main() {
     );
     return out;
   }
-}
-
-/** Throughput ratios, and the flatness rows labelled as the latency ratio they are. */
-function chartBars(rows: Row[]) {
-  return rows
-    .filter((r) => r.ratio !== undefined)
-    .map((r) => ({
-      label: r.target?.startsWith('p50') ? `${r.scenario}: p50 / p50 at fewer gifts` : r.scenario,
-      ratio: r.ratio!,
-      target: r.target ?? '',
-      pass: r.pass !== false,
-    }));
-}
-
-const pick = (r: LoadResult) => ({ rps: r.rps, p50: r.p50, p99: r.p99 });
-
-function markdownTable(rows: Row[]): string {
-  const f = (n: number, d = 0) =>
-    Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }) : '';
-  const lines = [
-    '| Scenario | req/s | p50 ms | p99 ms | Ratio | vs node:http | Target | Result |',
-    '|---|--:|--:|--:|--:|--:|---|---|',
-  ];
-  for (const r of rows) {
-    const result = r.pass === undefined ? (r.note ?? '') : `${r.pass ? 'PASS' : 'FAIL'}${r.note ? ` (${r.note})` : ''}`;
-    lines.push(
-      `| ${r.scenario} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${r.ratio === undefined ? '' : f(r.ratio, 2)} | ${r.vsNode === undefined ? '' : f(r.vsNode, 2)} | ${r.target ?? ''} | ${result} |`,
-    );
-  }
-  return lines.join('\n');
 }
 
 try {

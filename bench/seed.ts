@@ -63,7 +63,8 @@ export async function seedLedger(config: Config, gifts: number): Promise<{ campa
       .get(campaign.id) as { gross: number; donors: number };
     conn
       .prepare(
-        'UPDATE campaign_totals SET raised_minor = ?, gross_minor = ?, refunded_minor = 0, disputed_minor = 0, dispute_lost_minor = 0, donors = ?, updated_at = ? WHERE campaign_id = ?',
+        'UPDATE campaign_totals SET raised_minor = ?, gross_minor = ?, refunded_minor = 0, disputed_minor = 0, ' +
+          'dispute_lost_minor = 0, donors = ?, updated_at = ? WHERE campaign_id = ?',
       )
       .run(sums.gross, sums.gross, sums.donors, now.toISOString(), campaign.id);
   })();
@@ -90,7 +91,9 @@ export function checkLedger(
   }
   const totals = conn
     .prepare(
-      `SELECT t.raised_minor AS raised, t.donors AS donors, (SELECT COALESCE(SUM(amount_minor - refunded_minor - dispute_lost_minor), 0) FROM contributions c WHERE c.campaign_id = t.campaign_id AND c.status = 'paid') AS rows_raised,
+      `SELECT t.raised_minor AS raised, t.donors AS donors,
+        (SELECT COALESCE(SUM(amount_minor - refunded_minor - dispute_lost_minor), 0) FROM contributions c
+          WHERE c.campaign_id = t.campaign_id AND c.status = 'paid') AS rows_raised,
         (SELECT COALESCE(SUM(counted_donor), 0) FROM contributions c WHERE c.campaign_id = t.campaign_id) AS rows_donors,
         (SELECT COUNT(*) FROM contributions c WHERE c.campaign_id = t.campaign_id) AS gifts
        FROM campaign_totals t`,

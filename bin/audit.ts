@@ -22,7 +22,8 @@ try {
 const counts = report.metadata?.vulnerabilities;
 if (!counts) {
   console.warn(
-    `AUDIT NOT DONE: the registry's audit endpoint failed (${report.statusCode ?? ''} ${report.message ?? report.error?.summary ?? 'no details'}); run npm run audit where it is reachable.`,
+    `AUDIT NOT DONE: the registry's audit endpoint failed (${report.statusCode ?? ''} ` +
+      `${report.message ?? report.error?.summary ?? 'no details'}); run npm run audit where it is reachable.`,
   );
   process.exit(0);
 }

@@ -49,13 +49,13 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
   const router = Router();
   router.use(apiRouter(state, () => publicUrl));
   router.use(pagesRouter(state, delivery));
-  const onError: ErrorRequestHandler = (err, _req, res, next) => {
-    if (!(err instanceof EmulatorError)) {
-      if ((err as { type?: string }).type === 'entity.parse.failed')
-        err = new EmulatorError(400, 'Invalid request body.');
-      else return next(err);
-    }
-    res.status(err.status).json(errorBody(err));
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+    let known: EmulatorError;
+    if (err instanceof EmulatorError) known = err;
+    else if ((err as { type?: string }).type === 'entity.parse.failed')
+      known = new EmulatorError(400, 'Invalid request body.');
+    else return next(err);
+    res.status(known.status).json(errorBody(known));
   };
   router.use(onError);
 

@@ -18,8 +18,10 @@ const STYLE = `
   main{max-width:28rem;margin:2rem auto;background:#fff;border-radius:12px;padding:1.5rem;box-shadow:0 1px 3px #0002}
   main.wide{max-width:60rem}
   h1{font-size:1.3rem;margin:0 0 .25rem} .amount{font-size:2rem;font-weight:700;margin:.25rem 0 1rem}
-  label{display:block;margin:.75rem 0 .25rem;font-weight:600} input[type=email]{width:100%;padding:.6rem;font:inherit;border:1px solid #9ca3af;border-radius:8px;box-sizing:border-box}
-  button{display:block;width:100%;margin:.6rem 0 0;padding:.75rem;font:inherit;font-weight:600;border-radius:8px;border:1px solid #1f2328;background:#fff;cursor:pointer}
+  label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+  input[type=email]{width:100%;padding:.6rem;font:inherit;border:1px solid #9ca3af;border-radius:8px;box-sizing:border-box}
+  button{display:block;width:100%;margin:.6rem 0 0;padding:.75rem;font:inherit;font-weight:600;border-radius:8px;
+    border:1px solid #1f2328;background:#fff;cursor:pointer}
   button.primary{background:#1f2328;color:#fff} .muted{color:#57606a;font-size:.9rem}
   table{border-collapse:collapse;width:100%;font-size:.85rem} td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;vertical-align:top}
   form.inline{display:inline} form.inline button{display:inline;width:auto;padding:.2rem .5rem;margin:0 .2rem 0 0;font-size:.8rem}
@@ -73,10 +75,11 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
   });
 
   router.post('/c/pay/:id', form, (req, res) => {
-    const choice = String(req.body?.choice ?? 'card') as PaymentChoice;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const choice = String(body.choice ?? 'card') as PaymentChoice;
     if (!['card', 'delayed_success', 'delayed_failure'].includes(choice))
       throw new EmulatorError(400, 'Unknown payment choice.');
-    const email = String(req.body?.email || 'donor@example.org').slice(0, 200);
+    const email = String(body.email || 'donor@example.org').slice(0, 200);
     const session = state.pay(req.params.id, choice, email);
     res.redirect(303, successUrl(session));
   });
@@ -157,14 +160,23 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
   return router;
 }
 
+/** The opening cells of a table row, escaped; the caller adds the actions cell. */
+const row = (...cells: string[]) => `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}`;
+
 function dashboard(state: EmulatorState, delivery: WebhookDelivery): string {
   const btn = (action: string, label: string, fields = '') =>
     `<form class="inline" method="post" action="${esc(action)}">${fields}<button>${esc(label)}</button></form>`;
+  const webhookSwitch = btn(
+    '/_emulator/webhooks',
+    delivery.enabled ? 'switch webhooks off' : 'switch webhooks on',
+    `<input type="hidden" name="enabled" value="${delivery.enabled ? 'false' : 'true'}">`,
+  );
   const sessions = [...state.sessions.values()]
     .reverse()
     .slice(0, 50)
     .map((s) => {
       const ex = state.extras.get(s.id);
+      const sub = typeof s.subscription === 'string' ? s.subscription : s.subscription?.id;
       const actions = [
         ex?.pendingPaymentIntent
           ? btn(
@@ -179,12 +191,13 @@ function dashboard(state: EmulatorState, delivery: WebhookDelivery): string {
             )
           : '',
         s.status === 'open' ? btn(`/_emulator/sessions/${s.id}/expire`, 'expire') : '',
-        s.subscription
-          ? btn(`/_emulator/subscriptions/${s.subscription}/renew`, 'renew a month') +
-            btn(`/_emulator/subscriptions/${s.subscription}/cancel`, 'cancel pledge')
+        sub
+          ? btn(`/_emulator/subscriptions/${sub}/renew`, 'renew a month') +
+            btn(`/_emulator/subscriptions/${sub}/cancel`, 'cancel pledge')
           : '',
       ].join('');
-      return `<tr><td>${esc(s.id)}</td><td>${esc(s.mode)}</td><td>${esc(formatMoney(s.amount_total ?? 0, s.currency ?? 'usd'))}</td><td>${esc(s.status)} / ${esc(s.payment_status)}</td><td>${actions}</td></tr>`;
+      const amount = formatMoney(s.amount_total ?? 0, s.currency ?? 'usd');
+      return row(s.id, s.mode, amount, `${s.status} / ${s.payment_status}`) + `<td>${actions}</td></tr>`;
     });
   const charges = [...state.charges.values()]
     .reverse()
@@ -211,7 +224,8 @@ function dashboard(state: EmulatorState, delivery: WebhookDelivery): string {
               ),
           )
           .join('');
-      return `<tr><td>${esc(c.id)}</td><td>${esc(formatMoney(c.amount, c.currency))}</td><td>refunded ${esc(formatMoney(c.amount_refunded, c.currency))}${c.disputed ? ', disputed' : ''}</td><td>${actions}</td></tr>`;
+      const refunded = `refunded ${formatMoney(c.amount_refunded, c.currency)}${c.disputed ? ', disputed' : ''}`;
+      return row(c.id, formatMoney(c.amount, c.currency), refunded) + `<td>${actions}</td></tr>`;
     });
   const events = [...state.events.values()]
     .reverse()
@@ -221,13 +235,15 @@ function dashboard(state: EmulatorState, delivery: WebhookDelivery): string {
         .filter((a) => a.eventId === e.id)
         .map((a) => a.status ?? a.error)
         .join(', ');
-      return `<tr><td>${esc(e.id)}</td><td>${esc(e.type)}</td><td>${esc(tries || '-')}</td><td>${btn(`/_emulator/events/${e.id}/replay`, 'replay')}${btn(`/_emulator/events/${e.id}/duplicate`, 'duplicate')}</td></tr>`;
+      const actions =
+        btn(`/_emulator/events/${e.id}/replay`, 'replay') + btn(`/_emulator/events/${e.id}/duplicate`, 'duplicate');
+      return row(e.id, e.type, tries || '-') + `<td>${actions}</td></tr>`;
     });
   return page(
     'Stripe emulator',
     `<h1>Stripe emulator</h1>
      <p class="muted">Webhooks go to ${esc(delivery.url ?? 'nowhere')} and are ${delivery.enabled ? 'on' : 'off'}.
-     ${btn('/_emulator/webhooks', delivery.enabled ? 'switch webhooks off' : 'switch webhooks on', `<input type="hidden" name="enabled" value="${delivery.enabled ? 'false' : 'true'}">`)}</p>
+     ${webhookSwitch}</p>
      <h2>Checkout Sessions</h2><table><tr><th>id</th><th>mode</th><th>amount</th><th>status</th><th></th></tr>${sessions.join('')}</table>
      <h2>Charges</h2><table><tr><th>id</th><th>amount</th><th>state</th><th></th></tr>${charges.join('')}</table>
      <h2>Events</h2><table><tr><th>id</th><th>type</th><th>deliveries</th><th></th></tr>${events.join('')}</table>`,

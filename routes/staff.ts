@@ -6,7 +6,7 @@ import session from 'express-session';
 import { stringify } from 'csv-stringify';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Csrf } from './middleware/csrf.ts';
-import { CONTRIBUTION_STATUSES, type ContributionStatus, type Frequency } from '../lib/ledger/types.ts';
+import { CONTRIBUTION_STATUSES, type ContributionStatus } from '../lib/ledger/types.ts';
 import { loginLimiters } from './middleware/rate-limits.ts';
 import type { StaffUser } from '../lib/staff/users.ts';
 import { CSV_COLUMNS, type GiftFilter } from '../lib/ledger/reports.ts';
@@ -62,15 +62,14 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
           .render('error', { title: 'Not allowed', message: 'Only an admin can do that.', noindex: true });
 
   const render = (req: Request, res: Response, view: string, locals: Record<string, unknown>, status = 200) =>
-    res
-      .status(status)
-      .render(`staff/${view}`, {
-        noindex: true,
-        staff: res.locals.staff,
-        csrfToken: csrf.token(req, res),
-        path: req.originalUrl.split('?')[0],
-        ...locals,
-      });
+    res.status(status).render(`staff/${view}`, {
+      noindex: true,
+      staffStyles: true,
+      staff: res.locals.staff,
+      csrfToken: csrf.token(req, res),
+      path: req.originalUrl.split('?')[0],
+      ...locals,
+    });
 
   // Login: generic errors, throttled per address and per account (failures only).
   const loginFailed = (req: Request, res: Response) =>
@@ -241,13 +240,11 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
 
   router.use('/staff', ((err, req, res, next) => {
     if (!csrf.isCsrfError(err)) return next(err);
-    res
-      .status(403)
-      .render('error', {
-        title: 'This form has expired',
-        message: 'Go back, reload the page and try again.',
-        noindex: true,
-      });
+    res.status(403).render('error', {
+      title: 'This form has expired',
+      message: 'Go back, reload the page and try again.',
+      noindex: true,
+    });
   }) as import('express').ErrorRequestHandler);
 
   // Staff pages that do not exist still need a login to learn so.

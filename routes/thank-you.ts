@@ -13,13 +13,11 @@ const DAY_MS = 86_400_000;
 export function thankYouRoutes(deps: AppDeps): Router {
   const router = Router();
   const limit = thankYouLimiter(deps.stores.rateLimit, (_req, res) =>
-    res
-      .status(429)
-      .render('error', {
-        title: 'Too many requests',
-        message: 'Please wait a few minutes and reload this page.',
-        noindex: true,
-      }),
+    res.status(429).render('error', {
+      title: 'Too many requests',
+      message: 'Please wait a few minutes and reload this page.',
+      noindex: true,
+    }),
   );
 
   router.get('/thank-you', limit, async (req, res) => {
@@ -79,7 +77,8 @@ function notFound(res: Response): void {
   res.status(404).render('error', {
     title: 'We could not find that gift',
     message:
-      'This thank-you link does not match a donation made on this site. If you have just given, check the link in your browser, or your e-mail receipt from Stripe.',
+      'This thank-you link does not match a donation made on this site. If you have just given, ' +
+      'check the link in your browser, or your e-mail receipt from Stripe.',
     noindex: true,
   });
 }

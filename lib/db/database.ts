@@ -45,11 +45,12 @@ export interface DbOptions {
 }
 
 // bigint (int8) columns hold money in minor units; as JS numbers they are exact up to 2^53.
+const INT8: number = pg.types.builtins.INT8;
 const pgTypes = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === pg.types.builtins.INT8
+  getTypeParser: ((oid: number, format?: 'text') =>
+    oid === INT8
       ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      : (pg.types.getTypeParser(oid, format) as (v: string) => unknown)) as typeof pg.types.getTypeParser,
 };
 
 export function createDb(database: Config['database'], opts: DbOptions = {}): Db {

@@ -113,7 +113,7 @@ export async function insertRow<TB extends WithId>(
 ): Promise<Row<TB>> {
   const columns = Object.keys(row);
   const text = built(
-    `insert ${table} ${columns}`,
+    `insert ${table} ${columns.join(',')}`,
     () => `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')}) returning id`,
   );
   // A column left undefined at run time is stored as NULL, and returned as null to match.
@@ -136,7 +136,7 @@ export async function updateRow<TB extends 'contributions'>(
 ): Promise<Selectable<Database[TB]>> {
   const columns = Object.keys(set).filter((c) => (set as Record<string, unknown>)[c] !== undefined);
   const text = built(
-    `update ${table} ${columns}`,
+    `update ${table} ${columns.join(',')}`,
     () => `update ${table} set ${columns.map((c) => `${c} = ?`).join(', ')} where id = ? returning *`,
   );
   const updated = await q.first<Selectable<Database[TB]>>(trx, text, [

@@ -65,12 +65,15 @@
     var style = el('style');
     style.textContent =
       ':host{all:initial;display:block}' +
-      '.b{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#fbfaf7;border:1px solid #d9d6cf;border-radius:10px;padding:12px 44px 12px 14px;position:relative;margin:8px 0}' +
+      '.b{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#fbfaf7;' +
+      'border:1px solid #d9d6cf;border-radius:10px;padding:12px 44px 12px 14px;position:relative;margin:8px 0}' +
       '.t{margin:0 0 8px}.f{margin:0 0 4px;font-size:14px}.f strong{font-size:17px}' +
       '.bar{height:10px;background:#e8e5de;border-radius:99px;overflow:hidden;margin:0 0 10px}.fill{height:100%;background:#2e7d5b}' +
-      '.a{display:flex;flex-wrap:wrap;gap:8px}.a a{display:inline-block;padding:8px 16px;border-radius:8px;background:#1f5f8b;color:#fff;font-weight:700;text-decoration:none}' +
+      '.a{display:flex;flex-wrap:wrap;gap:8px}.a a{display:inline-block;padding:8px 16px;border-radius:8px;' +
+      'background:#1f5f8b;color:#fff;font-weight:700;text-decoration:none}' +
       '.a a.o{background:#fff;color:#1f5f8b;border:1px solid #1f5f8b}.a a:focus-visible,.x:focus-visible{outline:3px solid #1d2330;outline-offset:2px}' +
-      '.x{position:absolute;top:6px;right:6px;width:32px;height:32px;border:0;background:transparent;font-size:22px;line-height:1;cursor:pointer;color:#4a5263;border-radius:6px}';
+      '.x{position:absolute;top:6px;right:6px;width:32px;height:32px;border:0;background:transparent;' +
+      'font-size:22px;line-height:1;cursor:pointer;color:#4a5263;border-radius:6px}';
     var box = el('section', { class: 'b', 'aria-label': b.label });
     box.appendChild(el('p', { class: 't' }, b.text));
     var fig = el('p', { class: 'f' });

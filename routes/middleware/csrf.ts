@@ -31,8 +31,9 @@ export function createCsrf(config: Config): Csrf {
   });
 
   const visitor: RequestHandler = (req, res, next) => {
-    req.cookies ??= {};
-    if (typeof req.cookies[VISITOR_COOKIE] !== 'string' || !/^[\w-]{16,64}$/.test(req.cookies[VISITOR_COOKIE])) {
+    const cookies = (req.cookies ??= {}) as Record<string, unknown>;
+    const given = cookies[VISITOR_COOKIE];
+    if (typeof given !== 'string' || !/^[\w-]{16,64}$/.test(given)) {
       const id = randomBytes(16).toString('base64url');
       res.cookie(VISITOR_COOKIE, id, {
         httpOnly: true,
@@ -41,7 +42,7 @@ export function createCsrf(config: Config): Csrf {
         path: '/',
         maxAge: 365 * 24 * 3600 * 1000,
       });
-      req.cookies[VISITOR_COOKIE] = id;
+      cookies[VISITOR_COOKIE] = id;
     }
     next();
   };

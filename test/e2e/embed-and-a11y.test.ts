@@ -23,7 +23,9 @@ before(async () => {
   host = http.createServer((_req, res) => {
     res.setHeader('Content-Type', 'text/html');
     res.end(
-      `<!doctype html><html lang="en"><head><title>Another site</title></head><body><main><h1>A forum elsewhere</h1><div data-fundraiser></div><p>Thread text.</p></main><script src="${server.url}/embed.js" async></script></body></html>`,
+      '<!doctype html><html lang="en"><head><title>Another site</title></head><body><main>' +
+        '<h1>A forum elsewhere</h1><div data-fundraiser></div><p>Thread text.</p></main>' +
+        `<script src="${server.url}/embed.js" async></script></body></html>`,
     );
   });
   await new Promise<void>((r) => host.listen(0, '127.0.0.1', () => r()));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import pg from 'pg';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { isPostgres } from '../../lib/db/dialect.ts';
 import { createDb, migrateToLatest, type Db } from '../../lib/db/database.ts';
 import { loadConfigWith } from '../../lib/config.ts';
@@ -84,7 +84,7 @@ async function admin(statement: string): Promise<void> {
 }
 
 /** Makes every insert into `table` fail (a fault to test), until the returned function is called. */
-export async function breakInserts(db: Kysely<any>, table: string): Promise<() => Promise<void>> {
+export async function breakInserts(db: Db, table: string): Promise<() => Promise<void>> {
   if (isPostgres(db)) {
     await sql`create or replace function fail_insert() returns trigger language plpgsql as $$ begin raise exception 'disk on fire'; end $$`.execute(
       db,
@@ -101,8 +101,8 @@ export async function breakInserts(db: Kysely<any>, table: string): Promise<() =
 }
 
 /** Deletes every gift, charge, dispute, pledge and event, and zeroes the totals. */
-export async function emptyLedger(db: Kysely<any>): Promise<void> {
-  for (const t of ['contributions', 'ledger_charges', 'ledger_disputes', 'pledges', 'stripe_events'])
+export async function emptyLedger(db: Db): Promise<void> {
+  for (const t of ['contributions', 'ledger_charges', 'ledger_disputes', 'pledges', 'stripe_events'] as const)
     await db.deleteFrom(t).execute();
   await db
     .updateTable('campaign_totals')

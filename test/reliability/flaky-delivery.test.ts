@@ -20,7 +20,7 @@ before(async () => {
   proxy = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    const forward = async () => {
       const roll = n++ % 5; // a fixed pattern: reset, slow, pass, reset, pass ...
       if (roll === 0 || roll === 3) {
         seen.reset++;
@@ -43,7 +43,8 @@ before(async () => {
       } catch {
         res.destroy();
       }
-    });
+    };
+    req.on('end', () => void forward());
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
   s.emulator.delivery.setUrl(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/webhooks/stripe`);
