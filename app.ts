@@ -9,7 +9,7 @@
 // Setting up Express's request and response costs more than the first two lanes' answers.
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type ErrorRequestHandler, type Request } from 'express';
+import express, { type ErrorRequestHandler } from 'express';
 import cookieParser from 'cookie-parser';
 import { pinoHttp } from 'pino-http';
 import { PROJECT_ROOT } from './lib/config.ts';
@@ -25,7 +25,7 @@ import { embedFastEntries, embedRoutes } from './routes/embed.ts';
 import { donateRoutes } from './routes/donate.ts';
 import { thankYouRoutes } from './routes/thank-you.ts';
 import { staffRoutes } from './routes/staff.ts';
-import { viewHelpers, viewRenderer, type RenderView } from './routes/views.ts';
+import { viewHelpers, viewRenderer, wantsJson, type RenderView } from './routes/views.ts';
 
 export type Site = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -162,5 +162,3 @@ function expressApp(deps: AppDeps): express.Express {
   app.use(onError);
   return app;
 }
-
-const wantsJson = (req: Request) => req.accepts(['html', 'json']) === 'json';

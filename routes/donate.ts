@@ -1,13 +1,12 @@
 // POST /donate: validate the choice, create a Checkout Session, send the reader to it.
-import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { donateLimiters } from './middleware/rate-limits.ts';
 import type { AppDeps } from '../lib/wiring.ts';
 import { CrossSiteRequestError, refuseCrossSite } from './middleware/cross-site.ts';
 import { parseDonation } from '../lib/appeal/donation-options.ts';
 import { createDonationCheckout } from '../lib/payments/checkout.ts';
 import { renderAppeal, type FormState } from './appeal.ts';
-
-const wantsJson = (req: Request) => req.accepts(['html', 'json']) === 'json';
+import { wantsJson } from './views.ts';
 
 function formStateOf(body: Record<string, unknown>): FormState {
   const s = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);
@@ -17,11 +16,11 @@ function formStateOf(body: Record<string, unknown>): FormState {
 export function donateRoutes(deps: AppDeps): Router {
   const router = Router();
 
-  const limited = (req: Request, res: Response) => {
+  const limited = (req: Request, res: Response, next: NextFunction) => {
     const error =
       'Too many donation attempts have come from your network just now. Nothing was charged; please wait a few minutes and try again.';
     if (wantsJson(req)) return void res.status(429).json({ error });
-    void renderAppeal(deps, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 429);
+    renderAppeal(deps, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 429).catch(next);
   };
 
   router.post(

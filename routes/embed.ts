@@ -20,7 +20,7 @@ import { framableBy } from './middleware/security-headers.ts';
 import type { RenderView } from './views.ts';
 
 const HIDE_COOKIE = 'fr_banner';
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export interface BannerHidden {
   reason: 'close' | 'gift';

@@ -130,8 +130,10 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
 
   router.get('/staff/api/summary', data, async (_req, res) => {
     const d = await deps.ledger.dashboard();
+    // The revision is this instance's cache key, nothing a dashboard could use.
+    const { revision: _revision, ...figures } = d.progress;
     res.json({
-      ...d.progress,
+      ...figures,
       averageGift: d.averageGift,
       paidGifts: d.paidGifts,
       activePledges: d.pledges.active,
@@ -173,7 +175,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     render(req, res, 'settings', {
       title: 'Campaign settings',
       progress: await deps.ledger.progress(),
-      audit: await deps.ledger.recentChanges(),
+      changes: await deps.ledger.recentChanges(),
       error: null,
       notice: req.query.saved ? 'Saved.' : null,
     });
@@ -187,7 +189,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       {
         title: 'Campaign settings',
         progress: await deps.ledger.progress(),
-        audit: await deps.ledger.recentChanges(),
+        changes: await deps.ledger.recentChanges(),
         error,
         notice: null,
       },

@@ -5,10 +5,9 @@ import { Router, type Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import { confirmCheckout, type SessionOutcome } from '../lib/payments/confirm.ts';
 import { thankYouLimiter } from './middleware/rate-limits.ts';
-import { writeHidden } from './embed.ts';
+import { DAY_MS, writeHidden } from './embed.ts';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
-const DAY_MS = 86_400_000;
 
 export function thankYouRoutes(deps: AppDeps): Router {
   const router = Router();

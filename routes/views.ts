@@ -1,6 +1,6 @@
-// Functions the templates use (formatting happens here and nowhere earlier), and views
-// rendered to a string for the responses the fast lane keeps.
-import type { Application } from 'express';
+// Functions the templates use (formatting happens here and nowhere earlier), views rendered
+// to a string for the responses the fast lane keeps, and what a client asked to be sent.
+import type { Application, Request } from 'express';
 import type { Config } from '../lib/config.ts';
 import { formatMoney, formatNumber, minorDigits, toMinor } from '../lib/money.ts';
 
@@ -38,3 +38,6 @@ export function viewRenderer(app: Application): RenderView {
   return (view, locals) =>
     new Promise((resolve, reject) => app.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
 }
+
+/** The client asked for JSON rather than a page (the form's fetch, an API client). */
+export const wantsJson = (req: Request) => req.accepts(['html', 'json']) === 'json';

@@ -39,7 +39,7 @@ export function netOf(c: GiftMoney): number {
   return Math.max(0, Number(c.amount_minor) - Number(c.refunded_minor) - Number(c.dispute_lost_minor));
 }
 
-/** netOf over a contributions row, as SQL (the same rule, summed in the database). */
+/** netOf over a contributions row, as SQL (the same rule, summed in the database); for queries on contributions alone. */
 export const NET_SQL =
   "case when status = 'paid' and amount_minor - refunded_minor - dispute_lost_minor > 0 " +
   'then amount_minor - refunded_minor - dispute_lost_minor else 0 end';

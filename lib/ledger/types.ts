@@ -99,8 +99,9 @@ export interface Progress {
   endsAt: string;
   updatedAt: string;
   /**
-   * Goes up by one each time this instance sees the figures change (same figures, same
-   * revision, same frozen object): what anything built from the figures is cached on.
+   * Goes up by one each time this instance makes a new frozen figures object (when the figures
+   * change; rarely also for equal figures read while a write was under way): what anything
+   * built from the figures is cached on. Per instance, so never shown to anyone.
    */
   revision: number;
 }

@@ -1,13 +1,13 @@
 // Every rate limit of the site, in one place. Counters live in the database (a store per
 // prefix, built in wiring), so every instance behind a load balancer shares them.
 import { rateLimit, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../../lib/config.ts';
 import { normalEmail } from '../../lib/staff/users.ts';
 
 /** A store for one kind of counter; the prefix keeps kinds apart in the shared table. */
 export type RateLimitStores = (prefix: string) => Store;
-type OnLimited = (req: Request, res: Response) => void;
+type OnLimited = (req: Request, res: Response, next: NextFunction) => void;
 
 const common = { standardHeaders: 'draft-8' as const, legacyHeaders: false };
 const MINUTE = 60_000;
@@ -59,7 +59,8 @@ export function loginLimiters(
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req: Request, res: Response) => res.statusCode !== 401,
   };
-  const window = { ...common, ...wrongPasswordOnly, handler: onLimited, windowMs: 15 * MINUTE };
+  // express-rate-limit's own header defaults here, as the login always had.
+  const window = { ...wrongPasswordOnly, handler: onLimited, windowMs: 15 * MINUTE };
   return [
     rateLimit({ ...window, limit: config.staff.loginLimitPerIp, store: stores('login-ip:') }),
     rateLimit({

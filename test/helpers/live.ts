@@ -1,5 +1,6 @@
 // The site and the Stripe emulator on real loopback ports, wired to each other: the SDK
 // talks to the emulator over HTTP and the emulator signs and POSTs webhooks to the site.
+import { STRIPE_API_VERSION } from '../../lib/payments/stripe.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -26,6 +27,8 @@ export async function startLiveStack(
   const emulator = createEmulator({
     webhookUrl: null,
     webhookSecret: TEST_WEBHOOK_SECRET,
+    // Events in the version the site pins, as server.ts has the built-in emulator send them.
+    apiVersion: STRIPE_API_VERSION,
     retry: { retryBaseMs: 20, maxDelayMs: 200, maxAttempts: 5, timeoutMs: 5000 },
     settleDelayMs: null,
     ...opts.emulator,

@@ -69,6 +69,18 @@ describe('GET /thank-you', () => {
     assert.equal(await countRows(s.deps, 'contributions'), rows);
   });
 
+  it('when the checkout expired before it was paid, then the page says so and nothing is recorded', async () => {
+    const before = await progress();
+    const rows = await countRows(s.deps, 'contributions');
+    const id = await startCheckout('25');
+    s.emulator.state.expire(id);
+    await s.emulator.whenIdle();
+    const page = await request(s.app).get(`/thank-you?session_id=${id}`).expect(200);
+    assert.match(page.text, /This checkout expired before it was paid/);
+    assert.equal(await countRows(s.deps, 'contributions'), rows);
+    assert.deepEqual(await progress(), before);
+  });
+
   it('when a bank debit is still on its way, then the page says it is being processed and the bar waits', async () => {
     const before = await progress();
     const id = await startCheckout('40');

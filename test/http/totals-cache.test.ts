@@ -115,7 +115,7 @@ describe('totals kept in memory', () => {
       broken.deps.ledger.progress = () => {
         throw new Error('thrown, not rejected');
       };
-      // Ahead of Express nothing would turn this into an answer: the listener itself must.
+      // Ahead of Express nothing would turn this into an answer: the fast lane itself must.
       await request(broken.app).get('/api/progress').expect(500);
       await request(broken.app).get('/healthz').expect(200);
       broken.deps.ledger.progress = real;
