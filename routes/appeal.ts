@@ -47,6 +47,7 @@ function appealLocals(deps: AppDeps, progress: Progress, form: FormState, formId
 }
 
 const newFormId = () => randomUUID();
+const FORM_ID_BYTES = 36;
 const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);
 
 /** What a query on GET / asks for; nothing chosen is the landing page (a campaign tag chooses nothing). */
@@ -81,7 +82,7 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
       // Each page carries its own form id, so no cache may keep it.
       headers: { ...security, 'cache-control': NO_STORE },
       body: (p) => render('appeal', appealLocals(deps, p, {}, FORM_ID_SLOT)),
-      splice: { slot: FORM_ID_SLOT, value: newFormId },
+      splice: { slot: FORM_ID_SLOT, value: newFormId, bytes: FORM_ID_BYTES },
     },
   ];
 }

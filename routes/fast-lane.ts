@@ -23,8 +23,11 @@ export interface FastEntry {
   cors?: boolean;
   /** The body for these figures: built once per revision. */
   body(progress: Progress): Promise<string> | string;
-  /** A fresh value per response, written where `slot` stands (the appeal's form id). Such a body has no ETag. */
-  splice?: { slot: string; value(): string };
+  /**
+   * A fresh value per response, written where `slot` stands (the appeal's form id), always
+   * `bytes` long, so the headers are built once too. Such a body has no ETag.
+   */
+  splice?: { slot: string; value(): string; bytes: number };
 }
 
 /** Answers a fast request and returns true, or returns false to let Express have it. */
@@ -57,10 +60,14 @@ interface Prebuilt {
 function prebuild(entry: FastEntry, text: string): Prebuilt {
   const base = { ...entry.headers, 'content-type': TYPES[entry.type] };
   if (entry.splice) {
-    const parts = text.split(entry.splice.slot).map((part) => Buffer.from(part));
+    const { slot, value, bytes } = entry.splice;
+    const parts = text.split(slot).map((part) => Buffer.from(part));
     if (parts.length !== 2)
       throw new Error(`${entry.path}: the body must hold its slot exactly once (found ${parts.length - 1})`);
-    return { parts, headers: base, notModified: null };
+    if (Buffer.byteLength(value()) !== bytes)
+      throw new Error(`${entry.path}: the spliced value is not ${bytes} bytes long`);
+    const length = parts[0]!.length + bytes + parts[1]!.length;
+    return { parts, headers: { ...base, 'content-length': String(length) }, notModified: null };
   }
   const body = Buffer.from(text);
   const notModified = { ...entry.headers, etag: etag(body, { weak: true }) };
@@ -103,18 +110,13 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
           return void res.end();
         }
         counted.ok.inc();
-        if (!entry.splice) {
-          res.writeHead(200, cors ? { ...b.headers, ...cors } : b.headers);
-          return void res.end(req.method === 'HEAD' ? undefined : b.parts[0]);
-        }
-        const value = Buffer.from(entry.splice.value());
-        const length = b.parts[0]!.length + value.length + b.parts[1]!.length;
-        res.writeHead(200, { ...b.headers, ...cors, 'content-length': String(length) });
+        res.writeHead(200, cors ? { ...b.headers, ...cors } : b.headers);
         if (req.method === 'HEAD') return void res.end();
+        if (!entry.splice) return void res.end(b.parts[0]);
         // Corked, the three parts leave in one write without being copied together.
         res.cork();
         res.write(b.parts[0]);
-        res.write(value);
+        res.write(entry.splice.value());
         res.end(b.parts[1]);
       };
       return [entry.path, { entry, prebuilt, send }] as const;
