@@ -23,6 +23,8 @@ export function webhookSilence(
 export interface Metrics {
   registry: Registry;
   webhookEvents: Counter<'type' | 'result'>;
+  /** Signed events rendered in another API version than the pinned one (read again through the API). */
+  webhookApiVersions: Counter<'api_version'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   /** The fast lane's responses (figures, banner, landing appeal), counted but not timed. */
   fastLaneRequests: Counter<'route' | 'status'>;
@@ -32,8 +34,16 @@ export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhook
   const registry = new Registry();
   const webhookEvents = new Counter({
     name: 'fundraiser_webhook_events_total',
-    help: 'Signed Stripe events received, by type and outcome (recorded, duplicate-event, ignored, unhandled-type, failed, rejected)',
+    help:
+      'Signed Stripe events received, by type and outcome ' +
+      '(recorded, duplicate-event, ignored, unhandled-type, failed, refused, rejected)',
     labelNames: ['type', 'result'] as const,
+    registers: [registry],
+  });
+  const webhookApiVersions = new Counter({
+    name: 'fundraiser_webhook_other_api_version_total',
+    help: 'Signed events rendered in another API version than the pinned one, by version (fix the webhook endpoint)',
+    labelNames: ['api_version'] as const,
     registers: [registry],
   });
   const httpDuration = new Histogram({
@@ -99,5 +109,5 @@ export function createMetrics(deps: { ledger: Ledger; clock: () => Date; webhook
       }
     },
   });
-  return { registry, webhookEvents, httpDuration, fastLaneRequests };
+  return { registry, webhookEvents, webhookApiVersions, httpDuration, fastLaneRequests };
 }

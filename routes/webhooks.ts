@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import getRawBody from 'raw-body';
 import type Stripe from 'stripe';
 import type { AppDeps } from '../lib/wiring.ts';
-import { handleStripeEvent } from '../lib/payments/events.ts';
+import { handleStripeEvent, otherApiVersion } from '../lib/payments/events.ts';
+import { RefusedFacts } from '../lib/ledger/facts-check.ts';
 import { requestId } from '../lib/logger.ts';
 
 export const WEBHOOK_PATH = '/webhooks/stripe';
@@ -66,19 +67,33 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
       rejected();
       return [400, { error: 'Not a Stripe event' }];
     }
+    if (otherApiVersion(event)) {
+      // Read again in the pinned version (lib/payments/events.ts); the endpoint wants fixing.
+      const apiVersion = event.api_version ?? 'none';
+      deps.logger.warn(
+        { reqId, event: event.id, apiVersion },
+        'webhook rendered in another API version than the pinned one',
+      );
+      deps.metrics.webhookApiVersions.inc({ api_version: apiVersion });
+    }
     try {
       await noteArrival(event);
       const outcome = await handleStripeEvent(
         { ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe },
         event,
       );
-      deps.logger.info({ reqId, event: event.id, type: event.type, result: outcome.result }, 'webhook handled');
+      const line = { reqId, event: event.id, type: event.type, result: outcome.result };
+      if ('warning' in outcome && outcome.warning)
+        deps.logger.warn({ ...line, warning: outcome.warning }, 'webhook handled');
+      else deps.logger.info(line, 'webhook handled');
       deps.metrics.webhookEvents.inc({ type: event.type, result: outcome.result });
       return [200, { received: true, result: outcome.result }];
     } catch (err) {
       // 5xx makes Stripe retry; nothing was committed because the transaction rolled back.
-      deps.logger.error({ reqId, err, event: event.id, type: event.type }, 'webhook could not be recorded');
-      deps.metrics.webhookEvents.inc({ type: event.type, result: 'failed' });
+      // Refused facts (an impossible amount) stay refused on every retry: counted apart, to alert on.
+      const result = err instanceof RefusedFacts ? 'refused' : 'failed';
+      deps.logger.error({ reqId, err, event: event.id, type: event.type, result }, 'webhook could not be recorded');
+      deps.metrics.webhookEvents.inc({ type: event.type, result });
       return [500, { error: 'Could not record the event; please retry' }];
     }
   }

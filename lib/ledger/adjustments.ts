@@ -1,19 +1,41 @@
 // Refunds and disputes: Stripe's snapshots of a charge (its cumulative refunded amount) and of
 // a dispute (its status), stored as they are and then folded into the gifts they belong to.
-// Snapshots may arrive in any order and any number of times: the newest wins, a closed
-// dispute never reopens, and a gift's figures are always re-derived from what is stored.
+// Snapshots may arrive in any order and any number of times: the newest wins, a dispute moves
+// only forward through its stages (see disputeStage), and a gift's figures are always
+// re-derived from what is stored.
 import type { SqlTx } from '../db/statements.ts';
 import type { Contribution } from '../db/schema.ts';
 import type { LedgerContext } from './context.ts';
+import { checkMinor, checkRefund } from './facts-check.ts';
 import { firstTimeSeen } from './stripe-events.ts';
 import { settleTotals } from './totals.ts';
 import type { ChargeFacts, DisputeFacts, EventRef, RecordOutcome } from './types.ts';
 
-const OPEN_DISPUTE = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);
+// Stripe's dispute statuses (API 2026-10-28.endive). Open and appealed disputes keep the money
+// counted and flag it; "lost" takes it off; the other closed ones leave it.
+const OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);
+const CLOSED = new Set(['won', 'lost', 'warning_closed', 'prevented']);
+const APPEALED = new Set(['appeal_needs_response', 'appeal_under_review']);
 
-/** Closed disputes never reopen: a late "needs_response" must not undo "lost" or "won". */
-function disputeRank(status: string): number {
-  return OPEN_DISPUTE.has(status) ? 0 : 1;
+/** A status this site knows; any other is kept as open (counted, flagged), never taken as won. */
+export const knownDisputeStatus = (status: string) => OPEN.has(status) || CLOSED.has(status) || APPEALED.has(status);
+
+/**
+ * A dispute's stages: opened (0), closed (1), reopened by an appeal after a loss (2), whose
+ * decision is a closed status again. A late "needs_response" never undoes a decision; an
+ * appeal reopens one; a decision observed after an appeal closes it again.
+ */
+function disputeStage(status: string): number {
+  return CLOSED.has(status) ? 1 : APPEALED.has(status) ? 2 : 0;
+}
+
+function disputeMovesOn(from: { status: string; observed: string }, to: { status: string; observed: string }): boolean {
+  const a = disputeStage(from.status);
+  const b = disputeStage(to.status);
+  if (b > a) return true;
+  if (b === a) return to.observed > from.observed;
+  // Back from an appeal to a decision: only the decision made after it.
+  return a === 2 && b === 1 && to.observed >= from.observed;
 }
 
 // A gift's charges and disputes, in one statement. A null payment intent matches nothing.
@@ -45,8 +67,8 @@ export async function adjustmentsFor(
   for (const r of rows) {
     const amount = Number(r.amount);
     if (r.kind === 'charge') out.refunded_minor += amount;
-    else if (OPEN_DISPUTE.has(r.status)) out.disputed_minor += amount;
     else if (r.status === 'lost') out.dispute_lost_minor += amount;
+    else if (!CLOSED.has(r.status)) out.disputed_minor += amount;
   }
   return out;
 }
@@ -82,6 +104,7 @@ export function adjustmentWrites(ctx: LedgerContext) {
   const { tx, clock } = ctx;
   return {
     async recordCharge(facts: ChargeFacts, event?: EventRef): Promise<RecordOutcome> {
+      checkRefund(facts.amountMinor, facts.amountRefundedMinor);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.chargeId, `refunded ${facts.amountRefundedMinor}`, now))) {
@@ -137,6 +160,7 @@ export function adjustmentWrites(ctx: LedgerContext) {
     },
 
     async recordDispute(facts: DisputeFacts, event?: EventRef): Promise<RecordOutcome> {
+      checkMinor('the disputed amount', facts.amountMinor);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.disputeId, facts.status, now)))
@@ -164,10 +188,8 @@ export function adjustmentWrites(ctx: LedgerContext) {
             })
             .execute();
         } else {
-          const closes = disputeRank(facts.status) > disputeRank(existing.status);
-          const newerWhileOpen =
-            disputeRank(facts.status) === 0 && disputeRank(existing.status) === 0 && observed > existing.observed_at;
-          if (!closes && !newerWhileOpen) return { result: 'recorded', changed: false };
+          const was = { status: existing.status, observed: existing.observed_at };
+          if (!disputeMovesOn(was, { status: facts.status, observed })) return { result: 'recorded', changed: false };
           await q
             .updateTable('ledger_disputes')
             .set({

@@ -8,6 +8,7 @@ import { adjustmentsFor } from './adjustments.ts';
 import { campaignAt } from './campaigns.ts';
 import { writeChange } from './change-log.ts';
 import type { LedgerContext } from './context.ts';
+import { checkMinor } from './facts-check.ts';
 import { firstTimeSeen } from './stripe-events.ts';
 import { settleTotals } from './totals.ts';
 import type { ContributionStatus, EventRef, GiftFacts, ManualGift, RecordOutcome, TimeSource } from './types.ts';
@@ -23,6 +24,7 @@ export function giftWrites(ctx: LedgerContext) {
   const { tx, clock, fundraiser, db } = ctx;
   return {
     async recordGift(facts: GiftFacts, event?: EventRef): Promise<RecordOutcome> {
+      checkMinor('the gift amount', facts.amountMinor);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.stripeId, facts.status, now))) return { result: 'duplicate-event' };

@@ -3,6 +3,7 @@
 // gift of its own (gifts.ts), so month one is never counted twice.
 import type { SqlTx } from '../db/statements.ts';
 import type { LedgerContext } from './context.ts';
+import { checkMinor } from './facts-check.ts';
 import { firstTimeSeen } from './stripe-events.ts';
 import type { EventRef, PledgeFacts, PledgeStatus, RecordOutcome } from './types.ts';
 
@@ -27,6 +28,7 @@ export function pledgeWrites(ctx: LedgerContext) {
   const { tx, clock } = ctx;
   return {
     async recordPledge(facts: PledgeFacts, event?: EventRef): Promise<RecordOutcome> {
+      checkMinor('the monthly amount', facts.amountMinor);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.subscriptionId, 'pledge', now)))

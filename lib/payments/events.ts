@@ -1,7 +1,13 @@
 // Maps each Stripe event type the site cares about to the ledger call it makes. Types not
 // in the map are acknowledged and change nothing. Every handler is idempotent and accepts
 // its event in any order relative to the others.
+//
+// An event's object is rendered in its webhook endpoint's API version, which may not be the
+// version the site pins (an endpoint made in the Dashboard takes the account's default).
+// Such an object is read again through the API, which answers in the pinned version, so the
+// handlers only ever see the shapes they were written for; the caller logs and counts it.
 import type Stripe from 'stripe';
+import { STRIPE_API_VERSION } from './stripe.ts';
 import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
 import {
   endPledge,
@@ -26,6 +32,13 @@ const session =
 
 const dispute: Handler<Stripe.Dispute> = (deps, d, source) => recordDispute(deps, d, source);
 
+/** A refund changed (made, failed, cancelled): its charge's cumulative refunded amount is re-read. */
+const refundChanged: Handler<Stripe.Refund> = async (deps, refund, source) => {
+  const chargeId = typeof refund.charge === 'string' ? refund.charge : refund.charge?.id;
+  if (!chargeId) return { result: 'ignored', reason: 'refund without a charge' };
+  return recordChargeRefunds(deps, await deps.stripe.charges.retrieve(chargeId), source);
+};
+
 const handlers: { [T in Stripe.Event.Type]?: Handler<ObjectOf<T>> } = {
   'checkout.session.completed': session(false),
   'checkout.session.async_payment_succeeded': session(false),
@@ -35,12 +48,12 @@ const handlers: { [T in Stripe.Event.Type]?: Handler<ObjectOf<T>> } = {
     recordPaidInvoice(deps, { invoice, occurredAt: source.occurredAt, event: source.event }),
   'customer.subscription.deleted': (deps, sub, source) => endPledge(deps, sub, source),
   'charge.refunded': (deps, charge, source) => recordChargeRefunds(deps, charge, source),
-  'charge.refund.updated': async (deps, refund, source) => {
-    // A refund that failed or was cancelled changes the charge's cumulative amount: re-read it.
-    const chargeId = typeof refund.charge === 'string' ? refund.charge : refund.charge?.id;
-    if (!chargeId) return { result: 'ignored', reason: 'refund without a charge' };
-    return recordChargeRefunds(deps, await deps.stripe.charges.retrieve(chargeId), source);
-  },
+  'charge.refund.updated': refundChanged,
+  // Stripe's docs name these for every payment method (charge.refund.updated does not fire for
+  // all of them): a refund that fails or is cancelled gives the money back.
+  'refund.created': refundChanged,
+  'refund.updated': refundChanged,
+  'refund.failed': refundChanged,
   'charge.dispute.created': dispute,
   'charge.dispute.updated': dispute,
   'charge.dispute.closed': dispute,
@@ -50,12 +63,40 @@ const handlers: { [T in Stripe.Event.Type]?: Handler<ObjectOf<T>> } = {
 
 export const HANDLED_EVENT_TYPES = Object.keys(handlers) as Stripe.Event.Type[];
 
+/** The object as the pinned API version renders it. */
+async function inPinnedVersion(stripe: Stripe, object: { object?: string; id?: string }): Promise<unknown> {
+  const id = object.id ?? '';
+  switch (object.object) {
+    case 'checkout.session':
+      return stripe.checkout.sessions.retrieve(id);
+    case 'invoice':
+      return stripe.invoices.retrieve(id);
+    case 'subscription':
+      return stripe.subscriptions.retrieve(id);
+    case 'charge':
+      return stripe.charges.retrieve(id);
+    case 'dispute':
+      return stripe.disputes.retrieve(id);
+    case 'refund':
+      return stripe.refunds.retrieve(id);
+    default:
+      throw new Error(`cannot read a ${String(object.object)} in API version ${STRIPE_API_VERSION}`);
+  }
+}
+
 /** Records the event; throws when recording fails so the caller answers 5xx and Stripe retries. */
 export async function handleStripeEvent(deps: EventDeps, event: Stripe.Event): Promise<EventOutcome> {
-  const handler = handlers[event.type] as Handler<unknown> | undefined;
-  if (!handler) return { result: 'unhandled-type' };
-  return handler(deps, event.data.object, {
+  // Own keys only: an event type such as "constructor" must not reach Object.prototype.
+  if (!Object.hasOwn(handlers, event.type)) return { result: 'unhandled-type' };
+  const handler = handlers[event.type] as Handler<unknown>;
+  const object = otherApiVersion(event) ? await inPinnedVersion(deps.stripe, event.data.object) : event.data.object;
+  return handler(deps, object, {
     occurredAt: new Date(event.created * 1000),
     event: { id: event.id, type: event.type },
   });
+}
+
+/** The event was rendered in another API version than the one the site pins (null: the account's old default). */
+export function otherApiVersion(event: Pick<Stripe.Event, 'api_version'>): boolean {
+  return event.api_version !== STRIPE_API_VERSION;
 }

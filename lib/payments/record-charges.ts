@@ -5,6 +5,7 @@
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { Ledger } from '../ledger/types.ts';
+import { knownDisputeStatus } from '../ledger/adjustments.ts';
 import { idOf, isOurs, METADATA_FUNDRAISER, type FulfilOutcome, type Source } from './record-gifts.ts';
 
 export interface ChargeDeps {
@@ -79,7 +80,7 @@ export async function recordDispute(deps: ChargeDeps, dispute: Stripe.Dispute, s
   }
   const link = await linkOf(deps, paymentIntentId, metadata);
   if (!link) return { result: 'ignored', reason: 'dispute does not concern a gift of this fundraiser' };
-  return deps.ledger.recordDispute(
+  const outcome = await deps.ledger.recordDispute(
     {
       disputeId: dispute.id,
       chargeId,
@@ -91,4 +92,9 @@ export async function recordDispute(deps: ChargeDeps, dispute: Stripe.Dispute, s
     },
     source.event,
   );
+  if (knownDisputeStatus(dispute.status)) return outcome;
+  return {
+    ...outcome,
+    warning: `dispute ${dispute.id} has a status this site does not know (${dispute.status}): kept as open`,
+  };
 }

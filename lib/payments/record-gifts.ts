@@ -20,7 +20,8 @@ export interface Source {
   event?: EventRef;
 }
 
-export type FulfilOutcome = { result: 'ignored'; reason: string } | RecordOutcome;
+/** What recording did; `warning` is for the log (something the site read but did not know). */
+export type FulfilOutcome = ({ result: 'ignored'; reason: string } | RecordOutcome) & { warning?: string };
 
 export function isOurs(metadata: Stripe.Metadata | null | undefined, fundraiserId: string): boolean {
   return metadata?.[METADATA_FUNDRAISER] === fundraiserId;

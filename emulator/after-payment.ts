@@ -1,0 +1,39 @@
+// Test controls for what happens to money after it was paid, beyond a plain refund or a
+// dispute (state.ts): a refund that fails, and the appeal of a lost dispute. Each changes the
+// objects as Stripe does and sends the events Stripe sends.
+import { EmulatorError, type EmulatorState } from './state.ts';
+
+/**
+ * The bank returns a refund (Stripe: the refund's status becomes `failed` and the charge's
+ * refunded amount goes back down). Only `refund.updated` and `refund.failed` are sent, as for
+ * the payment methods on which `charge.refund.updated` does not fire.
+ */
+export function failRefund(state: EmulatorState, refundId: string) {
+  const refund = state.refunds.get(refundId);
+  if (!refund)
+    throw new EmulatorError(404, `No such refund: '${refundId}'`, 'invalid_request_error', 'resource_missing', 'id');
+  if (refund.status === 'failed') throw new EmulatorError(400, `Refund ${refundId} has already failed.`);
+  const chargeId = typeof refund.charge === 'string' ? refund.charge : refund.charge?.id;
+  const charge = chargeId ? state.charges.get(chargeId) : undefined;
+  if (!charge) throw new EmulatorError(400, `Refund ${refundId} has no charge.`);
+  refund.status = 'failed';
+  refund.failure_reason = 'lost_or_stolen_card';
+  charge.amount_refunded -= refund.amount;
+  charge.refunded = false;
+  state.emit('refund.updated', refund);
+  state.emit('refund.failed', refund);
+  return refund;
+}
+
+/** The non-profit appeals a lost dispute (Stripe: `appeal_needs_response`, then a new decision by closeDispute). */
+export function appealDispute(state: EmulatorState, disputeId: string) {
+  const dispute = state.disputes.get(disputeId);
+  if (!dispute) {
+    throw new EmulatorError(404, `No such dispute: '${disputeId}'`, 'invalid_request_error', 'resource_missing', 'id');
+  }
+  if (dispute.status !== 'lost')
+    throw new EmulatorError(400, `Only a lost dispute can be appealed; ${disputeId} is ${dispute.status}.`);
+  dispute.status = 'appeal_needs_response';
+  state.emit('charge.dispute.updated', dispute);
+  return dispute;
+}
