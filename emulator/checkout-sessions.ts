@@ -216,10 +216,11 @@ export function createSession(state: EmulatorState, b: Params, publicUrl: string
   if (submitType && !['auto', 'book', 'donate', 'pay', 'subscribe'].includes(submitType)) {
     throw new EmulatorError(400, 'Invalid submit_type.', 'invalid_request_error', 'parameter_invalid', 'submit_type');
   }
-  if (submitType && mode !== 'payment' && submitType !== 'subscribe') {
+  // Stripe accepts it in subscription mode too (since 2024-11-20): monthly donors see "Donate".
+  if (submitType && mode !== 'payment' && mode !== 'subscription') {
     throw new EmulatorError(
       400,
-      '`submit_type` can only be used in `payment` mode.',
+      '`submit_type` can only be used in `payment` or `subscription` mode.',
       'invalid_request_error',
       'parameter_invalid',
       'submit_type',

@@ -69,7 +69,7 @@ export function checkoutSession(fields: Partial<Stripe.Checkout.Session> = {}): 
     subscription: null,
     success_url: null,
     total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
-    ui_mode: 'hosted',
+    ui_mode: 'hosted_page',
     url: null,
     wallet_options: null,
     ...fields,

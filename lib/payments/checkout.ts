@@ -61,10 +61,10 @@ export async function createDonationCheckout(
       },
     ],
     metadata,
+    // The button says "Donate", monthly too (Stripe accepts it in subscription mode).
+    submit_type: 'donate',
     // Copied onto the payment or subscription so refunds, disputes and invoices map back.
-    ...(monthly
-      ? { subscription_data: { metadata } }
-      : { submit_type: 'donate' as const, payment_intent_data: { metadata } }),
+    ...(monthly ? { subscription_data: { metadata } } : { payment_intent_data: { metadata } }),
     expires_at: expiresAt,
     success_url: `${config.baseUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: cancel.toString(),

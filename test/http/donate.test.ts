@@ -144,7 +144,7 @@ describe('POST /donate: checkout', () => {
     const [session] = sessions();
     assert.equal(session!.mode, 'subscription');
     assert.equal(session!.amount_total, 1200);
-    assert.equal(session!.submit_type, null);
+    assert.equal(session!.submit_type, 'donate', 'the button says Donate, monthly too');
     const extras = s.emulator.state.extras.get(session!.id)!;
     assert.equal(extras.interval, 'month');
     assert.equal(extras.subscriptionMetadata.fundraiser, s.config.fundraiser.id);

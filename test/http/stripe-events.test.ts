@@ -53,6 +53,17 @@ describe('events rendered in another API version than the pinned one', () => {
   });
 });
 
+describe('Checkout as Stripe renders it', () => {
+  it('when a monthly gift starts, then its Checkout says "Donate" as a one-off does, on the hosted page', async () => {
+    for (const frequency of ['once', 'monthly'] as const) {
+      const id = await checkoutThroughForm(s.app, '15', frequency);
+      const session = s.emulator.state.sessions.get(id)!;
+      assert.equal(session.submit_type, 'donate', frequency);
+      assert.equal(session.ui_mode, 'hosted_page', frequency);
+    }
+  });
+});
+
 describe('disputes and refunds after the first decision', () => {
   it('when a lost dispute is appealed and then won, then the money is back; during the appeal it shows as open', async () => {
     const before = await figures(s);
