@@ -1,7 +1,7 @@
 // Test controls for what happens to money after it was paid, beyond a plain refund or a
 // dispute (state.ts): a refund that fails, and the appeal of a lost dispute. Each changes the
 // objects as Stripe does and sends the events Stripe sends.
-import { EmulatorError, type EmulatorState } from './state.ts';
+import { EmulatorError, found, type EmulatorState } from './state.ts';
 
 /**
  * The bank returns a refund (Stripe: the refund's status becomes `failed` and the charge's
@@ -9,9 +9,7 @@ import { EmulatorError, type EmulatorState } from './state.ts';
  * the payment methods on which `charge.refund.updated` does not fire.
  */
 export function failRefund(state: EmulatorState, refundId: string) {
-  const refund = state.refunds.get(refundId);
-  if (!refund)
-    throw new EmulatorError(404, `No such refund: '${refundId}'`, 'invalid_request_error', 'resource_missing', 'id');
+  const refund = found(state.refunds.get(refundId), 'refund', refundId);
   if (refund.status === 'failed') throw new EmulatorError(400, `Refund ${refundId} has already failed.`);
   const chargeId = typeof refund.charge === 'string' ? refund.charge : refund.charge?.id;
   const charge = chargeId ? state.charges.get(chargeId) : undefined;
@@ -27,10 +25,7 @@ export function failRefund(state: EmulatorState, refundId: string) {
 
 /** The non-profit appeals a lost dispute (Stripe: `appeal_needs_response`, then a new decision by closeDispute). */
 export function appealDispute(state: EmulatorState, disputeId: string) {
-  const dispute = state.disputes.get(disputeId);
-  if (!dispute) {
-    throw new EmulatorError(404, `No such dispute: '${disputeId}'`, 'invalid_request_error', 'resource_missing', 'id');
-  }
+  const dispute = found(state.disputes.get(disputeId), 'dispute', disputeId);
   if (dispute.status !== 'lost')
     throw new EmulatorError(400, `Only a lost dispute can be appealed; ${disputeId} is ${dispute.status}.`);
   dispute.status = 'appeal_needs_response';

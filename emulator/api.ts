@@ -5,7 +5,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import qs from 'qs';
 import type Stripe from 'stripe';
 import { createSession, str, type Params } from './checkout-sessions.ts';
-import { EmulatorError, type EmulatorState } from './state.ts';
+import { EmulatorError, found, type EmulatorState } from './state.ts';
 
 export function apiRouter(state: EmulatorState, publicUrl: () => string): Router {
   const router = Router();
@@ -89,15 +89,7 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
   ];
   for (const [name, map] of retrievable) {
     router.get(`/v1/${name}/:id`, (req, res) => {
-      const obj = map.get(req.params.id);
-      if (!obj)
-        throw new EmulatorError(
-          404,
-          `No such ${name.replace(/s$/, '')}: '${req.params.id}'`,
-          'invalid_request_error',
-          'resource_missing',
-          'id',
-        );
+      const obj = found(map.get(req.params.id), name.replace(/s$/, ''), req.params.id);
       res.json(expand(state, obj, expandList(req)));
     });
     router.get(`/v1/${name}`, (req, res) => res.json(listOf(state, map, req, `/v1/${name}`)));
@@ -116,15 +108,7 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
     res.json(listOf(state, filtered, req, '/v1/invoice_payments'));
   });
   router.get('/v1/invoice_payments/:id', (req, res) => {
-    const p = state.invoicePayments.get(req.params.id);
-    if (!p)
-      throw new EmulatorError(
-        404,
-        `No such invoice_payment: '${req.params.id}'`,
-        'invalid_request_error',
-        'resource_missing',
-        'id',
-      );
+    const p = found(state.invoicePayments.get(req.params.id), 'invoice_payment', req.params.id);
     res.json(p);
   });
 

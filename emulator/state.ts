@@ -19,6 +19,13 @@ export class EmulatorError extends Error {
   }
 }
 
+/** The object, or Stripe's 404 for a missing one ("No such charge: 'ch_...'"). */
+export function found<T>(obj: T | undefined, kind: string, id: string, param = 'id'): T {
+  if (obj === undefined)
+    throw new EmulatorError(404, `No such ${kind}: '${id}'`, 'invalid_request_error', 'resource_missing', param);
+  return obj;
+}
+
 /** What the site asked for when it created a session, kept aside from the public object. */
 export interface SessionExtras {
   productName: string;
@@ -68,15 +75,7 @@ export class EmulatorState {
   }
 
   session(id: string): Stripe.Checkout.Session {
-    const s = this.sessions.get(id);
-    if (!s)
-      throw new EmulatorError(
-        404,
-        `No such checkout.session: '${id}'`,
-        'invalid_request_error',
-        'resource_missing',
-        'id',
-      );
+    const s = found(this.sessions.get(id), 'checkout.session', id);
     return s;
   }
 
@@ -240,15 +239,7 @@ export class EmulatorState {
   }
 
   closeDispute(disputeId: string, outcome: 'won' | 'lost'): Stripe.Dispute {
-    const dp = this.disputes.get(disputeId);
-    if (!dp)
-      throw new EmulatorError(
-        404,
-        `No such dispute: '${disputeId}'`,
-        'invalid_request_error',
-        'resource_missing',
-        'id',
-      );
+    const dp = found(this.disputes.get(disputeId), 'dispute', disputeId);
     if (dp.status === 'won' || dp.status === 'lost')
       throw new EmulatorError(400, `Dispute ${dp.id} is already closed (${dp.status}).`);
     dp.status = outcome;
@@ -258,15 +249,7 @@ export class EmulatorState {
 
   /** Another month of a pledge is charged. */
   renew(subscriptionId: string): Stripe.Invoice {
-    const sub = this.subscriptions.get(subscriptionId);
-    if (!sub)
-      throw new EmulatorError(
-        404,
-        `No such subscription: '${subscriptionId}'`,
-        'invalid_request_error',
-        'resource_missing',
-        'id',
-      );
+    const sub = found(this.subscriptions.get(subscriptionId), 'subscription', subscriptionId);
     if (sub.status !== 'active') throw new EmulatorError(400, `Subscription ${sub.id} is ${sub.status}.`);
     const first = this.invoices.get(String(sub.latest_invoice));
     const email = this.customers.get(String(sub.customer))?.email ?? null;
@@ -276,15 +259,7 @@ export class EmulatorState {
   }
 
   cancelSubscription(subscriptionId: string): Stripe.Subscription {
-    const sub = this.subscriptions.get(subscriptionId);
-    if (!sub)
-      throw new EmulatorError(
-        404,
-        `No such subscription: '${subscriptionId}'`,
-        'invalid_request_error',
-        'resource_missing',
-        'id',
-      );
+    const sub = found(this.subscriptions.get(subscriptionId), 'subscription', subscriptionId);
     if (sub.status === 'canceled') throw new EmulatorError(400, `Subscription ${sub.id} is already canceled.`);
     sub.status = 'canceled';
     sub.canceled_at = now();
@@ -295,18 +270,14 @@ export class EmulatorState {
 
   /** Sends an event again with the same id, as Stripe's retries and manual resends do. */
   replay(eventId: string): Stripe.Event {
-    const event = this.events.get(eventId);
-    if (!event)
-      throw new EmulatorError(404, `No such event: '${eventId}'`, 'invalid_request_error', 'resource_missing', 'id');
+    const event = found(this.events.get(eventId), 'event', eventId);
     this.delivery.send(event);
     return event;
   }
 
   /** A second event about the same object with a new id (Stripe may generate both). */
   duplicate(eventId: string): Stripe.Event {
-    const event = this.events.get(eventId);
-    if (!event)
-      throw new EmulatorError(404, `No such event: '${eventId}'`, 'invalid_request_error', 'resource_missing', 'id');
+    const event = found(this.events.get(eventId), 'event', eventId);
     const copy = { ...clone(event), id: make.stripeId('evt') };
     this.events.set(copy.id, copy);
     this.delivery.send(copy);
@@ -388,26 +359,15 @@ export class EmulatorState {
   private chargeFor(target: { charge?: string; paymentIntent?: string }): Stripe.Charge {
     let id = target.charge;
     if (!id && target.paymentIntent) {
-      const pi = this.paymentIntents.get(target.paymentIntent);
-      if (!pi)
-        throw new EmulatorError(
-          404,
-          `No such payment_intent: '${target.paymentIntent}'`,
-          'invalid_request_error',
-          'resource_missing',
-          'payment_intent',
-        );
+      const pi = found(
+        this.paymentIntents.get(target.paymentIntent),
+        'payment_intent',
+        target.paymentIntent,
+        'payment_intent',
+      );
       id = typeof pi.latest_charge === 'string' ? pi.latest_charge : undefined;
     }
-    const ch = id ? this.charges.get(id) : undefined;
-    if (!ch)
-      throw new EmulatorError(
-        404,
-        `No such charge: '${id ?? ''}'`,
-        'invalid_request_error',
-        'resource_missing',
-        'charge',
-      );
+    const ch = found(id ? this.charges.get(id) : undefined, 'charge', id ?? '', 'charge');
     return ch;
   }
 }

@@ -13,7 +13,6 @@ import { CSV_COLUMNS, type GiftFilter } from '../lib/ledger/reports.ts';
 import { toMinor } from '../lib/money.ts';
 
 const SESSION_TTL_MS = 8 * 3600_000;
-const STATUSES = CONTRIBUTION_STATUSES;
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -152,7 +151,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       pageNo,
       query,
       errors,
-      statuses: STATUSES,
+      statuses: CONTRIBUTION_STATUSES,
       isAdmin: res.locals.staff?.role === 'admin',
     });
   });
@@ -279,7 +278,7 @@ function parseFilter(
   const errors: string[] = [];
   const status = s('status');
   if (status)
-    (STATUSES as string[]).includes(status)
+    (CONTRIBUTION_STATUSES as readonly string[]).includes(status)
       ? (filter.status = status as ContributionStatus)
       : errors.push('Unknown status.');
   const frequency = s('frequency');

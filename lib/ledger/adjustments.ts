@@ -100,6 +100,19 @@ async function recomputeLinked(
   return changed;
 }
 
+type Link = { paymentIntentId: string | null; invoiceId: string | null };
+
+/** The gift a snapshot belongs to: what the stored row already knew, else what this snapshot says. */
+function mergedLink(
+  stored: { payment_intent_id: string | null; invoice_id: string | null } | undefined,
+  facts: Link,
+): Link {
+  return {
+    paymentIntentId: stored?.payment_intent_id ?? facts.paymentIntentId,
+    invoiceId: stored?.invoice_id ?? facts.invoiceId,
+  };
+}
+
 export function adjustmentWrites(ctx: LedgerContext) {
   const { tx, clock } = ctx;
   return {
@@ -118,6 +131,7 @@ export function adjustmentWrites(ctx: LedgerContext) {
           .selectAll()
           .where('id', '=', facts.chargeId)
           .executeTakeFirst();
+        const link = mergedLink(existing, facts);
         if (!existing) {
           await q
             .insertInto('ledger_charges')
@@ -143,18 +157,14 @@ export function adjustmentWrites(ctx: LedgerContext) {
           await q
             .updateTable('ledger_charges')
             .set({
-              payment_intent_id: existing.payment_intent_id ?? facts.paymentIntentId,
-              invoice_id: existing.invoice_id ?? facts.invoiceId,
+              payment_intent_id: link.paymentIntentId,
+              invoice_id: link.invoiceId,
               ...(newer ? { amount_refunded_minor: facts.amountRefundedMinor, observed_at: observed } : {}),
               updated_at: at,
             })
             .where('id', '=', facts.chargeId)
             .execute();
         }
-        const link = {
-          paymentIntentId: existing?.payment_intent_id ?? facts.paymentIntentId,
-          invoiceId: existing?.invoice_id ?? facts.invoiceId,
-        };
         return { result: 'recorded', changed: await recomputeLinked(trx, link, at) };
       });
     },
@@ -173,6 +183,7 @@ export function adjustmentWrites(ctx: LedgerContext) {
           .selectAll()
           .where('id', '=', facts.disputeId)
           .executeTakeFirst();
+        const link = mergedLink(existing, facts);
         if (!existing) {
           await q
             .insertInto('ledger_disputes')
@@ -195,18 +206,14 @@ export function adjustmentWrites(ctx: LedgerContext) {
             .set({
               status: facts.status,
               amount_minor: facts.amountMinor,
-              payment_intent_id: existing.payment_intent_id ?? facts.paymentIntentId,
-              invoice_id: existing.invoice_id ?? facts.invoiceId,
+              payment_intent_id: link.paymentIntentId,
+              invoice_id: link.invoiceId,
               observed_at: observed,
               updated_at: at,
             })
             .where('id', '=', facts.disputeId)
             .execute();
         }
-        const link = {
-          paymentIntentId: existing?.payment_intent_id ?? facts.paymentIntentId,
-          invoiceId: existing?.invoice_id ?? facts.invoiceId,
-        };
         return { result: 'recorded', changed: await recomputeLinked(trx, link, at) };
       });
     },

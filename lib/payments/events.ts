@@ -50,8 +50,8 @@ const handlers: { [T in Stripe.Event.Type]?: Handler<ObjectOf<T>> } = {
   'charge.refunded': (deps, charge, source) => recordChargeRefunds(deps, charge, source),
   'charge.refund.updated': refundChanged,
   // Stripe's docs name these for every payment method (charge.refund.updated does not fire for
-  // all of them): a refund that fails or is cancelled gives the money back.
-  'refund.created': refundChanged,
+  // all of them): a refund that fails or is cancelled gives the money back. (refund.created is
+  // not needed: charge.refunded, which carries the charge, comes with every new refund.)
   'refund.updated': refundChanged,
   'refund.failed': refundChanged,
   'charge.dispute.created': dispute,

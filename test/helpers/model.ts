@@ -13,6 +13,12 @@ export interface ExpectedTotals {
   donors: number;
 }
 
+/** The ledger's figures in the model's shape, to compare with expectedTotals. */
+export function totalsOf(p: ExpectedTotals): ExpectedTotals {
+  const { raised, gross, refunded, disputed, disputeLost, donors } = p;
+  return { raised, gross, refunded, disputed, disputeLost, donors };
+}
+
 const OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);
 
 export function expectedTotals(state: EmulatorState, fundraiserId: string): ExpectedTotals {

@@ -6,7 +6,7 @@ import type Stripe from 'stripe';
 import request from 'supertest';
 import { deliver } from '../helpers/app.ts';
 import { emptyLedger } from '../helpers/database.ts';
-import { expectedTotals } from '../helpers/model.ts';
+import { expectedTotals, totalsOf } from '../helpers/model.ts';
 import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 let s: LiveStack;
@@ -46,17 +46,7 @@ async function send(events: Stripe.Event[]) {
   }
 }
 
-async function totals() {
-  const p = await s.deps.ledger.progress();
-  return {
-    raised: p.raised,
-    gross: p.gross,
-    refunded: p.refunded,
-    disputed: p.disputed,
-    disputeLost: p.disputeLost,
-    donors: p.donors,
-  };
-}
+const totals = async () => totalsOf(await s.deps.ledger.progress());
 
 async function assertMatchesModel() {
   assert.deepEqual(await totals(), expectedTotals(st(), s.config.fundraiser.id));

@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../../lib/config.ts';
 import { createLedger } from '../../lib/ledger/ledger.ts';
 import { reconcile } from '../../lib/payments/reconcile.ts';
 import { TEST_WEBHOOK_SECRET } from '../helpers/app.ts';
-import { expectedTotals } from '../helpers/model.ts';
+import { expectedTotals, totalsOf } from '../helpers/model.ts';
 import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 let s: LiveStack;
@@ -24,17 +24,7 @@ const give = (amount: string, frequency: 'once' | 'monthly' = 'once') => checkou
 const chargeOf = (sessionId: string) =>
   st().paymentIntents.get(st().sessions.get(sessionId)!.payment_intent as string)!.latest_charge as string;
 
-async function totals() {
-  const p = await s.deps.ledger.progress();
-  return {
-    raised: p.raised,
-    gross: p.gross,
-    refunded: p.refunded,
-    disputed: p.disputed,
-    disputeLost: p.disputeLost,
-    donors: p.donors,
-  };
-}
+const totals = async () => totalsOf(await s.deps.ledger.progress());
 
 const run = (dryRun = false) =>
   reconcile(

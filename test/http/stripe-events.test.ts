@@ -3,7 +3,9 @@
 // events with impossible amounts or odd types. Each test fails on the code before it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import type Stripe from 'stripe';
+import { createLogger } from '../../lib/logger.ts';
 import { charge, dispute, stripeEvent } from '../../emulator/objects.ts';
 import { appealDispute, failRefund } from '../../emulator/after-payment.ts';
 import { completedSession, deliver, makeTestApp, ourMetadata, sessionEvent, type TestApp } from '../helpers/app.ts';
@@ -11,9 +13,16 @@ import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/
 
 let s: LiveStack;
 let t: TestApp;
+const logged: string[] = [];
 before(async () => {
   s = await startLiveStack();
-  t = await makeTestApp({ now: new Date() });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logged.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  t = await makeTestApp({ now: new Date(), logger: createLogger('info', sink) });
 });
 after(async () => {
   await s.stop();
@@ -176,5 +185,7 @@ describe('signed events the ledger refuses or ignores', () => {
     const after = await figures(t);
     assert.equal(after.raised, before.raised);
     assert.equal(after.disputed, before.disputed + 4000);
+    const warned = logged.map((l) => JSON.parse(l)).find((l) => String(l.warning).includes('some_future_status'));
+    assert.equal(warned?.level, 40, 'logged as a warning');
   });
 });
