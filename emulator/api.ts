@@ -6,6 +6,7 @@ import qs from 'qs';
 import type Stripe from 'stripe';
 import { createSession, str, type Params } from './checkout-sessions.ts';
 import { EmulatorError, found, type EmulatorState } from './state.ts';
+import { cancel, updateSubscription } from './renewals.ts';
 
 export function apiRouter(state: EmulatorState, publicUrl: () => string): Router {
   const router = Router();
@@ -120,7 +121,11 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
       return state.refund({ charge: str(b.charge), paymentIntent: str(b.payment_intent) }, amount);
     }),
   );
-  router.delete('/v1/subscriptions/:id', (req, res) => res.json(state.cancelSubscription(req.params.id)));
+  router.delete('/v1/subscriptions/:id', (req, res) => res.json(cancel(state, req.params.id)));
+  router.post(
+    '/v1/subscriptions/:id',
+    idempotent((req) => updateSubscription(state, String(req.params.id), req.body as Params)),
+  );
 
   return router;
 }
@@ -178,6 +183,17 @@ function expand<T extends object>(state: EmulatorState, obj: T, paths: string[])
   return out as T;
 }
 
+/** Stripe's `status` filter; subscriptions leave out canceled ones unless asked ("all", "ended"). */
+function statusFilter(url: string, status: unknown): (o: object) => boolean {
+  const of = (o: object) => (o as { status?: string }).status;
+  if (url === '/v1/subscriptions') {
+    if (status === 'all') return () => true;
+    if (status === 'ended') return (o) => of(o) === 'canceled' || of(o) === 'incomplete_expired';
+    if (status === undefined) return (o) => of(o) !== 'canceled' && of(o) !== 'incomplete_expired';
+  }
+  return typeof status === 'string' ? (o) => of(o) === status : () => true;
+}
+
 /** Stripe's list envelope: newest first, `limit`, `starting_after`, `created[gte|lte|gt|lt]`. */
 function listOf<T extends { id: string; created?: number }>(
   state: EmulatorState,
@@ -199,7 +215,7 @@ function listOf<T extends { id: string; created?: number }>(
   if (typeof q.type === 'string') items = items.filter((o) => (o as { type?: string }).type === q.type);
   if (Array.isArray(q.types))
     items = items.filter((o) => (q.types as unknown[]).includes((o as { type?: string }).type));
-  if (typeof q.status === 'string') items = items.filter((o) => (o as { status?: string }).status === q.status);
+  items = items.filter(statusFilter(url, q.status));
   if (typeof q.starting_after === 'string') {
     const i = items.findIndex((o) => o.id === q.starting_after);
     if (i < 0)

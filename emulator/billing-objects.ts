@@ -5,12 +5,109 @@ import { nowSeconds, stripeId } from './objects.ts';
 
 const list = <T>(url: string, data: T[] = []): Stripe.ApiList<T> => ({ object: 'list', data, has_more: false, url });
 
+/** One month (or the interval's length) after `from`, in seconds, as calendars count it. */
+function periodEnd(from: number, interval: Stripe.Price.Recurring.Interval): number {
+  const d = new Date(from * 1000);
+  if (interval === 'day') d.setUTCDate(d.getUTCDate() + 1);
+  else if (interval === 'week') d.setUTCDate(d.getUTCDate() + 7);
+  else if (interval === 'year') d.setUTCFullYear(d.getUTCFullYear() + 1);
+  else d.setUTCMonth(d.getUTCMonth() + 1);
+  return Math.floor(d.getTime() / 1000);
+}
+
+/** The gift a subscription charges: one item with its price (price_data made it, as Checkout does). */
+export interface SubscriptionPrice {
+  amount: number;
+  productName: string;
+  interval: Stripe.Price.Recurring.Interval;
+}
+
+function subscriptionItem(subscriptionId: string, currency: string, p: SubscriptionPrice, created: number) {
+  const product = stripeId('prod');
+  const price: Stripe.Price = {
+    id: stripeId('price'),
+    object: 'price',
+    active: false,
+    billing_scheme: 'per_unit',
+    created,
+    currency,
+    custom_unit_amount: null,
+    livemode: false,
+    lookup_key: null,
+    metadata: {},
+    nickname: p.productName,
+    product,
+    recurring: {
+      interval: p.interval,
+      interval_count: 1,
+      meter: null,
+      trial_period_days: null,
+      usage_type: 'licensed',
+    },
+    tax_behavior: 'unspecified',
+    tiers_mode: null,
+    transform_quantity: null,
+    type: 'recurring',
+    unit_amount: p.amount,
+    unit_amount_decimal: null,
+  };
+  const plan: Stripe.Plan = {
+    id: price.id,
+    object: 'plan',
+    active: false,
+    amount: p.amount,
+    amount_decimal: null,
+    billing_scheme: 'per_unit',
+    created,
+    currency,
+    interval: p.interval,
+    interval_count: 1,
+    livemode: false,
+    metadata: {},
+    meter: null,
+    nickname: p.productName,
+    product,
+    tiers_mode: null,
+    transform_usage: null,
+    trial_period_days: null,
+    usage_type: 'licensed',
+  };
+  const item: Stripe.SubscriptionItem = {
+    id: stripeId('si'),
+    object: 'subscription_item',
+    billing_thresholds: null,
+    created,
+    current_period_end: periodEnd(created, p.interval),
+    current_period_start: created,
+    current_trial: null,
+    discounts: [],
+    metadata: {},
+    plan,
+    price,
+    quantity: 1,
+    subscription: subscriptionId,
+    tax_rates: [],
+  };
+  return item;
+}
+
+/** The subscription moves on to its next period (a renewal is due now). */
+export function advancePeriod(sub: Stripe.Subscription): void {
+  for (const item of sub.items.data) {
+    item.current_period_start = item.current_period_end;
+    item.current_period_end = periodEnd(item.current_period_end, item.price.recurring?.interval ?? 'month');
+  }
+}
+
 export function subscription(
   fields: Partial<Stripe.Subscription> & { customer: string; currency: string },
+  price?: SubscriptionPrice,
 ): Stripe.Subscription {
   const created = fields.created ?? nowSeconds();
+  const id = stripeId('sub');
+  const items = price ? [subscriptionItem(id, fields.currency, price, created)] : [];
   return {
-    id: stripeId('sub'),
+    id,
     object: 'subscription',
     application: null,
     application_fee_percent: null,
@@ -40,7 +137,7 @@ export function subscription(
       footer: null,
       issuer: { type: 'self' },
     },
-    items: list('/v1/subscription_items'),
+    items: list(`/v1/subscription_items?subscription=${id}`, items),
     latest_invoice: null,
     livemode: false,
     managed_payments: null,

@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import { EmulatorError, type EmulatorState, type PaymentChoice } from './state.ts';
 import type { WebhookDelivery } from './delivery.ts';
 import { formatMoney } from './money.ts';
+import { cancel, failRenewal, renew, updateSubscription } from './renewals.ts';
 
 const esc = (s: unknown) =>
   String(s ?? '').replace(
@@ -125,11 +126,37 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
   );
   router.post(
     '/_emulator/subscriptions/:id/renew',
-    control((req) => state.renew(id(req))),
+    control((req) => renew(state, id(req))),
   );
   router.post(
     '/_emulator/subscriptions/:id/cancel',
-    control((req) => state.cancelSubscription(id(req))),
+    control((req) => cancel(state, id(req))),
+  );
+  router.post(
+    '/_emulator/subscriptions/:id/fail-renewal',
+    control((req) => failRenewal(state, id(req))),
+  );
+  // The dashboard's forms: what a donor does in the Customer Portal (the API does the same).
+  router.post(
+    '/_emulator/subscriptions/:id/update',
+    control((req) => {
+      // The dashboard's forms are flat; the API's nested pause_collection[behavior] is rebuilt.
+      const { 'pause_collection[behavior]': behavior, ...rest } = body(req);
+      return updateSubscription(state, id(req), behavior ? { ...rest, pause_collection: { behavior } } : rest);
+    }),
+  );
+  router.post(
+    '/_emulator/dunning',
+    control((req) => {
+      const retries = Number(body(req).retries ?? state.dunning.retries);
+      const then = body(req).then ?? state.dunning.then;
+      if (!Number.isInteger(retries) || retries < 0 || retries > 8)
+        throw new EmulatorError(400, 'retries must be a whole number from 0 to 8.');
+      if (then !== 'cancel' && then !== 'unpaid' && then !== 'past_due')
+        throw new EmulatorError(400, 'then must be cancel, unpaid or past_due.');
+      state.dunning = { retries, then };
+      return state.dunning;
+    }),
   );
   router.post(
     '/_emulator/events/:id/replay',
@@ -158,6 +185,32 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
   });
   router.get('/_emulator', (_req, res) => res.send(dashboard(state, delivery)));
   return router;
+}
+
+type Button = (action: string, label: string, fields?: string) => string;
+
+/** What can happen to a pledge: a month passes (paid or failed), the donor ends or pauses it. */
+function subscriptionActions(state: EmulatorState, id: string, btn: Button): string {
+  const sub = state.subscriptions.get(id);
+  if (!sub || sub.status === 'canceled') return `<span class="muted">pledge ${esc(sub?.status ?? 'unknown')}</span>`;
+  const hidden = (name: string, value: string) => `<input type="hidden" name="${name}" value="${value}">`;
+  const update = (label: string, name: string, value: string) =>
+    btn(`/_emulator/subscriptions/${id}/update`, label, hidden(name, value));
+  const ending = sub.cancel_at_period_end;
+  return [
+    `<span class="muted">${esc(sub.status)}${ending ? ', ending' : ''}${sub.pause_collection ? ', paused' : ''}</span> `,
+    btn(`/_emulator/subscriptions/${id}/renew`, sub.status === 'active' ? 'renew a month' : 'retry succeeds'),
+    sub.status === 'active' || sub.status === 'past_due'
+      ? btn(`/_emulator/subscriptions/${id}/fail-renewal`, 'renewal fails')
+      : '',
+    ending
+      ? update('keep giving', 'cancel_at_period_end', 'false')
+      : update('cancel at period end', 'cancel_at_period_end', 'true'),
+    sub.pause_collection
+      ? update('resume', 'pause_collection', '')
+      : update('pause', 'pause_collection[behavior]', 'void'),
+    btn(`/_emulator/subscriptions/${id}/cancel`, 'cancel now'),
+  ].join('');
 }
 
 /** The opening cells of a table row, escaped; the caller adds the actions cell. */
@@ -191,10 +244,7 @@ function dashboard(state: EmulatorState, delivery: WebhookDelivery): string {
             )
           : '',
         s.status === 'open' ? btn(`/_emulator/sessions/${s.id}/expire`, 'expire') : '',
-        sub
-          ? btn(`/_emulator/subscriptions/${sub}/renew`, 'renew a month') +
-            btn(`/_emulator/subscriptions/${sub}/cancel`, 'cancel pledge')
-          : '',
+        sub ? subscriptionActions(state, sub, btn) : '',
       ].join('');
       const amount = formatMoney(s.amount_total ?? 0, s.currency ?? 'usd');
       return row(s.id, s.mode, amount, `${s.status} / ${s.payment_status}`) + `<td>${actions}</td></tr>`;

@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import * as make from './objects.ts';
 import * as billing from './billing-objects.ts';
 import type { WebhookDelivery } from './delivery.ts';
+import type { Dunning } from './renewals.ts';
 
 export class EmulatorError extends Error {
   constructor(
@@ -39,7 +40,6 @@ export interface SessionExtras {
 export type PaymentChoice = 'card' | 'delayed_success' | 'delayed_failure';
 
 const clone = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
-const now = () => make.nowSeconds();
 
 export class EmulatorState {
   readonly sessions = new Map<string, Stripe.Checkout.Session>();
@@ -54,6 +54,8 @@ export class EmulatorState {
   readonly disputes = new Map<string, Stripe.Dispute>();
   readonly events = new Map<string, Stripe.Event>();
   private readonly settleTimers = new Set<NodeJS.Timeout>();
+  /** The account's retry setting for failed renewals (renewals.ts). */
+  dunning: Dunning = { retries: 3, then: 'cancel' };
 
   constructor(
     private readonly delivery: WebhookDelivery,
@@ -108,7 +110,10 @@ export class EmulatorState {
 
     if (session.mode === 'subscription') {
       if (choice !== 'card') throw new EmulatorError(400, 'Monthly gifts are paid by card in the emulator.');
-      const sub = billing.subscription({ customer: customer.id, currency, metadata: extras.subscriptionMetadata });
+      const sub = billing.subscription(
+        { customer: customer.id, currency, metadata: extras.subscriptionMetadata },
+        { amount, productName: extras.productName, interval: extras.interval ?? 'month' },
+      );
       this.subscriptions.set(sub.id, sub);
       const inv = this.chargeInvoice(sub, amount, 'subscription_create', email);
       session.customer = customer.id;
@@ -247,27 +252,6 @@ export class EmulatorState {
     return dp;
   }
 
-  /** Another month of a pledge is charged. */
-  renew(subscriptionId: string): Stripe.Invoice {
-    const sub = found(this.subscriptions.get(subscriptionId), 'subscription', subscriptionId);
-    if (sub.status !== 'active') throw new EmulatorError(400, `Subscription ${sub.id} is ${sub.status}.`);
-    const first = this.invoices.get(String(sub.latest_invoice));
-    const email = this.customers.get(String(sub.customer))?.email ?? null;
-    const inv = this.chargeInvoice(sub, first?.amount_paid ?? 0, 'subscription_cycle', email);
-    this.emit('invoice.paid', inv);
-    return inv;
-  }
-
-  cancelSubscription(subscriptionId: string): Stripe.Subscription {
-    const sub = found(this.subscriptions.get(subscriptionId), 'subscription', subscriptionId);
-    if (sub.status === 'canceled') throw new EmulatorError(400, `Subscription ${sub.id} is already canceled.`);
-    sub.status = 'canceled';
-    sub.canceled_at = now();
-    sub.ended_at = now();
-    this.emit('customer.subscription.deleted', sub);
-    return sub;
-  }
-
   /** Sends an event again with the same id, as Stripe's retries and manual resends do. */
   replay(eventId: string): Stripe.Event {
     const event = found(this.events.get(eventId), 'event', eventId);
@@ -308,7 +292,8 @@ export class EmulatorState {
     this.settleTimers.clear();
   }
 
-  private chargeInvoice(
+  /** A paid invoice for the subscription (its first month, or a renewal). */
+  chargeInvoice(
     sub: Stripe.Subscription,
     amount: number,
     reason: Stripe.Invoice.BillingReason,
@@ -338,7 +323,8 @@ export class EmulatorState {
     return inv;
   }
 
-  private succeedPaymentIntent(pi: Stripe.PaymentIntent, email: string | null): void {
+  /** The payment succeeds: its charge is made and the events sent. */
+  succeedPaymentIntent(pi: Stripe.PaymentIntent, email: string | null): void {
     const ch = make.charge({
       amount: pi.amount,
       currency: pi.currency,

@@ -136,6 +136,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       averageGift: d.averageGift,
       paidGifts: d.paidGifts,
       activePledges: d.pledges.active,
+      pledges: d.pledges.byStatus,
       lastWebhook: d.lastWebhook,
       webhookWarning: d.webhookWarning,
     });

@@ -3,6 +3,7 @@
 import type { Application, Request } from 'express';
 import type { Config } from '../lib/config.ts';
 import { formatMoney, formatNumber, minorDigits, toMinor } from '../lib/money.ts';
+import type { PledgeStatus } from '../lib/ledger/types.ts';
 
 export function viewHelpers(config: Config) {
   const currency = config.fundraiser.currency;
@@ -15,8 +16,19 @@ export function viewHelpers(config: Config) {
     currencySymbol: currencySymbol(currency),
     percentText,
     barWidth: (p: number) => Math.min(100, Math.max(0, p)),
+    pledgeStates: PLEDGE_STATE_WORDS,
   };
 }
+
+/** The staff dashboard's words for each pledge state, in the order it lists them. */
+const PLEDGE_STATE_WORDS: ReadonlyArray<{ status: PledgeStatus; label: string; means: string }> = [
+  { status: 'active', label: 'Active', means: 'Giving every month' },
+  { status: 'ending', label: 'Ending', means: 'Cancelled; ends when the paid month is over' },
+  { status: 'past_due', label: 'Past due', means: 'A renewal failed; Stripe is retrying the card' },
+  { status: 'unpaid', label: 'Unpaid', means: "Stripe's retries gave up; no further charges until the donor pays" },
+  { status: 'paused', label: 'Paused', means: 'Collection paused; nothing is charged meanwhile' },
+  { status: 'ended', label: 'Ended', means: 'Cancelled by the donor, staff, or after failed payments' },
+];
 
 /** "0%", "<0.1%", "0.4%", "3%", "150%": one decimal only where a whole number would read as nothing. */
 function percentText(p: number): string {

@@ -77,6 +77,12 @@ export interface PledgesTable {
   status: PledgeStatus;
   created_at: string;
   updated_at: string;
+  /** Stripe's time of the snapshot the status came from (null: set before states were tracked). */
+  status_at: string | null;
+  ends_at: string | null;
+  /** Failed attempts at the renewal now due; 0 once the pledge is back to giving. */
+  failed_payments: number;
+  next_retry_at: string | null;
 }
 
 export interface LedgerChargesTable {

@@ -5,7 +5,7 @@
 //
 //   gifts.ts        one-off gifts, months of pledges, offline gifts; lookups by payment
 //   adjustments.ts  refunds and disputes, folded into their gifts
-//   pledges.ts      monthly pledges (link, end)
+//   pledges.ts      monthly pledges (link, state: past due, paused, ending, ended)
 //   campaigns.ts    campaign rows, the goal, the sync of the settings
 //   progress.ts     the figures on show, kept in memory, with a revision
 //   reports.ts      what staff see (dashboard, gift list, CSV)

@@ -8,24 +8,58 @@ import { webhookSilence } from '../monitoring.ts';
 import { formatMoney, minorDigits, toMinor } from '../money.ts';
 import { PRESET_AMOUNTS } from '../appeal/donation-options.ts';
 import { NET_SQL, netOf } from './figures.ts';
-import type { ContributionStatus, Frequency, LastWebhook, Progress } from './types.ts';
+import {
+  PLEDGE_STATUSES,
+  type ContributionStatus,
+  type Frequency,
+  type LastWebhook,
+  type PledgeStatus,
+  type Progress,
+} from './types.ts';
 
 export interface Dashboard {
   progress: Progress;
   averageGift: number;
   paidGifts: number;
   split: Array<{ label: string; frequency: Frequency; count: number; gross: number }>;
-  pledges: { active: number; monthlyMinor: number; ended: number };
+  pledges: PledgeSummary;
   daily: Array<{ day: string; net: number }>;
   recent: GiftRow[];
   lastWebhook: { at: string; type: string } | null;
   webhookWarning: string | null;
 }
 
+/** Monthly pledges by state (all campaigns); `monthlyMinor` is what the giving ones pay each month. */
+export interface PledgeSummary {
+  active: number;
+  monthlyMinor: number;
+  byStatus: Record<PledgeStatus, { count: number; monthlyMinor: number }>;
+}
+
+async function pledgeSummary(db: Db): Promise<PledgeSummary> {
+  const rows = await db
+    .selectFrom('pledges')
+    .select([
+      'status',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>('amount_minor').as('monthly'),
+    ])
+    .groupBy('status')
+    .execute();
+  const byStatus = Object.fromEntries(
+    PLEDGE_STATUSES.map((status) => {
+      const r = rows.find((x) => x.status === status);
+      return [status, { count: Number(r?.n ?? 0), monthlyMinor: Number(r?.monthly ?? 0) }];
+    }),
+  ) as PledgeSummary['byStatus'];
+  return { active: byStatus.active.count, monthlyMinor: byStatus.active.monthlyMinor, byStatus };
+}
+
 function gifts(db: Db) {
   return db
     .selectFrom('contributions')
     .leftJoin('campaigns', 'campaigns.id', 'contributions.campaign_id')
+    .leftJoin('pledges', 'pledges.subscription_id', 'contributions.subscription_id')
     .select([
       'contributions.id',
       'contributions.created_at',
@@ -46,6 +80,7 @@ function gifts(db: Db) {
       'contributions.payment_intent_id',
       'contributions.subscription_id',
       'campaigns.slug as campaign',
+      'pledges.status as pledge_status',
     ]);
 }
 
@@ -97,17 +132,6 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
   );
   const paidGifts = split.reduce((a, s) => a + s.count, 0);
 
-  const pledgeRows = await db
-    .selectFrom('pledges')
-    .select([
-      'status',
-      (eb) => eb.fn.countAll<number>().as('n'),
-      (eb) => eb.fn.sum<number>('amount_minor').as('monthly'),
-    ])
-    .groupBy('status')
-    .execute();
-  const active = pledgeRows.find((r) => r.status === 'active');
-
   const day = sql<string>`substr(paid_at, 1, 10)`;
   const daily = await db
     .selectFrom('contributions')
@@ -127,11 +151,7 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     averageGift: paidGifts ? Math.round(progress.gross / paidGifts) : 0,
     paidGifts,
     split,
-    pledges: {
-      active: Number(active?.n ?? 0),
-      monthlyMinor: Number(active?.monthly ?? 0),
-      ended: Number(pledgeRows.find((r) => r.status === 'ended')?.n ?? 0),
-    },
+    pledges: await pledgeSummary(db),
     daily: daily.map((d) => ({ day: d.day, net: Number(d.net) })),
     recent,
     lastWebhook: last ? { at: last.at, type: last.type } : null,
@@ -216,6 +236,7 @@ export const CSV_COLUMNS = [
   'checkout_session_id',
   'payment_intent_id',
   'subscription_id',
+  'pledge_status',
   'note',
 ] as const;
 
@@ -242,6 +263,7 @@ function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_COLUMNS)[
     checkout_session_id: r.checkout_session_id ?? '',
     payment_intent_id: r.payment_intent_id ?? '',
     subscription_id: r.subscription_id ?? '',
+    pledge_status: r.pledge_status ?? '',
     note: r.note ?? '',
   };
 }

@@ -8,7 +8,13 @@ import type { ChangeLogEntry } from './change-log.ts';
 /** A gift's state: only moves forward (pending -> paid | failed | expired). */
 export type ContributionStatus = 'pending' | 'paid' | 'failed' | 'expired';
 export type Frequency = 'once' | 'monthly';
-export type PledgeStatus = 'active' | 'ended';
+/**
+ * A pledge's state, read from its subscription: giving (`active`), cancelled for the end of the
+ * paid month (`ending`), a renewal failed and Stripe retries (`past_due`), retries gave up but
+ * the subscription stands (`unpaid`), `paused`, or over (`ended`, final).
+ */
+export type PledgeStatus = 'active' | 'ending' | 'past_due' | 'unpaid' | 'paused' | 'ended';
+export const PLEDGE_STATUSES: readonly PledgeStatus[] = ['active', 'ending', 'past_due', 'unpaid', 'paused', 'ended'];
 /** How good a "paid at" time is: Stripe's own (an event, an invoice's paid_at) > a charge's creation > our clock. */
 export type TimeSource = 'clock' | 'charge' | 'stripe';
 
@@ -66,6 +72,22 @@ export interface PledgeFacts {
   amountMinor: number;
 }
 
+/** A subscription's state as Stripe showed it at `observedAt`. */
+export interface PledgeStateFacts extends PledgeFacts {
+  status: PledgeStatus;
+  /** When an `ending` pledge stops (Stripe's cancel_at or the period's end). */
+  endsAt: Date | null;
+  /** Stripe's time for the snapshot (the event's `created`): an older one never overwrites a newer. */
+  observedAt: Date;
+}
+
+/** A renewal's payment failed; Stripe retries it at `nextRetryAt` (null: no more retries). */
+export interface RenewalFailureFacts extends PledgeFacts {
+  attempts: number;
+  nextRetryAt: Date | null;
+  observedAt: Date;
+}
+
 export interface ManualGift {
   amountMinor: number;
   receivedAt: Date;
@@ -120,11 +142,10 @@ export interface Ledger {
   recordDispute(facts: DisputeFacts, event?: EventRef): Promise<RecordOutcome>;
   /** Links a monthly pledge to its donor; moves no money (each paid invoice does). */
   recordPledge(facts: PledgeFacts, event?: EventRef): Promise<RecordOutcome>;
-  endPledge(
-    subscriptionId: string,
-    facts: Omit<PledgeFacts, 'subscriptionId'>,
-    event?: EventRef,
-  ): Promise<RecordOutcome>;
+  /** The pledge's state changed at Stripe (ended included); never goes back from ended. */
+  updatePledge(facts: PledgeStateFacts, event?: EventRef): Promise<RecordOutcome>;
+  /** A renewal failed: the pledge is past due until Stripe says otherwise. */
+  noteRenewalFailure(facts: RenewalFailureFacts, event?: EventRef): Promise<RecordOutcome>;
   /** An offline gift (a cheque, a bank transfer) staff entered, with its reason; audited. */
   recordManualGift(input: ManualGift): Promise<Contribution>;
   /** Staff set the goal of the campaign on show; audited. It then outlives FUNDRAISER_GOAL. */

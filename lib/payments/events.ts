@@ -9,8 +9,8 @@
 import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from './stripe.ts';
 import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
+import { recordRenewalFailure, recordSubscriptionState } from './record-pledges.ts';
 import {
-  endPledge,
   expireCheckoutSession,
   fulfilCheckoutSession,
   recordPaidInvoice,
@@ -46,7 +46,12 @@ const handlers: { [T in Stripe.Event.Type]?: Handler<ObjectOf<T>> } = {
   'checkout.session.expired': (deps, s, source) => expireCheckoutSession(deps, s, source),
   'invoice.paid': (deps, invoice, source) =>
     recordPaidInvoice(deps, { invoice, occurredAt: source.occurredAt, event: source.event }),
-  'customer.subscription.deleted': (deps, sub, source) => endPledge(deps, sub, source),
+  'invoice.payment_failed': recordRenewalFailure,
+  // Each carries the subscription as it now is; its status says what the pledge is.
+  'customer.subscription.updated': recordSubscriptionState,
+  'customer.subscription.paused': recordSubscriptionState,
+  'customer.subscription.resumed': recordSubscriptionState,
+  'customer.subscription.deleted': recordSubscriptionState,
   'charge.refunded': (deps, charge, source) => recordChargeRefunds(deps, charge, source),
   'charge.refund.updated': refundChanged,
   // Stripe's docs name these for every payment method (charge.refund.updated does not fire for

@@ -3,7 +3,8 @@
 import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
 import type Stripe from 'stripe';
 import { HANDLED_EVENT_TYPES, handleStripeEvent } from './events.ts';
-import { endPledge, idOf, recordPaidInvoice, type FulfilOutcome } from './record-gifts.ts';
+import { idOf, recordPaidInvoice, type FulfilOutcome } from './record-gifts.ts';
+import { recordSubscriptionState } from './record-pledges.ts';
 import { recordSessionState } from './confirm.ts';
 
 export interface ReconcileOptions {
@@ -22,6 +23,26 @@ export interface Fix {
 export interface ReconcileReport {
   checked: Record<Fix['kind'], number>;
   fixed: Fix[];
+}
+
+const DAY = 86_400;
+/**
+ * How long before the window an object may have been made and still change inside it:
+ * Stripe retries a renewal for up to two months; a dispute is decided up to ~75 days after
+ * it opens (later still when appealed); a refund fails within weeks. Objects made that much
+ * earlier are read again; each is recorded idempotently, so re-reading costs nothing but time.
+ */
+const LATE_CHANGE = { invoice: 62 * DAY, dispute: 120 * DAY, refund: 45 * DAY } as const;
+
+/** A subscription may have changed inside the window: made, renewed, cancelled or ended in it, or not plainly giving. */
+function subscriptionMayHaveChanged(sub: Stripe.Subscription, window: { gte: number; lt?: number }): boolean {
+  const inWindow = (t: number | null | undefined) =>
+    !!t && t >= window.gte && (window.lt === undefined || t < window.lt);
+  if (sub.status !== 'active' && sub.status !== 'canceled') return true;
+  if (sub.cancel_at_period_end || sub.pause_collection) return true;
+  return [sub.created, sub.canceled_at, sub.ended_at, ...sub.items.data.map((i) => i.current_period_start)].some(
+    inWindow,
+  );
 }
 
 export async function reconcile(
@@ -71,7 +92,18 @@ export async function reconcile(
       note('session', session.id, `${session.mode} session ${session.status}/${session.payment_status}`, recorded);
   }
 
-  for await (const invoice of stripe.invoices.list({ created, status: 'paid', limit: 100 })) {
+  const madeSince = (lookback: number) => ({ ...created, gte: created.gte - lookback });
+  const paidInWindow = (invoice: Stripe.Invoice) => {
+    const paidAt = invoice.status_transitions.paid_at ?? invoice.created;
+    return paidAt >= created.gte && (created.lt === undefined || paidAt < created.lt);
+  };
+  for await (const invoice of stripe.invoices.list({
+    created: madeSince(LATE_CHANGE.invoice),
+    status: 'paid',
+    limit: 100,
+  })) {
+    // Paid inside the window, though perhaps made before it (a retry that worked at last).
+    if (!paidInWindow(invoice)) continue;
     note(
       'invoice',
       invoice.id,
@@ -80,22 +112,25 @@ export async function reconcile(
     );
   }
 
-  // A charge's cumulative refund, timed by its latest refund (Stripe's clock, not ours).
-  const refunded = new Map<string, { charge: Stripe.Charge | null; latest: number }>();
-  for await (const refund of stripe.refunds.list({ created, limit: 100, expand: ['data.charge'] })) {
+  // Each refunded charge once, read as it is now: its cumulative refund is the current one (a
+  // refund that failed after it was made is no longer in it), so it is timed by our clock.
+  const refunded = new Map<string, Stripe.Charge | null>();
+  for await (const refund of stripe.refunds.list({
+    created: madeSince(LATE_CHANGE.refund),
+    limit: 100,
+    expand: ['data.charge'],
+  })) {
     const chargeId = idOf(refund.charge);
     if (!chargeId) continue;
-    const seen = refunded.get(chargeId);
-    const charge = typeof refund.charge === 'object' ? refund.charge : null;
-    refunded.set(chargeId, { charge: seen?.charge ?? charge, latest: Math.max(seen?.latest ?? 0, refund.created) });
+    refunded.set(chargeId, refunded.get(chargeId) ?? (typeof refund.charge === 'object' ? refund.charge : null));
   }
-  for (const [chargeId, { charge, latest }] of refunded) {
+  for (const [chargeId, charge] of refunded) {
     const current = charge ?? (await stripe.charges.retrieve(chargeId));
-    const outcome = await recordChargeRefunds(deps, current, { occurredAt: new Date(latest * 1000) });
+    const outcome = await recordChargeRefunds(deps, current, now());
     note('refund', chargeId, `charge refunded ${current.amount_refunded} of ${current.amount}`, outcome);
   }
 
-  for await (const dispute of stripe.disputes.list({ created, limit: 100 })) {
+  for await (const dispute of stripe.disputes.list({ created: madeSince(LATE_CHANGE.dispute), limit: 100 })) {
     note(
       'dispute',
       dispute.id,
@@ -104,8 +139,11 @@ export async function reconcile(
     );
   }
 
-  for await (const sub of stripe.subscriptions.list({ status: 'canceled', created, limit: 100 })) {
-    note('pledge', sub.id, 'pledge ended', await endPledge(deps, sub, now()));
+  // Stripe filters subscriptions by creation only: every one is listed, and those that may
+  // have changed inside the window are recorded as they are now.
+  for await (const sub of stripe.subscriptions.list({ status: 'all', limit: 100 })) {
+    if (!subscriptionMayHaveChanged(sub, created)) continue;
+    note('pledge', sub.id, `pledge ${sub.status}`, await recordSubscriptionState(deps, sub, now()));
   }
   return report;
 }

@@ -99,28 +99,6 @@ export async function expireCheckoutSession(
   return deps.ledger.expireSession(session.id, source.event);
 }
 
-/** A pledge ends (cancelled by the donor, by staff, or after failed payments). */
-export async function endPledge(
-  deps: FulfilDeps,
-  subscription: Stripe.Subscription,
-  source: Source,
-): Promise<FulfilOutcome> {
-  if (!isOurs(subscription.metadata, deps.fundraiser.id))
-    return { result: 'ignored', reason: 'subscription is not a pledge of this fundraiser' };
-  const price = subscription.items.data[0]?.price;
-  return deps.ledger.endPledge(
-    subscription.id,
-    {
-      checkoutSessionId: null,
-      customerId: idOf(subscription.customer),
-      email: null,
-      currency: subscription.currency,
-      amountMinor: price?.unit_amount ?? 0,
-    },
-    source.event,
-  );
-}
-
 /** A paid invoice of a monthly pledge: one month's gift, counted in the campaign of its payment. */
 export async function recordPaidInvoice(
   deps: FulfilDeps,

@@ -8,6 +8,7 @@ import { deliver } from '../helpers/app.ts';
 import { emptyLedger } from '../helpers/database.ts';
 import { expectedTotals, totalsOf } from '../helpers/model.ts';
 import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { renew, cancel } from '../../emulator/renewals.ts';
 
 let s: LiveStack;
 before(async () => {
@@ -197,8 +198,8 @@ describe('monthly pledges', () => {
     const id = ourSession(1000, 'subscription');
     st().pay(id, 'card', 'm@example.org');
     const sub = st().sessions.get(id)!.subscription as string;
-    st().renew(sub);
-    st().renew(sub);
+    renew(st(), sub);
+    renew(st(), sub);
     const paid = eventsOfType('invoice.paid');
     await send([paid[2]!, paid[1]!, ...eventsOfType('checkout.session.completed'), paid[0]!, paid[1]!]);
     assert.deepEqual(await totals(), {
@@ -216,7 +217,7 @@ describe('monthly pledges', () => {
     const id = ourSession(1000, 'subscription');
     st().pay(id, 'card', 'm@example.org');
     const sub = st().sessions.get(id)!.subscription as string;
-    const renewal = st().renew(sub);
+    const renewal = renew(st(), sub);
     const payment = [...st().invoicePayments.values()].find((p) => p.invoice === renewal.id)!;
     const pi = st().paymentIntents.get(payment.payment.payment_intent as string)!;
     st().refund({ charge: pi.latest_charge as string }, 400);
@@ -236,7 +237,7 @@ describe('monthly pledges', () => {
   it("when a renewal's charge is refunded twice and then disputed, then each lands on that renewal", async () => {
     const id = ourSession(2000, 'subscription');
     st().pay(id, 'card', 'm@example.org');
-    const renewal = st().renew(st().sessions.get(id)!.subscription as string);
+    const renewal = renew(st(), st().sessions.get(id)!.subscription as string);
     const payment = [...st().invoicePayments.values()].find((p) => p.invoice === renewal.id)!;
     const chargeId = st().paymentIntents.get(payment.payment.payment_intent as string)!.latest_charge as string;
     await send(allEvents());
@@ -260,7 +261,7 @@ describe('monthly pledges', () => {
     const id = ourSession(1000, 'subscription');
     st().pay(id, 'card', 'm@example.org');
     const sub = st().sessions.get(id)!.subscription as string;
-    st().cancelSubscription(sub);
+    cancel(st(), sub);
     await send([...eventsOfType('customer.subscription.deleted'), ...allEvents()]);
     const pledge = await s.deps.db
       .selectFrom('pledges')

@@ -7,6 +7,8 @@ import { reconcile } from '../../lib/payments/reconcile.ts';
 import { TEST_WEBHOOK_SECRET } from '../helpers/app.ts';
 import { expectedTotals, totalsOf } from '../helpers/model.ts';
 import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { cancel, failRenewal, renew } from '../../emulator/renewals.ts';
+import { failRefund } from '../../emulator/after-payment.ts';
 
 let s: LiveStack;
 before(async () => {
@@ -59,8 +61,8 @@ describe('reconciliation', () => {
     const monthly = await give('10', 'monthly');
     st().pay(monthly, 'card', 'f@example.org');
     const sub = st().sessions.get(monthly)!.subscription as string;
-    st().renew(sub);
-    st().cancelSubscription(sub);
+    renew(st(), sub);
+    cancel(st(), sub);
     st().refund({ charge: chargeOf(first) }, 700); // a refund made in Stripe's dashboard
     st().closeDispute(st().dispute(chargeOf(disputed)).id, 'lost');
     await s.deps.stripe.checkout.sessions.expire(await give('99'));
@@ -109,6 +111,45 @@ describe('reconciliation', () => {
     const report = await run();
     assert.ok(report.fixed.some((f) => f.kind === 'event' && f.what === 'charge.dispute.closed'));
     assert.equal((await totals()).raised, before - 3300);
+    assert.deepEqual((await run()).fixed, []);
+  });
+
+  it('when objects made before the window changed inside it and their events are gone, then reconcile still finds them', async () => {
+    const earlier = Math.floor(Date.now() / 1000) - 7200; // two hours ago, before the window
+    const monthly = await give('10', 'monthly');
+    st().pay(monthly, 'card', 'p@example.org');
+    const ended = st().sessions.get(monthly)!.subscription as string;
+    const retried = await give('11', 'monthly');
+    st().pay(retried, 'card', 'q@example.org');
+    const recovering = st().sessions.get(retried)!.subscription as string;
+    const once = await give('40');
+    st().pay(once, 'card', 'r@example.org');
+    const refund = st().refund({ charge: chargeOf(once) }, 1000);
+    failRenewal(st(), recovering);
+    await s.emulator.whenIdle();
+    for (const o of [st().subscriptions.get(ended)!, st().subscriptions.get(recovering)!, refund]) o.created = earlier;
+    const openInvoice = st().invoices.get(String(st().subscriptions.get(recovering)!.latest_invoice))!;
+    openInvoice.created = earlier;
+
+    // Inside the window, while webhooks are lost: a pledge ends, a retry pays, a refund fails.
+    s.emulator.delivery.enabled = false;
+    cancel(st(), ended);
+    renew(st(), recovering);
+    failRefund(st(), refund.id);
+    s.emulator.delivery.enabled = true;
+    st().events.clear(); // older than Stripe keeps them: only the objects are left
+
+    const report = await run();
+    const fixed = report.fixed.map((f) => `${f.kind}:${f.id}`);
+    assert.ok(fixed.includes(`pledge:${ended}`), 'the ended pledge');
+    assert.ok(fixed.includes(`invoice:${openInvoice.id}`), 'the retried invoice');
+    assert.ok(fixed.includes(`pledge:${recovering}`), 'the recovered pledge');
+    assert.ok(fixed.includes(`refund:${chargeOf(once)}`), 'the failed refund');
+    const pledge = (sub: string) =>
+      s.deps.db.selectFrom('pledges').select('status').where('subscription_id', '=', sub).executeTakeFirstOrThrow();
+    assert.equal((await pledge(ended)).status, 'ended');
+    assert.equal((await pledge(recovering)).status, 'active');
+    assert.deepEqual(await totals(), expectedTotals(st(), s.config.fundraiser.id));
     assert.deepEqual((await run()).fixed, []);
   });
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { completedSession, countRows, deliver, makeTestApp, sessionEvent } from '../helpers/app.ts';
 import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { renew } from '../../emulator/renewals.ts';
 
 let s: LiveStack;
 before(async () => {
@@ -122,7 +123,7 @@ describe('GET /thank-you', () => {
 
     // A second month adds money but not another donor.
     const sub = s.emulator.state.sessions.get(id)!.subscription as string;
-    s.emulator.state.renew(sub);
+    renew(s.emulator.state, sub);
     await s.emulator.whenIdle();
     p = await progress();
     assert.equal(p.raised, before.raised + 2000);

@@ -12,6 +12,7 @@ import { handleStripeEvent } from '../../lib/payments/events.ts';
 import { expectedTotals, totalsOf } from '../helpers/model.ts';
 import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
 import { emptyLedger, freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { renew, cancel } from '../../emulator/renewals.ts';
 
 const RUNS = 300;
 
@@ -108,12 +109,12 @@ function play(cmds: Cmd[], fundraiserId: string): void {
       } else {
         st.pay(session.id, 'card', 'm@example.org');
         const sub = session.subscription as string;
-        for (let i = 0; i < c.renewals; i++) st.renew(sub);
+        for (let i = 0; i < c.renewals; i++) renew(st, sub);
         for (const p of st.invoicePayments.values()) {
           const ch = chargeOfPi(p.payment.payment_intent);
           if (ch && !charges.includes(ch)) charges.push(ch);
         }
-        if (c.cancel) st.cancelSubscription(sub);
+        if (c.cancel) cancel(st, sub);
       }
     } else if (charges.length) {
       const ch = st.charges.get(charges[c.target % charges.length]!)!;
