@@ -1,7 +1,7 @@
 // What operations watch: Prometheus metrics (webhook outcomes, ledger totals, request
 // latency) and the "no webhook for too long" signal the dashboard and /metrics share.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Ledger, Progress } from './ledger/types.ts';
+import type { LastWebhook, Ledger, Progress } from './ledger/types.ts';
 import { contains } from './campaign-window.ts';
 
 /** The warning when Stripe has gone quiet during a running campaign, or null. */
@@ -18,6 +18,24 @@ export function webhookSilence(
     return `No webhook from Stripe for over ${hours} hours during the campaign: check the endpoint, then run npm run reconcile.`;
   }
   return null;
+}
+
+/** How long the API-version warning stays up after the last event in another version. */
+export const API_VERSION_WARNING_HOURS = 24;
+
+/**
+ * The warning while Stripe sends events in another API version than the pinned one (an
+ * endpoint made in the Dashboard takes the account's default): nothing is lost, since such
+ * events are read again through the API, but each costs a call until the endpoint is fixed.
+ */
+export function apiVersionDrift(last: LastWebhook | null, now: Date, pinned: string): string | null {
+  const other = last?.otherApiVersion;
+  if (!other || now.getTime() - new Date(other.at).getTime() > API_VERSION_WARNING_HOURS * 3600_000) return null;
+  return (
+    `Stripe sent events in API version ${other.version}, not ${pinned} (last at ${other.at.slice(0, 16)} UTC). ` +
+    'They are read again through the API, so nothing is lost, but the webhook endpoint wants fixing: ' +
+    'run npm run stripe:setup -- --check.'
+  );
 }
 
 export interface Metrics {

@@ -1,6 +1,8 @@
 // GET /api/progress (the public figures, on the fast lane), the probes and /metrics.
 import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
+import { apiVersionDrift } from '../lib/monitoring.ts';
+import { STRIPE_API_VERSION } from '../lib/payments/stripe.ts';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Progress } from '../lib/ledger/types.ts';
 import type { FastEntry } from './fast-lane.ts';
@@ -27,12 +29,16 @@ export function apiFastEntries(security: Record<string, string>): FastEntry[] {
 export function apiRoutes(deps: AppDeps): Router {
   const router = Router();
 
-  // Ready to take traffic: the database answers and we are not draining for a shutdown.
+  // Ready to take traffic: the database answers and we are not draining for a shutdown. What
+  // wants fixing but does not stop the instance serving is listed under `warnings` (still 200).
   router.get('/readyz', async (_req, res) => {
     const ok = !deps.lifecycle.shuttingDown && (await deps.databaseAnswers());
     res.set('Cache-Control', 'no-store');
     const status = ok ? 'ready' : deps.lifecycle.shuttingDown ? 'shutting down' : 'database unavailable';
-    res.status(ok ? 200 : 503).json({ status });
+    if (!ok) return void res.status(503).json({ status });
+    const last = await deps.ledger.lastWebhook().catch(() => null);
+    const drift = apiVersionDrift(last, deps.clock(), STRIPE_API_VERSION);
+    res.json(drift ? { status, warnings: [drift] } : { status });
   });
 
   // Prometheus metrics, only with METRICS_TOKEN set and presented as a bearer token.

@@ -139,6 +139,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       pledges: d.pledges.byStatus,
       lastWebhook: d.lastWebhook,
       webhookWarning: d.webhookWarning,
+      apiVersionWarning: d.apiVersionWarning,
     });
   });
 

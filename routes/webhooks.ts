@@ -22,13 +22,18 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
   type Answer = [status: number, body: object];
   const rejected = () => deps.metrics.webhookEvents.inc({ type: 'unknown', result: 'rejected' });
 
-  // "Last webhook received" for the staff view: written at most once a second, not per event.
+  // "Last webhook received" for the staff view: written at most once a second, not per event;
+  // an event in another API version at least once a minute, for the warning it raises.
   let lastNoted = 0;
+  let lastOtherNoted = 0;
   const noteArrival = async (event: Stripe.Event) => {
-    const now = deps.clock();
-    if (now.getTime() - lastNoted < 1000) return;
-    lastNoted = now.getTime();
-    await deps.ledger.noteWebhook({ id: event.id, type: event.type }, now);
+    const now = deps.clock().getTime();
+    const other = otherApiVersion(event) && now - lastOtherNoted >= 60_000;
+    if (!other && now - lastNoted < 1000) return;
+    lastNoted = now;
+    if (other) lastOtherNoted = now;
+    const version = other ? (event.api_version ?? 'none') : undefined;
+    await deps.ledger.noteWebhook({ id: event.id, type: event.type }, new Date(now), version);
   };
 
   async function handle(req: IncomingMessage, reqId: string): Promise<Answer> {

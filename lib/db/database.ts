@@ -25,6 +25,7 @@ import * as m0002 from './migrations/0002_rate_limits.ts';
 import * as m0003 from './migrations/0003_staff.ts';
 import * as m0004 from './migrations/0004_drop_unused_index.ts';
 import * as m0005 from './migrations/0005_pledge_states.ts';
+import * as m0006 from './migrations/0006_api_version_warning.ts';
 
 export type Db = Kysely<Database>;
 
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0003_staff': m0003,
   '0004_drop_unused_index': m0004,
   '0005_pledge_states': m0005,
+  '0006_api_version_warning': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -113,6 +113,9 @@ export interface WebhookStatusTable {
   last_received_at: string;
   last_event_id: string;
   last_event_type: string;
+  /** The API version of the last event rendered in another one than the pinned version, and when. */
+  other_api_version: string | null;
+  other_api_version_at: string | null;
 }
 
 export interface StaffUsersTable {

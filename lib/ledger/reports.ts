@@ -4,7 +4,8 @@
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { webhookSilence } from '../monitoring.ts';
+import { apiVersionDrift, webhookSilence } from '../monitoring.ts';
+import { STRIPE_API_VERSION } from '../payments/stripe.ts';
 import { formatMoney, minorDigits, toMinor } from '../money.ts';
 import { PRESET_AMOUNTS } from '../appeal/donation-options.ts';
 import { NET_SQL, netOf } from './figures.ts';
@@ -27,6 +28,7 @@ export interface Dashboard {
   recent: GiftRow[];
   lastWebhook: { at: string; type: string } | null;
   webhookWarning: string | null;
+  apiVersionWarning: string | null;
 }
 
 /** Monthly pledges by state (all campaigns); `monthlyMinor` is what the giving ones pay each month. */
@@ -156,6 +158,7 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     recent,
     lastWebhook: last ? { at: last.at, type: last.type } : null,
     webhookWarning,
+    apiVersionWarning: apiVersionDrift(last, deps.clock(), STRIPE_API_VERSION),
   };
 }
 

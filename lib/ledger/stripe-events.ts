@@ -23,9 +23,14 @@ export async function firstTimeSeen(
 export function webhookStatus(ctx: LedgerContext) {
   const { db } = ctx;
   return {
-    async noteWebhook(event: EventRef, at: Date): Promise<void> {
+    async noteWebhook(event: EventRef, at: Date, otherApiVersion?: string): Promise<void> {
       if (ctx.dryRun) return;
-      const values = { last_received_at: at.toISOString(), last_event_id: event.id, last_event_type: event.type };
+      const values = {
+        last_received_at: at.toISOString(),
+        last_event_id: event.id,
+        last_event_type: event.type,
+        ...(otherApiVersion ? { other_api_version: otherApiVersion, other_api_version_at: at.toISOString() } : {}),
+      };
       await db
         .insertInto('webhook_status')
         .values({ id: 1, ...values })
@@ -35,7 +40,17 @@ export function webhookStatus(ctx: LedgerContext) {
 
     async lastWebhook(): Promise<LastWebhook | null> {
       const row = await db.selectFrom('webhook_status').selectAll().where('id', '=', 1).executeTakeFirst();
-      return row ? { at: row.last_received_at, eventId: row.last_event_id, type: row.last_event_type } : null;
+      if (!row) return null;
+      const other =
+        row.other_api_version && row.other_api_version_at
+          ? { version: row.other_api_version, at: row.other_api_version_at }
+          : null;
+      return {
+        at: row.last_received_at,
+        eventId: row.last_event_id,
+        type: row.last_event_type,
+        otherApiVersion: other,
+      };
     },
   };
 }

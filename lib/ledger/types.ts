@@ -132,6 +132,8 @@ export interface LastWebhook {
   at: string;
   eventId: string;
   type: string;
+  /** The last event that came in another API version than the pinned one (null: none ever). */
+  otherApiVersion: { version: string; at: string } | null;
 }
 
 export interface Ledger {
@@ -153,7 +155,8 @@ export interface Ledger {
   /** How a payment intent the ledger has seen links to its gift (null when unseen). */
   linkOfPayment(paymentIntentId: string): Promise<{ paymentIntentId: string; invoiceId: string | null } | null>;
   knowsInvoice(invoiceId: string): Promise<boolean>;
-  noteWebhook(event: EventRef, at: Date): Promise<void>;
+  /** A signed event arrived; `otherApiVersion` when it was rendered in another version than the pinned one. */
+  noteWebhook(event: EventRef, at: Date, otherApiVersion?: string): Promise<void>;
   lastWebhook(): Promise<LastWebhook | null>;
   progress(): Promise<Progress>;
   findGift(stripeId: string): Promise<Contribution | undefined>;

@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import type Stripe from 'stripe';
 import { createLogger } from '../../lib/logger.ts';
-import { charge, dispute, stripeEvent } from '../../emulator/objects.ts';
+import request from 'supertest';
+import { charge, customer, dispute, stripeEvent } from '../../emulator/objects.ts';
 import { appealDispute, failRefund } from '../../emulator/after-payment.ts';
 import { completedSession, deliver, makeTestApp, ourMetadata, sessionEvent, type TestApp } from '../helpers/app.ts';
 import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { loggedInStaff } from '../helpers/staff.ts';
 
 let s: LiveStack;
 let t: TestApp;
@@ -59,6 +61,26 @@ describe('events rendered in another API version than the pinned one', () => {
     assert.equal((await figures(s)).raised, before.raised + 1200);
     const counted = await s.deps.metrics.webhookApiVersions.get();
     assert.equal(counted.values.find((v) => v.labels.api_version === '2024-06-20')?.value, 1);
+  });
+});
+
+describe('the warning while events come in another API version', () => {
+  it('when an event comes in another version, then /readyz and the staff dashboard warn, for a day after the last one', async () => {
+    const app = await makeTestApp({ now: new Date('2026-11-01T00:00:00Z') });
+    try {
+      await request(app.app).get('/readyz').expect(200, { status: 'ready' });
+      await deliver(app.app, stripeEvent('customer.created', customer(), { api_version: '2024-06-20' })).expect(200);
+      const ready = (await request(app.app).get('/readyz').expect(200)).body as { status: string; warnings: string[] };
+      assert.equal(ready.status, 'ready', 'a warning, not a reason to take the instance out');
+      assert.match(ready.warnings[0]!, /API version 2024-06-20, not 2026-10-28\.endive.*stripe:setup -- --check/);
+      const staff = await loggedInStaff(app.app, app.deps.db);
+      assert.match((await staff.get('/staff/api/summary').expect(200)).body.apiVersionWarning, /2024-06-20/);
+      assert.match((await staff.get('/staff').expect(200)).text, /data-api-version-warning/);
+      app.setNow(new Date('2026-11-02T00:01:00Z'));
+      await request(app.app).get('/readyz').expect(200, { status: 'ready' });
+    } finally {
+      await app.close();
+    }
   });
 });
 
