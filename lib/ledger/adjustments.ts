@@ -23,7 +23,8 @@ export const knownDisputeStatus = (status: string) => OPEN.has(status) || CLOSED
 /**
  * A dispute's stages: opened (0), closed (1), reopened by an appeal after a loss (2), whose
  * decision is a closed status again. A late "needs_response" never undoes a decision; an
- * appeal reopens one; a decision observed after an appeal closes it again.
+ * appeal reopens one unless it was observed before it (then it is the appeal's own decision);
+ * a decision observed after an appeal closes it again.
  */
 function disputeStage(status: string): number {
   return CLOSED.has(status) ? 1 : APPEALED.has(status) ? 2 : 0;
@@ -32,7 +33,8 @@ function disputeStage(status: string): number {
 function disputeMovesOn(from: { status: string; observed: string }, to: { status: string; observed: string }): boolean {
   const a = disputeStage(from.status);
   const b = disputeStage(to.status);
-  if (b > a) return true;
+  // An appeal observed before the decision on file came before it: that decision ended the appeal.
+  if (b > a) return a !== 1 || to.observed >= from.observed;
   if (b === a) return to.observed > from.observed;
   // Back from an appeal to a decision: only the decision made after it.
   return a === 2 && b === 1 && to.observed >= from.observed;

@@ -19,7 +19,14 @@ export function totalsOf(p: ExpectedTotals): ExpectedTotals {
   return { raised, gross, refunded, disputed, disputeLost, donors };
 }
 
-const OPEN = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);
+const OPEN = new Set([
+  'warning_needs_response',
+  'warning_under_review',
+  'needs_response',
+  'under_review',
+  'appeal_needs_response',
+  'appeal_under_review',
+]);
 
 export function expectedTotals(state: EmulatorState, fundraiserId: string): ExpectedTotals {
   const t: ExpectedTotals = { raised: 0, gross: 0, refunded: 0, disputed: 0, disputeLost: 0, donors: 0 };

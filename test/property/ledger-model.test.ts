@@ -1,6 +1,11 @@
-// Property: for any history of gifts, bank debits, refunds, disputes, renewals and
-// cancellations, delivering its events shuffled and duplicated leaves the ledger exactly
-// where the reference model (computed from Stripe's final state) says.
+// Property: for any history of gifts, bank debits, refunds (some failing later), disputes
+// (some lost, appealed and decided again), renewals (some failing and retried, per any of
+// Stripe's retry settings), cancellations, pledges set to end or paused, delivering its events
+// shuffled and duplicated leaves the ledger exactly where the reference model (computed from
+// Stripe's final state) says, and every pledge in its subscription's final state.
+//
+// Each step of a history happens two seconds after the one before (its events are stamped so),
+// as real steps are apart by days: within one second, Stripe's timestamps cannot order them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -12,7 +17,9 @@ import { handleStripeEvent } from '../../lib/payments/events.ts';
 import { expectedTotals, totalsOf } from '../helpers/model.ts';
 import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
 import { emptyLedger, freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { renew, cancel } from '../../emulator/renewals.ts';
+import { cancel, failRenewal, renew, updateSubscription } from '../../emulator/renewals.ts';
+import { appealDispute, failRefund } from '../../emulator/after-payment.ts';
+import { pledgeStatusOf } from '../../lib/payments/record-pledges.ts';
 
 const RUNS = 300;
 
@@ -23,9 +30,15 @@ type Cmd =
       how: 'card' | 'delayed_success' | 'delayed_failure' | 'abandon' | 'expire';
       ours: boolean;
     }
-  | { t: 'monthly'; amount: number; renewals: number; cancel: boolean }
-  | { t: 'refund'; target: number; fraction: number }
-  | { t: 'dispute'; target: number; outcome: 'won' | 'lost' | 'open' };
+  | {
+      t: 'monthly';
+      amount: number;
+      /** Each month paid (true) or its renewal failing (false); failures are retried per the dunning setting. */
+      months: boolean[];
+      then: 'keep' | 'cancel' | 'end_at_period_end' | 'pause';
+    }
+  | { t: 'refund'; target: number; fraction: number; fails: boolean }
+  | { t: 'dispute'; target: number; outcome: 'won' | 'lost' | 'open' | 'appeal_won' | 'appeal_lost' | 'appealing' };
 
 const amount = fc.integer({ min: 2, max: 500 }).map((n) => n * 100);
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -43,8 +56,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('monthly' as const),
       amount,
-      renewals: fc.integer({ min: 0, max: 3 }),
-      cancel: fc.boolean(),
+      months: fc.array(fc.boolean(), { maxLength: 4 }),
+      then: fc.constantFrom('keep', 'cancel', 'end_at_period_end', 'pause'),
     }),
   },
   {
@@ -53,6 +66,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
       t: fc.constant('refund' as const),
       target: fc.nat(),
       fraction: fc.double({ min: 0.01, max: 1, noNaN: true }),
+      fails: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
     }),
   },
   {
@@ -60,7 +74,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('dispute' as const),
       target: fc.nat(),
-      outcome: fc.constantFrom('won', 'lost', 'open'),
+      outcome: fc.constantFrom('won', 'lost', 'open', 'appeal_won', 'appeal_lost', 'appealing'),
     }),
   },
 );
@@ -68,6 +82,10 @@ const history = fc.record({
   cmds: fc.array(cmd, { minLength: 1, maxLength: 12 }),
   seed: fc.integer(),
   duplicates: fc.array(fc.nat(), { maxLength: 15 }),
+  dunning: fc.record({
+    retries: fc.integer({ min: 0, max: 2 }),
+    then: fc.constantFrom('cancel' as const, 'unpaid' as const, 'past_due' as const),
+  }),
 });
 
 let s: LiveStack;
@@ -91,6 +109,14 @@ function play(cmds: Cmd[], fundraiserId: string): void {
   const st = s.emulator.state;
   const charges: string[] = [];
   const chargeOfPi = (piId: unknown) => st.paymentIntents.get(String(piId))?.latest_charge as string | undefined;
+  // Stamps the events of the step just played two seconds after the previous step's.
+  const start = Math.floor(Date.now() / 1000);
+  let step = 0;
+  const stamped = new Set<string>();
+  const nextStep = () => {
+    step++;
+    for (const e of st.events.values()) if (!stamped.has(e.id) && stamped.add(e.id)) e.created = start + 2 * step;
+  };
   for (const c of cmds) {
     if (c.t === 'gift' || c.t === 'monthly') {
       const mode = c.t === 'gift' ? 'payment' : 'subscription';
@@ -100,32 +126,59 @@ function play(cmds: Cmd[], fundraiserId: string): void {
         if (c.how === 'abandon') continue;
         if (c.how === 'expire') {
           st.expire(session.id);
+          nextStep();
           continue;
         }
         st.pay(session.id, c.how, 'p@example.org');
+        nextStep();
         if (c.how !== 'card') st.settle(session.id, c.how === 'delayed_success' ? 'succeeded' : 'failed');
         const ch = chargeOfPi(session.payment_intent);
         if (ch) charges.push(ch);
       } else {
         st.pay(session.id, 'card', 'm@example.org');
+        nextStep();
         const sub = session.subscription as string;
-        for (let i = 0; i < c.renewals; i++) renew(st, sub);
+        const status = () => st.subscriptions.get(sub)!.status;
+        for (const paid of c.months) {
+          if (paid && status() !== 'canceled') renew(st, sub);
+          else if (!paid && (status() === 'active' || status() === 'past_due')) failRenewal(st, sub);
+          nextStep();
+        }
         for (const p of st.invoicePayments.values()) {
           const ch = chargeOfPi(p.payment.payment_intent);
           if (ch && !charges.includes(ch)) charges.push(ch);
         }
-        if (c.cancel) cancel(st, sub);
+        if (status() !== 'canceled') {
+          if (c.then === 'cancel') cancel(st, sub);
+          if (c.then === 'end_at_period_end') updateSubscription(st, sub, { cancel_at_period_end: 'true' });
+          if (c.then === 'pause') updateSubscription(st, sub, { pause_collection: { behavior: 'void' } });
+        }
       }
     } else if (charges.length) {
       const ch = st.charges.get(charges[c.target % charges.length]!)!;
       if (c.t === 'refund') {
         const left = ch.amount - ch.amount_refunded;
-        if (left > 0 && !ch.disputed) st.refund({ charge: ch.id }, Math.max(1, Math.floor(left * c.fraction)));
+        if (left > 0 && !ch.disputed) {
+          const refund = st.refund({ charge: ch.id }, Math.max(1, Math.floor(left * c.fraction)));
+          if (c.fails) {
+            nextStep();
+            failRefund(st, refund.id);
+          }
+        }
       } else if (!ch.disputed && ch.amount_refunded < ch.amount) {
         const dp = st.dispute(ch.id);
-        if (c.outcome !== 'open') st.closeDispute(dp.id, c.outcome);
+        nextStep();
+        if (c.outcome === 'won' || c.outcome === 'lost') st.closeDispute(dp.id, c.outcome);
+        if (c.outcome.startsWith('appeal')) {
+          st.closeDispute(dp.id, 'lost');
+          nextStep();
+          appealDispute(st, dp.id);
+          nextStep();
+          if (c.outcome !== 'appealing') st.closeDispute(dp.id, c.outcome === 'appeal_won' ? 'won' : 'lost');
+        }
       }
     }
+    nextStep();
   }
 }
 
@@ -142,6 +195,17 @@ function shuffle<T>(xs: T[], seed: number): T[] {
   return out;
 }
 
+async function pledgeStates(): Promise<Record<string, string>> {
+  const rows = await db.selectFrom('pledges').select(['subscription_id', 'status']).execute();
+  return Object.fromEntries(rows.map((r) => [r.subscription_id, r.status]));
+}
+
+/** Every pledge of ours in the state its subscription ended up in. */
+function expectedPledgeStates(fundraiserId: string): Record<string, string> {
+  const subs = [...s.emulator.state.subscriptions.values()].filter((x) => x.metadata.fundraiser === fundraiserId);
+  return Object.fromEntries(subs.map((x) => [x.id, pledgeStatusOf(x)!]));
+}
+
 describe('ledger against the reference model', () => {
   it(`when ${RUNS} random histories are delivered shuffled and duplicated, then the totals always equal the model`, async () => {
     const config = loadConfig({
@@ -151,8 +215,9 @@ describe('ledger against the reference model', () => {
       FUNDRAISER_GOAL: '1000',
     });
     await fc.assert(
-      fc.asyncProperty(history, async ({ cmds, seed, duplicates }) => {
+      fc.asyncProperty(history, async ({ cmds, seed, duplicates, dunning }) => {
         s.emulator.state.reset();
+        s.emulator.state.dunning = dunning;
         play(cmds, config.fundraiser.id);
         const events = [...s.emulator.state.events.values()];
         const deliveries: Stripe.Event[] = shuffle(
@@ -167,9 +232,11 @@ describe('ledger against the reference model', () => {
           for (const e of deliveries) await handleStripeEvent(deps, e);
           const expected = expectedTotals(s.emulator.state, config.fundraiser.id);
           assert.deepEqual(totalsOf(await ledger.progress()), expected);
+          assert.deepEqual(await pledgeStates(), expectedPledgeStates(config.fundraiser.id));
           // And every event once more changes nothing.
           for (const e of events) await handleStripeEvent(deps, e);
           assert.deepEqual((await ledger.progress()).raised, expected.raised);
+          assert.deepEqual(await pledgeStates(), expectedPledgeStates(config.fundraiser.id));
         }
       }),
       { numRuns: RUNS },
