@@ -14,11 +14,12 @@ export function failRefund(state: EmulatorState, refundId: string) {
   const chargeId = typeof refund.charge === 'string' ? refund.charge : refund.charge?.id;
   const charge = chargeId ? state.charges.get(chargeId) : undefined;
   if (!charge) throw new EmulatorError(400, `Refund ${refundId} has no charge.`);
+  const previous = { status: refund.status };
   refund.status = 'failed';
   refund.failure_reason = 'lost_or_stolen_card';
   charge.amount_refunded -= refund.amount;
   charge.refunded = false;
-  state.emit('refund.updated', refund);
+  state.emit('refund.updated', refund, previous);
   state.emit('refund.failed', refund);
   return refund;
 }
@@ -29,6 +30,6 @@ export function appealDispute(state: EmulatorState, disputeId: string) {
   if (dispute.status !== 'lost')
     throw new EmulatorError(400, `Only a lost dispute can be appealed; ${disputeId} is ${dispute.status}.`);
   dispute.status = 'appeal_needs_response';
-  state.emit('charge.dispute.updated', dispute);
+  state.emit('charge.dispute.updated', dispute, { status: 'lost' });
   return dispute;
 }

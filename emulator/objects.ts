@@ -81,7 +81,7 @@ type EventOf<T extends Stripe.Event.Type> = Extract<Stripe.Event, { type: T }>;
 export function stripeEvent<T extends Stripe.Event.Type>(
   type: T,
   object: EventOf<T>['data']['object'],
-  fields: { id?: string; created?: number; api_version?: string } = {},
+  fields: { id?: string; created?: number; api_version?: string; previous_attributes?: object } = {},
 ): EventOf<T> {
   return {
     id: fields.id ?? stripeId('evt'),
@@ -89,7 +89,8 @@ export function stripeEvent<T extends Stripe.Event.Type>(
     // The SDK's own version unless the caller says which the site pins (see createEmulator).
     api_version: fields.api_version ?? Stripe.API_VERSION,
     created: fields.created ?? nowSeconds(),
-    data: { object },
+    // *.updated events carry the fields that changed, with their values before.
+    data: fields.previous_attributes ? { object, previous_attributes: fields.previous_attributes } : { object },
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },

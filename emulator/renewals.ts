@@ -125,8 +125,16 @@ function openInvoice(state: EmulatorState, sub: Stripe.Subscription): Stripe.Inv
 
 function setStatus(state: EmulatorState, sub: Stripe.Subscription, status: Stripe.Subscription.Status): void {
   if (sub.status === status) return;
+  const previous = { status: sub.status };
   sub.status = status;
-  state.emit('customer.subscription.updated', sub);
+  state.emit('customer.subscription.updated', sub, previous);
+}
+
+/** The top-level fields of `after` that differ from `before`, with their values before. */
+function changedFrom<T extends object>(before: T, after: T): Partial<T> {
+  const keys = Object.keys(after) as Array<keyof T>;
+  const changed = keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+  return Object.fromEntries(changed.map((k) => [k, before[k]])) as Partial<T>;
 }
 
 function refuseUnlessRenewing(sub: Stripe.Subscription): void {
@@ -210,7 +218,7 @@ export function updateSubscription(
       'invalid_request_error',
       'resource_missing',
     );
-  const before = JSON.stringify(sub);
+  const before = structuredClone(sub);
   if (params.cancel_at_period_end !== undefined) {
     const ending = truthy(params.cancel_at_period_end);
     sub.cancel_at_period_end = ending;
@@ -235,6 +243,7 @@ export function updateSubscription(
   }
   if (params.metadata !== undefined && typeof params.metadata === 'object' && params.metadata)
     sub.metadata = { ...sub.metadata, ...(params.metadata as Stripe.Metadata) };
-  if (JSON.stringify(sub) !== before) state.emit('customer.subscription.updated', sub);
+  const previous = changedFrom(before, sub);
+  if (Object.keys(previous).length) state.emit('customer.subscription.updated', sub, previous);
   return sub;
 }

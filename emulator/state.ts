@@ -68,9 +68,14 @@ export class EmulatorState {
   emit<T extends Stripe.Event.Type>(
     type: T,
     object: Extract<Stripe.Event, { type: T }>['data']['object'],
+    /** For *.updated: the changed fields' values before the change. */
+    previous?: object,
   ): Stripe.Event {
     // The object type is checked at the call site; the generic cannot be narrowed through here.
-    const event: Stripe.Event = make.stripeEvent(type, clone(object) as never, { api_version: this.apiVersion });
+    const event: Stripe.Event = make.stripeEvent(type, clone(object) as never, {
+      api_version: this.apiVersion,
+      ...(previous ? { previous_attributes: clone(previous) } : {}),
+    });
     this.events.set(event.id, event);
     this.delivery.send(event);
     return event;
