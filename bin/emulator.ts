@@ -14,6 +14,8 @@ const { values } = parseArgs({
     webhook: { type: 'string' },
     secret: { type: 'string' },
     'settle-after': { type: 'string', default: '5000' },
+    // What webhook endpoints made without api_version get (the account's default version).
+    'account-api-version': { type: 'string' },
   },
 });
 
@@ -24,6 +26,7 @@ const emulator = createEmulator({
   webhookSecret: values.secret ?? config.stripe.webhookSecret,
   settleDelayMs: values['settle-after'] === 'never' ? null : Number(values['settle-after']),
   apiVersion: STRIPE_API_VERSION,
+  accountApiVersion: values['account-api-version'],
 });
 const { url } = await listenEmulator(emulator, port, values.host);
 console.log(`Stripe emulator on ${url}; webhooks to ${emulator.delivery.url}; controls at ${url}/_emulator`);

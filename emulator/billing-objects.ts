@@ -249,6 +249,26 @@ export function invoice(
   };
 }
 
+/** An invoice of the subscription for `amount` (paid unless `fields` say otherwise). */
+export function subscriptionInvoice(
+  sub: Stripe.Subscription,
+  amount: number,
+  reason: Stripe.Invoice.BillingReason,
+  email: string | null,
+  fields: Partial<Stripe.Invoice> = {},
+): Stripe.Invoice {
+  return invoice({
+    ...fields,
+    customer: String(sub.customer),
+    currency: sub.currency,
+    subscription: sub.id,
+    subscriptionMetadata: sub.metadata,
+    amount,
+    billing_reason: reason,
+    customer_email: email,
+  });
+}
+
 export function invoicePayment(fields: {
   invoice: string;
   paymentIntent: string;

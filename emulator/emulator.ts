@@ -5,8 +5,10 @@ import express, { Router, type ErrorRequestHandler } from 'express';
 import Stripe from 'stripe';
 import { WebhookDelivery, type DeliveryOptions } from './delivery.ts';
 import { apiRouter, errorBody } from './api.ts';
+import { renderEvent, type RenderLookups } from './api-versions.ts';
 import { pagesRouter } from './pages.ts';
 import { EmulatorError, EmulatorState } from './state.ts';
+import { WebhookEndpoints, webhookEndpointsRouter } from './webhook-endpoints.ts';
 
 export interface EmulatorOptions {
   /** Public URL of the emulator itself (for hosted checkout links). */
@@ -18,12 +20,22 @@ export interface EmulatorOptions {
   settleDelayMs?: number | null;
   /** api_version stamped on events: the version the site pins; default the SDK's own. */
   apiVersion?: string;
+  /**
+   * The account's default API version: what a webhook endpoint made without api_version gets
+   * its events in (as one made in the Dashboard, or `stripe listen` without --latest, does).
+   * Default: 2024-06-20, from before basil, as on an account opened before 2025.
+   */
+  accountApiVersion?: string;
 }
+
+export const DEFAULT_ACCOUNT_API_VERSION = '2024-06-20';
 
 export interface Emulator {
   router: Router;
   state: EmulatorState;
   delivery: WebhookDelivery;
+  /** The webhook endpoints registered through /v1/webhook_endpoints. */
+  endpoints: WebhookEndpoints;
   setPublicUrl(url: string): void;
   /** Resolves when every event so far has been delivered or given up on. */
   whenIdle(): Promise<void>;
@@ -34,6 +46,7 @@ export interface Emulator {
 export const isEmulatorPath = (url: string) => /^\/(v1|c|_emulator)(\/|\?|$)/.test(url);
 
 export function createEmulator(opts: EmulatorOptions): Emulator {
+  const endpoints = new WebhookEndpoints(opts.accountApiVersion ?? DEFAULT_ACCOUNT_API_VERSION);
   const delivery = new WebhookDelivery({
     url: opts.webhookUrl,
     secret: opts.webhookSecret,
@@ -41,13 +54,26 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
     maxDelayMs: opts.retry?.maxDelayMs ?? 60_000,
     maxAttempts: opts.retry?.maxAttempts ?? 12,
     timeoutMs: opts.retry?.timeoutMs ?? 10_000,
+    endpoints,
+    render: (event, apiVersion) => renderEvent(event, apiVersion, lookups),
   });
   const settleDelayMs = opts.settleDelayMs === undefined ? 5000 : opts.settleDelayMs;
   const state = new EmulatorState(delivery, settleDelayMs, opts.apiVersion ?? Stripe.API_VERSION);
+  const lookups: RenderLookups = {
+    paymentOf: (invoiceId) => {
+      const payment = [...state.invoicePayments.values()].find((p) => p.invoice === invoiceId);
+      const pi = payment?.payment.payment_intent;
+      const piId = typeof pi === 'string' ? pi : (pi?.id ?? null);
+      const charge = piId ? state.paymentIntents.get(piId)?.latest_charge : null;
+      return { payment_intent: piId, charge: typeof charge === 'string' ? charge : (charge?.id ?? null) };
+    },
+  };
   let publicUrl = opts.publicUrl ?? '';
 
   const router = Router();
   router.use(apiRouter(state, () => publicUrl));
+  // After apiRouter: its /v1 middleware has parsed the form body and checked the API key.
+  router.use(webhookEndpointsRouter(endpoints));
   router.use(pagesRouter(state, delivery));
   const onError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     let known: EmulatorError;
@@ -63,6 +89,7 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
     router,
     state,
     delivery,
+    endpoints,
     setPublicUrl: (url) => {
       publicUrl = url.replace(/\/+$/, '');
     },

@@ -38,14 +38,7 @@ function newOpenInvoice(
   amount: number,
   email: string | null,
 ): Stripe.Invoice {
-  const inv = billing.invoice({
-    customer: String(sub.customer),
-    currency: sub.currency,
-    subscription: sub.id,
-    subscriptionMetadata: sub.metadata,
-    amount,
-    billing_reason: 'subscription_cycle',
-    customer_email: email,
+  const inv = billing.subscriptionInvoice(sub, amount, 'subscription_cycle', email, {
     amount_paid: 0,
     amount_remaining: amount,
     attempt_count: 0,

@@ -304,15 +304,7 @@ export class EmulatorState {
     reason: Stripe.Invoice.BillingReason,
     email: string | null,
   ): Stripe.Invoice {
-    const inv = billing.invoice({
-      customer: String(sub.customer),
-      currency: sub.currency,
-      subscription: sub.id,
-      subscriptionMetadata: sub.metadata,
-      amount,
-      billing_reason: reason,
-      customer_email: email,
-    });
+    const inv = billing.subscriptionInvoice(sub, amount, reason, email);
     const pi = make.paymentIntent({
       amount,
       currency: sub.currency,

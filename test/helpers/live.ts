@@ -22,7 +22,16 @@ export interface LiveStack extends TestApp {
 }
 
 export async function startLiveStack(
-  opts: { env?: Record<string, string>; emulator?: Partial<EmulatorOptions> } = {},
+  opts: {
+    env?: Record<string, string>;
+    emulator?: Partial<EmulatorOptions>;
+    /**
+     * The site gets its events only through a webhook endpoint registered through the API (as
+     * the Dashboard or npm run stripe:setup makes one), signed with its secret and rendered in
+     * its apiVersion (undefined = the account's default), not through the emulator's default URL.
+     */
+    endpoint?: { apiVersion?: string };
+  } = {},
 ): Promise<LiveStack> {
   const emulator = createEmulator({
     webhookUrl: null,
@@ -44,9 +53,19 @@ export async function startLiveStack(
     const s = outer.listen(0, '127.0.0.1', () => resolve(s));
   });
   const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  const t = await makeTestApp({ env: { BASE_URL: siteUrl, STRIPE_API_URL: emu.url, ...opts.env }, now: new Date() });
+  const webhookUrl = `${siteUrl}/webhooks/stripe`;
+  let webhookSecret = TEST_WEBHOOK_SECRET;
+  if (opts.endpoint) {
+    const version = opts.endpoint.apiVersion;
+    const made = emulator.endpoints.create({ url: webhookUrl, enabled_events: ['*'], api_version: version });
+    webhookSecret = made.secret!;
+  }
+  const t = await makeTestApp({
+    env: { BASE_URL: siteUrl, STRIPE_API_URL: emu.url, STRIPE_WEBHOOK_SECRET: webhookSecret, ...opts.env },
+    now: new Date(),
+  });
   outer.use(t.app);
-  emulator.delivery.setUrl(`${siteUrl}/webhooks/stripe`);
+  if (!opts.endpoint) emulator.delivery.setUrl(webhookUrl);
 
   return {
     ...t,
