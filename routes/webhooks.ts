@@ -84,7 +84,7 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
     try {
       await noteArrival(event);
       const outcome = await handleStripeEvent(
-        { ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe },
+        { ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe, clock: deps.clock },
         event,
       );
       const line = { reqId, event: event.id, type: event.type, result: outcome.result };

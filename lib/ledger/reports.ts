@@ -239,8 +239,9 @@ export const CSV_COLUMNS = [
   'checkout_session_id',
   'payment_intent_id',
   'subscription_id',
-  'pledge_status',
   'note',
+  // Added last, so existing spreadsheets keep their columns where they were.
+  'pledge_status',
 ] as const;
 
 /** One CSV record; money in major units with the currency's decimals ("25.00"). */
@@ -266,8 +267,8 @@ function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_COLUMNS)[
     checkout_session_id: r.checkout_session_id ?? '',
     payment_intent_id: r.payment_intent_id ?? '',
     subscription_id: r.subscription_id ?? '',
-    pledge_status: r.pledge_status ?? '',
     note: r.note ?? '',
+    pledge_status: r.pledge_status ?? '',
   };
 }
 

@@ -32,11 +32,18 @@ const session =
 
 const dispute: Handler<Stripe.Dispute> = (deps, d, source) => recordDispute(deps, d, source);
 
-/** A refund changed (made, failed, cancelled): its charge's cumulative refunded amount is re-read. */
+/**
+ * A refund changed (made, failed, cancelled): its charge's cumulative refunded amount is re-read.
+ * What is read is the charge as it is now, so it is timed by the moment of reading (never earlier
+ * than the event): a refund failing in the same second as it was made still counts as failed.
+ */
 const refundChanged: Handler<Stripe.Refund> = async (deps, refund, source) => {
   const chargeId = typeof refund.charge === 'string' ? refund.charge : refund.charge?.id;
   if (!chargeId) return { result: 'ignored', reason: 'refund without a charge' };
-  return recordChargeRefunds(deps, await deps.stripe.charges.retrieve(chargeId), source);
+  const readAt = deps.clock?.() ?? source.occurredAt;
+  const charge = await deps.stripe.charges.retrieve(chargeId);
+  const occurredAt = readAt > source.occurredAt ? readAt : source.occurredAt;
+  return recordChargeRefunds(deps, charge, { ...source, occurredAt });
 };
 
 const handlers: { [T in Stripe.Event.Type]?: Handler<ObjectOf<T>> } = {

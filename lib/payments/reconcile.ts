@@ -34,17 +34,6 @@ const DAY = 86_400;
  */
 const LATE_CHANGE = { invoice: 62 * DAY, dispute: 120 * DAY, refund: 45 * DAY } as const;
 
-/** A subscription may have changed inside the window: made, renewed, cancelled or ended in it, or not plainly giving. */
-function subscriptionMayHaveChanged(sub: Stripe.Subscription, window: { gte: number; lt?: number }): boolean {
-  const inWindow = (t: number | null | undefined) =>
-    !!t && t >= window.gte && (window.lt === undefined || t < window.lt);
-  if (sub.status !== 'active' && sub.status !== 'canceled') return true;
-  if (sub.cancel_at_period_end || sub.pause_collection) return true;
-  return [sub.created, sub.canceled_at, sub.ended_at, ...sub.items.data.map((i) => i.current_period_start)].some(
-    inWindow,
-  );
-}
-
 export async function reconcile(
   deps: ChargeDeps & { clock: () => Date },
   opts: ReconcileOptions,
@@ -58,7 +47,12 @@ export async function reconcile(
     checked: { event: 0, session: 0, invoice: 0, refund: 0, dispute: 0, pledge: 0 },
     fixed: [],
   };
-  const now = () => ({ occurredAt: deps.clock() });
+  // What is read from a list is timed by when the listing began: never later than the read
+  // itself, so an event Stripe made after it wins, and the snapshot beats every older event.
+  const readFrom = () => {
+    const at = deps.clock();
+    return () => ({ occurredAt: at });
+  };
   const note = (kind: Fix['kind'], id: string, what: string, outcome: FulfilOutcome) => {
     report.checked[kind]++;
     if (outcome.result === 'recorded' && outcome.changed) report.fixed.push({ kind, id, what });
@@ -69,9 +63,13 @@ export async function reconcile(
   // First Stripe's own events of the window (it keeps 30 days): they carry Stripe's times
   // and cover objects created before the window that changed inside it. Events the webhook
   // already recorded are skipped by their ids.
-  for await (const event of stripe.events.list({ created, types: HANDLED_EVENT_TYPES, limit: 100 })) {
-    const outcome = await handleStripeEvent(deps, event);
-    if (outcome.result !== 'unhandled-type') note('event', event.id, event.type, outcome);
+  // Stripe takes at most 20 types a request.
+  for (let i = 0; i < HANDLED_EVENT_TYPES.length; i += 20) {
+    const types = HANDLED_EVENT_TYPES.slice(i, i + 20);
+    for await (const event of stripe.events.list({ created, types, limit: 100 })) {
+      const outcome = await handleStripeEvent(deps, event);
+      if (outcome.result !== 'unhandled-type') note('event', event.id, event.type, outcome);
+    }
   }
 
   // Then the objects themselves, for history older than Stripe keeps events.
@@ -115,6 +113,7 @@ export async function reconcile(
   // Each refunded charge once, read as it is now: its cumulative refund is the current one (a
   // refund that failed after it was made is no longer in it), so it is timed by our clock.
   const refunded = new Map<string, Stripe.Charge | null>();
+  const refundsRead = readFrom();
   for await (const refund of stripe.refunds.list({
     created: madeSince(LATE_CHANGE.refund),
     limit: 100,
@@ -125,25 +124,27 @@ export async function reconcile(
     refunded.set(chargeId, refunded.get(chargeId) ?? (typeof refund.charge === 'object' ? refund.charge : null));
   }
   for (const [chargeId, charge] of refunded) {
+    const readAt = charge ? refundsRead : readFrom();
     const current = charge ?? (await stripe.charges.retrieve(chargeId));
-    const outcome = await recordChargeRefunds(deps, current, now());
+    const outcome = await recordChargeRefunds(deps, current, readAt());
     note('refund', chargeId, `charge refunded ${current.amount_refunded} of ${current.amount}`, outcome);
   }
 
+  const disputesRead = readFrom();
   for await (const dispute of stripe.disputes.list({ created: madeSince(LATE_CHANGE.dispute), limit: 100 })) {
     note(
       'dispute',
       dispute.id,
       `dispute ${dispute.status} ${dispute.amount}`,
-      await recordDispute(deps, dispute, now()),
+      await recordDispute(deps, dispute, disputesRead()),
     );
   }
 
-  // Stripe filters subscriptions by creation only: every one is listed, and those that may
-  // have changed inside the window are recorded as they are now.
+  // Stripe filters subscriptions by creation only, and a pledge may change at any time: every
+  // one is read and recorded as it is (idempotent; a pledge of another site is ignored).
+  const subscriptionsRead = readFrom();
   for await (const sub of stripe.subscriptions.list({ status: 'all', limit: 100 })) {
-    if (!subscriptionMayHaveChanged(sub, created)) continue;
-    note('pledge', sub.id, `pledge ${sub.status}`, await recordSubscriptionState(deps, sub, now()));
+    note('pledge', sub.id, `pledge ${sub.status}`, await recordSubscriptionState(deps, sub, subscriptionsRead()));
   }
   return report;
 }

@@ -12,6 +12,8 @@ export interface ChargeDeps {
   ledger: Ledger;
   fundraiser: Config['fundraiser'];
   stripe: Stripe;
+  /** Our clock, to time what is read from Stripe now; without it, the event's time is used. */
+  clock?: () => Date;
 }
 
 type Link = { paymentIntentId: string | null; invoiceId: string | null } | null;

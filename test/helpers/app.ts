@@ -23,7 +23,13 @@ export interface TestApp {
 }
 
 export async function makeTestApp(
-  opts: { env?: Record<string, string>; now?: Date; deps?: Partial<AppDeps>; logger?: AppDeps['logger'] } = {},
+  opts: {
+    env?: Record<string, string>;
+    /** The app's clock, until setNow moves it; 'real' follows the wall clock (a site beside a live emulator). */
+    now?: Date | 'real';
+    deps?: Partial<AppDeps>;
+    logger?: AppDeps['logger'];
+  } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase();
   const config = loadConfig({
@@ -38,9 +44,10 @@ export async function makeTestApp(
     DONATE_LIMIT_GLOBAL: '100000',
     ...opts.env,
   });
-  let now = opts.now ?? new Date('2026-06-15T12:00:00Z');
+  let now: Date | null = opts.now === 'real' ? null : (opts.now ?? new Date('2026-06-15T12:00:00Z'));
+  const clock = () => now ?? new Date();
   const deps = {
-    ...(await buildDeps(config, { clock: () => now, ...(opts.logger ? { logger: opts.logger } : {}) })),
+    ...(await buildDeps(config, { clock, ...(opts.logger ? { logger: opts.logger } : {}) })),
     ...opts.deps,
   };
   return {

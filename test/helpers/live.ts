@@ -62,7 +62,8 @@ export async function startLiveStack(
   }
   const t = await makeTestApp({
     env: { BASE_URL: siteUrl, STRIPE_API_URL: emu.url, STRIPE_WEBHOOK_SECRET: webhookSecret, ...opts.env },
-    now: new Date(),
+    // The emulator stamps Stripe's times from the wall clock; the site reads the same one.
+    now: 'real',
   });
   outer.use(t.app);
   if (!opts.endpoint) emulator.delivery.setUrl(webhookUrl);

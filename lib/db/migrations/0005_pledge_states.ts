@@ -35,12 +35,29 @@ async function createPledges(db: Kysely<any>, name: string, states: string, with
 const OLD_COLUMNS =
   'subscription_id, checkout_session_id, customer_id, email, currency, amount_minor, status, created_at, updated_at';
 
+const tableExists = async (db: Kysely<any>, name: string) =>
+  (
+    await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`.execute(
+      db,
+    )
+  ).rows[0]!.n > 0;
+
+/**
+ * Kysely runs SQLite migrations outside a transaction, so each step is safe to run again after
+ * a crash: a half-built copy is dropped and built anew, and a copy whose original was already
+ * dropped is only renamed.
+ */
 async function rebuildOnSqlite(
   db: Kysely<any>,
   states: string,
   withNewColumns: boolean,
   select: string,
 ): Promise<void> {
+  if ((await tableExists(db, 'pledges_rebuilt')) && !(await tableExists(db, 'pledges'))) {
+    await db.schema.alterTable('pledges_rebuilt').renameTo('pledges').execute();
+    return;
+  }
+  await db.schema.dropTable('pledges_rebuilt').ifExists().execute();
   await createPledges(db, 'pledges_rebuilt', states, withNewColumns);
   await sql.raw(`insert into pledges_rebuilt (${OLD_COLUMNS}) select ${select} from pledges`).execute(db);
   await db.schema.dropTable('pledges').execute();
