@@ -24,6 +24,7 @@ import { apiFastEntries, apiRoutes } from './routes/api.ts';
 import { embedFastEntries, embedRoutes } from './routes/embed.ts';
 import { donateRoutes } from './routes/donate.ts';
 import { thankYouRoutes } from './routes/thank-you.ts';
+import { manageRoutes } from './routes/manage.ts';
 import { staffRoutes } from './routes/staff.ts';
 import { viewHelpers, viewRenderer, wantsJson, type RenderView } from './routes/views.ts';
 
@@ -133,6 +134,7 @@ function expressApp(deps: AppDeps): express.Express {
   app.use(cookieParser());
   app.use(donateRoutes(deps));
   app.use(thankYouRoutes(deps));
+  app.use(manageRoutes(deps));
   // Only the staff area's forms carry tokens (bound to a visitor cookie); readers get no cookie.
   const csrf = createCsrf(deps.config);
   app.use('/staff', csrf.visitor);

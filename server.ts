@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './lib/config.ts';
 import { buildDeps } from './lib/wiring.ts';
 import { createApp } from './app.ts';
 import { STRIPE_API_VERSION } from './lib/payments/stripe.ts';
+import { prepareCustomerPortal } from './lib/payments/portal-setup.ts';
 import express from 'express';
 import { createEmulator, isEmulatorPath, type Emulator } from './emulator/emulator.ts';
 
@@ -52,6 +53,12 @@ async function main() {
       { url: config.baseUrl, database: config.database.dialect },
       `fundraiser listening on ${config.baseUrl}`,
     );
+    // The emulator starts empty: it gets the monthly prices and portal npm run stripe:setup makes at Stripe.
+    if (emulator)
+      prepareCustomerPortal(deps.stripe, config, (line) => logger.debug(line)).then(
+        () => deps.portal.forget(),
+        (err: unknown) => logger.warn({ err }, 'could not prepare the Customer Portal in the built-in emulator'),
+      );
   });
 
   let stopping = false;

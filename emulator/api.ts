@@ -6,9 +6,22 @@ import qs from 'qs';
 import type Stripe from 'stripe';
 import { createSession, str, type Params } from './checkout-sessions.ts';
 import { EmulatorError, found, type EmulatorState } from './state.ts';
-import { cancel, updateSubscription } from './renewals.ts';
+import { cancel, feedbackParam, updateSubscription } from './renewals.ts';
 
-export function apiRouter(state: EmulatorState, publicUrl: () => string): Router {
+/** Runs a POST handler once per Idempotency-Key (see apiRouter). */
+export type Idempotent = (
+  handler: (req: Request) => unknown,
+) => (req: Request, res: Response, next: NextFunction) => void;
+
+/**
+ * The API's routes. `mount` adds more (products and prices, the billing portal) behind the same
+ * API-key check and idempotency keys, which Stripe keeps per account, not per endpoint.
+ */
+export function apiRouter(
+  state: EmulatorState,
+  publicUrl: () => string,
+  mount?: (router: Router, idempotent: Idempotent) => void,
+): Router {
   const router = Router();
   const idempotency = new Map<string, { hash: string; status: number; body: unknown }>();
 
@@ -27,7 +40,7 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
   });
 
   /** Runs a POST once per Idempotency-Key: a repeat gets the first answer, a key reused with other parameters an error. */
-  const idempotent =
+  const idempotent: Idempotent =
     (handler: (req: Request) => unknown) =>
     (req: Request, res: Response, next: NextFunction): void => {
       const key = req.header('idempotency-key');
@@ -87,6 +100,7 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
     ['refunds', state.refunds],
     ['disputes', state.disputes],
     ['events', state.events],
+    ['payment_methods', state.paymentMethods],
   ];
   for (const [name, map] of retrievable) {
     router.get(`/v1/${name}/:id`, (req, res) => {
@@ -121,11 +135,16 @@ export function apiRouter(state: EmulatorState, publicUrl: () => string): Router
       return state.refund({ charge: str(b.charge), paymentIntent: str(b.payment_intent) }, amount);
     }),
   );
-  router.delete('/v1/subscriptions/:id', (req, res) => res.json(cancel(state, req.params.id)));
+  // The SDK sends a DELETE's parameters in the query string.
+  router.delete('/v1/subscriptions/:id', (req, res) => {
+    const details = queryOf(req).cancellation_details ?? (req.body as Params | undefined)?.cancellation_details;
+    res.json(cancel(state, req.params.id, details === undefined ? {} : feedbackParam(details)));
+  });
   router.post(
     '/v1/subscriptions/:id',
     idempotent((req) => updateSubscription(state, String(req.params.id), req.body as Params)),
   );
+  mount?.(router, idempotent);
 
   return router;
 }
@@ -142,18 +161,18 @@ export function errorBody(err: EmulatorError) {
 }
 
 /** The query string parsed the way Stripe reads it (expand[0]=..., created[gte]=...). */
-function queryOf(req: Request): Record<string, unknown> {
+export function queryOf(req: Request): Record<string, unknown> {
   return qs.parse(req.originalUrl.split('?')[1] ?? '');
 }
 
-function expandList(req: Request): string[] {
+export function expandList(req: Request): string[] {
   const e = queryOf(req).expand;
   const list = Array.isArray(e) ? e : e === undefined ? [] : [e];
   return list.filter((x): x is string => typeof x === 'string');
 }
 
 /** Replaces id strings by the objects they name, for the `expand[]` paths asked for. */
-function expand<T extends object>(state: EmulatorState, obj: T, paths: string[]): T {
+export function expand<T extends object>(state: EmulatorState, obj: T, paths: string[]): T {
   if (paths.length === 0) return obj;
   const out = JSON.parse(JSON.stringify(obj)) as Record<string, unknown>;
   const maps: Record<string, Map<string, object>> = {
@@ -164,6 +183,10 @@ function expand<T extends object>(state: EmulatorState, obj: T, paths: string[])
     subscription: state.subscriptions,
     invoice: state.invoices,
     latest_invoice: state.invoices,
+    product: state.products,
+    default_price: state.prices,
+    default_payment_method: state.paymentMethods,
+    payment_method: state.paymentMethods,
   };
   for (const path of paths) {
     let target: Record<string, unknown> | undefined = out;
@@ -194,8 +217,8 @@ function statusFilter(url: string, status: unknown): (o: object) => boolean {
   return typeof status === 'string' ? (o) => of(o) === status : () => true;
 }
 
-/** Stripe's list envelope: newest first, `limit`, `starting_after`, `created[gte|lte|gt|lt]`. */
-function listOf<T extends { id: string; created?: number }>(
+/** Stripe's list envelope: newest first, `limit`, `starting_after`, `created[gte|lte|gt|lt]`, `customer`. */
+export function listOf<T extends { id: string; created?: number }>(
   state: EmulatorState,
   map: Map<string, T>,
   req: Request,
@@ -216,6 +239,8 @@ function listOf<T extends { id: string; created?: number }>(
   if (Array.isArray(q.types))
     items = items.filter((o) => (q.types as unknown[]).includes((o as { type?: string }).type));
   items = items.filter(statusFilter(url, q.status));
+  if (typeof q.customer === 'string')
+    items = items.filter((o) => (o as { customer?: unknown }).customer === q.customer);
   if (typeof q.starting_after === 'string') {
     const i = items.findIndex((o) => o.id === q.starting_after);
     if (i < 0)

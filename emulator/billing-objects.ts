@@ -1,111 +1,64 @@
 // Stripe-shaped billing objects (subscriptions, invoices and their payments) for monthly
 // gifts, typed with the SDK's own types; the payment objects are in objects.ts.
 import type Stripe from 'stripe';
+import { planOf } from './catalog-objects.ts';
 import { nowSeconds, stripeId } from './objects.ts';
 
 const list = <T>(url: string, data: T[] = []): Stripe.ApiList<T> => ({ object: 'list', data, has_more: false, url });
 
-/** One month (or the interval's length) after `from`, in seconds, as calendars count it. */
-function periodEnd(from: number, interval: Stripe.Price.Recurring.Interval): number {
+/** One month (or the price's interval, times its count) after `from`, in seconds, as calendars count it. */
+function periodEnd(from: number, recurring: Stripe.Price.Recurring | null): number {
   const d = new Date(from * 1000);
-  if (interval === 'day') d.setUTCDate(d.getUTCDate() + 1);
-  else if (interval === 'week') d.setUTCDate(d.getUTCDate() + 7);
-  else if (interval === 'year') d.setUTCFullYear(d.getUTCFullYear() + 1);
-  else d.setUTCMonth(d.getUTCMonth() + 1);
+  const n = recurring?.interval_count ?? 1;
+  const interval = recurring?.interval ?? 'month';
+  if (interval === 'day') d.setUTCDate(d.getUTCDate() + n);
+  else if (interval === 'week') d.setUTCDate(d.getUTCDate() + 7 * n);
+  else if (interval === 'year') d.setUTCFullYear(d.getUTCFullYear() + n);
+  else d.setUTCMonth(d.getUTCMonth() + n);
   return Math.floor(d.getTime() / 1000);
 }
 
-/** The gift a subscription charges: one item with its price (price_data made it, as Checkout does). */
-export interface SubscriptionPrice {
-  amount: number;
-  productName: string;
-  interval: Stripe.Price.Recurring.Interval;
-}
-
-function subscriptionItem(subscriptionId: string, currency: string, p: SubscriptionPrice, created: number) {
-  const product = stripeId('prod');
-  const price: Stripe.Price = {
-    id: stripeId('price'),
-    object: 'price',
-    active: false,
-    billing_scheme: 'per_unit',
-    created,
-    currency,
-    custom_unit_amount: null,
-    livemode: false,
-    lookup_key: null,
-    metadata: {},
-    nickname: p.productName,
-    product,
-    recurring: {
-      interval: p.interval,
-      interval_count: 1,
-      meter: null,
-      trial_period_days: null,
-      usage_type: 'licensed',
-    },
-    tax_behavior: 'unspecified',
-    tiers_mode: null,
-    transform_quantity: null,
-    type: 'recurring',
-    unit_amount: p.amount,
-    unit_amount_decimal: null,
-  };
-  const plan: Stripe.Plan = {
-    id: price.id,
-    object: 'plan',
-    active: false,
-    amount: p.amount,
-    amount_decimal: null,
-    billing_scheme: 'per_unit',
-    created,
-    currency,
-    interval: p.interval,
-    interval_count: 1,
-    livemode: false,
-    metadata: {},
-    meter: null,
-    nickname: p.productName,
-    product,
-    tiers_mode: null,
-    transform_usage: null,
-    trial_period_days: null,
-    usage_type: 'licensed',
-  };
-  const item: Stripe.SubscriptionItem = {
+/** The subscription's one item: the price it charges (a copy, as Stripe embeds it) and its plan view. */
+function subscriptionItem(subscriptionId: string, price: Stripe.Price, created: number): Stripe.SubscriptionItem {
+  return {
     id: stripeId('si'),
     object: 'subscription_item',
     billing_thresholds: null,
     created,
-    current_period_end: periodEnd(created, p.interval),
+    current_period_end: periodEnd(created, price.recurring),
     current_period_start: created,
     current_trial: null,
     discounts: [],
     metadata: {},
-    plan,
-    price,
+    plan: planOf(price),
+    price: structuredClone(price),
     quantity: 1,
     subscription: subscriptionId,
     tax_rates: [],
   };
-  return item;
+}
+
+/** The item charges another price from now on (the period it is in stays as it is). */
+export function switchPrice(item: Stripe.SubscriptionItem, price: Stripe.Price): void {
+  item.price = structuredClone(price);
+  item.plan = planOf(price);
 }
 
 /** The subscription moves on to its next period (a renewal is due now). */
 export function advancePeriod(sub: Stripe.Subscription): void {
   for (const item of sub.items.data) {
     item.current_period_start = item.current_period_end;
-    item.current_period_end = periodEnd(item.current_period_end, item.price.recurring?.interval ?? 'month');
+    item.current_period_end = periodEnd(item.current_period_end, item.price.recurring);
   }
 }
 
 export function subscription(
   fields: Partial<Stripe.Subscription> & { customer: string; currency: string },
-  price?: SubscriptionPrice,
+  price?: Stripe.Price,
 ): Stripe.Subscription {
   const created = fields.created ?? nowSeconds();
   const id = stripeId('sub');
-  const items = price ? [subscriptionItem(id, fields.currency, price, created)] : [];
+  const items = price ? [subscriptionItem(id, price, created)] : [];
   return {
     id,
     object: 'subscription',
@@ -120,7 +73,7 @@ export function subscription(
     cancel_at: null,
     cancel_at_period_end: false,
     canceled_at: null,
-    cancellation_details: null,
+    cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
     collection_method: 'charge_automatically',
     created,
     customer_account: null,

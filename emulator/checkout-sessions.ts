@@ -1,7 +1,9 @@
 // POST /v1/checkout/sessions: the parameters the site sends, checked as Stripe checks them
 // (Stripe-shaped errors naming the parameter), and the session they make.
 import type Stripe from 'stripe';
+import * as catalog from './catalog-objects.ts';
 import * as make from './objects.ts';
+import { invalid, missingParam, noSuch } from './params.ts';
 import { EmulatorError, type EmulatorState } from './state.ts';
 
 /** A form-encoded body as qs parses it. */
@@ -63,6 +65,67 @@ const MINIMUM_CHARGE: Record<string, number> = {
   dkk: 250,
 };
 
+/** A line item's price: an existing one (`price`), or one made inline (`price_data`) with its product if new. */
+interface LinePrice {
+  price: Stripe.Price;
+  productName: string;
+  /** A product made by price_data[product_data]. */
+  product?: Stripe.Product;
+}
+
+function linePrice(state: EmulatorState, item: Params, i: number): LinePrice {
+  const at = (p: string) => `line_items[${i}]${p}`;
+  const priceId = str(item.price);
+  const pd = item.price_data as Params | undefined;
+  if (priceId && pd) throw invalid(`You may only specify one of these parameters: price, price_data.`, at(''));
+  if (priceId) {
+    const price = state.prices.get(priceId);
+    if (!price || state.inlinePrices.has(priceId)) throw noSuch('price', priceId, at('[price]'));
+    if (!price.active)
+      throw invalid('The price specified is inactive. This field only accepts active prices.', at('[price]'));
+    if (price.unit_amount === null)
+      throw invalid('The emulator supports prices with a unit_amount only.', at('[price]'));
+    const product = state.products.get(String(price.product));
+    return { price, productName: product?.name ?? 'Donation' };
+  }
+  if (!pd) throw missingParam(at('[price_data]'));
+  const cur = str(pd.currency);
+  if (!cur || !/^[a-z]{3}$/.test(cur)) throw invalid('Invalid currency.', at('[price_data][currency]'));
+  const unit = integerParam(pd.unit_amount, at('[price_data][unit_amount]'));
+  if (unit < 0)
+    throw invalid(
+      'This value must be greater than or equal to 0.',
+      at('[price_data][unit_amount]'),
+      'parameter_invalid_integer',
+    );
+  const recurring = pd.recurring as Params | undefined;
+  let iv: Stripe.Price.Recurring.Interval | undefined;
+  if (recurring) {
+    iv = str(recurring.interval);
+    if (iv !== 'day' && iv !== 'week' && iv !== 'month' && iv !== 'year')
+      throw invalid('Invalid recurring interval.', at('[price_data][recurring][interval]'));
+  }
+  const fields = {
+    currency: cur,
+    unit_amount: unit,
+    active: false,
+    ...(iv ? { recurring: catalog.recurring(iv) } : {}),
+  };
+  const productId = str(pd.product);
+  if (productId) {
+    if (pd.product_data !== undefined)
+      throw invalid('You may only specify one of these parameters: product, product_data.', at('[price_data]'));
+    const product = state.products.get(productId);
+    if (!product) throw noSuch('product', productId, at('[price_data][product]'));
+    if (!product.active) throw invalid(`The product ${productId} is not active.`, at('[price_data][product]'));
+    return { price: catalog.price({ ...fields, product: productId }), productName: product.name };
+  }
+  const name = str(((pd.product_data ?? {}) as Params).name);
+  if (!name) throw missingParam(at('[price_data][product_data][name]'));
+  const product = catalog.product({ name });
+  return { price: catalog.price({ ...fields, product: product.id }), productName: name, product };
+}
+
 export function createSession(state: EmulatorState, b: Params, publicUrl: string): Stripe.Checkout.Session {
   const mode = str(b.mode);
   if (mode !== 'payment' && mode !== 'subscription') {
@@ -102,46 +165,23 @@ export function createSession(state: EmulatorState, b: Params, publicUrl: string
   }
   let total = 0;
   let currency: string | undefined;
-  let productName = 'Donation';
+  /** The line a subscription charges (its recurring one; the emulator makes one subscription item). */
+  let line: LinePrice | undefined;
   let interval: 'day' | 'week' | 'month' | 'year' | null = null;
   items.forEach((raw: unknown, i: number) => {
     const item = (raw ?? {}) as Params;
-    const pd = item.price_data as Params | undefined;
-    if (!pd)
-      throw new EmulatorError(
-        400,
-        'The emulator supports line_items with price_data only.',
-        'invalid_request_error',
-        'parameter_missing',
-        `line_items[${i}][price_data]`,
-      );
-    const cur = str(pd.currency);
-    if (!cur || !/^[a-z]{3}$/.test(cur))
-      throw new EmulatorError(
-        400,
-        'Invalid currency.',
-        'invalid_request_error',
-        'parameter_invalid',
-        `line_items[${i}][price_data][currency]`,
-      );
-    if (currency && currency !== cur)
+    const current = linePrice(state, item, i);
+    const { price } = current;
+    if (!line || price.recurring) line = current;
+    if (currency && currency !== price.currency)
       throw new EmulatorError(
         400,
         'All line items must use the same currency.',
         'invalid_request_error',
         'parameter_invalid',
-        `line_items[${i}][price_data][currency]`,
+        `line_items[${i}]`,
       );
-    currency = cur;
-    const unit = integerParam(pd.unit_amount, `line_items[${i}][price_data][unit_amount]`);
-    if (unit < 0)
-      throw new EmulatorError(
-        400,
-        'This value must be greater than or equal to 0.',
-        'invalid_request_error',
-        'parameter_invalid_integer',
-        `line_items[${i}][price_data][unit_amount]`,
-      );
+    currency = price.currency;
     const qty = item.quantity === undefined ? 1 : integerParam(item.quantity, `line_items[${i}][quantity]`);
     if (qty < 1)
       throw new EmulatorError(
@@ -151,30 +191,8 @@ export function createSession(state: EmulatorState, b: Params, publicUrl: string
         'parameter_invalid_integer',
         `line_items[${i}][quantity]`,
       );
-    const product = (pd.product_data ?? {}) as Params;
-    if (!str(product.name))
-      throw new EmulatorError(
-        400,
-        'Missing required param: line_items[0][price_data][product_data][name].',
-        'invalid_request_error',
-        'parameter_missing',
-        `line_items[${i}][price_data][product_data][name]`,
-      );
-    productName = str(product.name)!;
-    const recurring = pd.recurring as Params | undefined;
-    if (recurring) {
-      const iv = str(recurring.interval);
-      if (iv !== 'day' && iv !== 'week' && iv !== 'month' && iv !== 'year')
-        throw new EmulatorError(
-          400,
-          'Invalid recurring interval.',
-          'invalid_request_error',
-          'parameter_invalid',
-          `line_items[${i}][price_data][recurring][interval]`,
-        );
-      interval = iv;
-    }
-    total += unit * qty;
+    if (price.recurring) interval = price.recurring.interval as NonNullable<typeof interval>;
+    total += (price.unit_amount ?? 0) * qty;
   });
   if (mode === 'subscription' && !interval) {
     throw new EmulatorError(
@@ -277,8 +295,16 @@ export function createSession(state: EmulatorState, b: Params, publicUrl: string
   });
   session.url = `${publicUrl}/c/pay/${session.id}`;
   state.sessions.set(session.id, session);
+  // Made only now that every parameter is known good: a refused request leaves nothing behind.
+  const { price, product } = line!;
+  if (product) state.products.set(product.id, product);
+  if (!state.prices.has(price.id)) {
+    state.prices.set(price.id, price);
+    state.inlinePrices.add(price.id);
+  }
   state.extras.set(session.id, {
-    productName,
+    productName: line!.productName,
+    priceId: price.id,
     interval,
     paymentIntentMetadata: metadataOf(piData.metadata, 'payment_intent_data[metadata]'),
     subscriptionMetadata: metadataOf(subData.metadata, 'subscription_data[metadata]'),

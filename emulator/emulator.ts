@@ -6,7 +6,10 @@ import Stripe from 'stripe';
 import { WebhookDelivery, type DeliveryOptions } from './delivery.ts';
 import { apiRouter, errorBody } from './api.ts';
 import { renderEvent, type RenderLookups } from './api-versions.ts';
+import { catalogRoutes } from './catalog.ts';
 import { pagesRouter } from './pages.ts';
+import { BillingPortal, portalRoutes } from './portal.ts';
+import { portalPagesRouter } from './portal-pages.ts';
 import { EmulatorError, EmulatorState } from './state.ts';
 import { WebhookEndpoints, webhookEndpointsRouter } from './webhook-endpoints.ts';
 
@@ -36,14 +39,16 @@ export interface Emulator {
   delivery: WebhookDelivery;
   /** The webhook endpoints registered through /v1/webhook_endpoints. */
   endpoints: WebhookEndpoints;
+  /** Customer Portal configurations and sessions (/v1/billing_portal/*, hosted at /p/*). */
+  portal: BillingPortal;
   setPublicUrl(url: string): void;
   /** Resolves when every event so far has been delivered or given up on. */
   whenIdle(): Promise<void>;
   stop(): void;
 }
 
-/** Where the emulator answers, so npm start can send it only its own requests. */
-export const isEmulatorPath = (url: string) => /^\/(v1|c|_emulator)(\/|\?|$)/.test(url);
+/** Where the emulator answers, so npm start can send it only its own requests (/p: the Customer Portal's pages). */
+export const isEmulatorPath = (url: string) => /^\/(v1|c|p|_emulator)(\/|\?|$)/.test(url);
 
 export function createEmulator(opts: EmulatorOptions): Emulator {
   const endpoints = new WebhookEndpoints(opts.accountApiVersion ?? DEFAULT_ACCOUNT_API_VERSION);
@@ -69,12 +74,23 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
     },
   };
   let publicUrl = opts.publicUrl ?? '';
+  const portal = new BillingPortal(state, () => publicUrl);
 
   const router = Router();
-  router.use(apiRouter(state, () => publicUrl));
+  router.use(
+    apiRouter(
+      state,
+      () => publicUrl,
+      (api, idempotent) => {
+        catalogRoutes(api, state, idempotent);
+        portalRoutes(api, portal, idempotent);
+      },
+    ),
+  );
   // After apiRouter: its /v1 middleware has parsed the form body and checked the API key.
   router.use(webhookEndpointsRouter(endpoints));
   router.use(pagesRouter(state, delivery));
+  router.use(portalPagesRouter(portal));
   const onError: ErrorRequestHandler = (err: unknown, _req, res, next) => {
     let known: EmulatorError;
     if (err instanceof EmulatorError) known = err;
@@ -90,6 +106,7 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
     state,
     delivery,
     endpoints,
+    portal,
     setPublicUrl: (url) => {
       publicUrl = url.replace(/\/+$/, '');
     },

@@ -7,7 +7,7 @@ import type { WebhookDelivery } from './delivery.ts';
 import { formatMoney } from './money.ts';
 import { cancel, failRenewal, renew, updateSubscription } from './renewals.ts';
 
-const esc = (s: unknown) =>
+export const esc = (s: unknown) =>
   String(s ?? '').replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
@@ -28,9 +28,10 @@ const STYLE = `
   form.inline{display:inline} form.inline button{display:inline;width:auto;padding:.2rem .5rem;margin:0 .2rem 0 0;font-size:.8rem}
 `;
 
-function page(title: string, body: string, wide = false): string {
+/** A hosted test page: the TEST MODE banner, the shared style (and `style`, a page's own), escaped title. */
+export function page(title: string, body: string, wide = false, style = ''): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(title)}</title><style>${STYLE}</style></head><body>
+<title>${esc(title)}</title><style>${STYLE}${style}</style></head><body>
 <div class="test" role="note">TEST MODE: Stripe emulator. No real payment is made.</div>
 <main class="${wide ? 'wide' : ''}">${body}</main></body></html>`;
 }

@@ -124,7 +124,7 @@ function setStatus(state: EmulatorState, sub: Stripe.Subscription, status: Strip
 }
 
 /** The top-level fields of `after` that differ from `before`, with their values before. */
-function changedFrom<T extends object>(before: T, after: T): Partial<T> {
+export function changedFrom<T extends object>(before: T, after: T): Partial<T> {
   const keys = Object.keys(after) as Array<keyof T>;
   const changed = keys.filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
   return Object.fromEntries(changed.map((k) => [k, before[k]])) as Partial<T>;
@@ -177,26 +177,127 @@ export function failRenewal(state: EmulatorState, subscriptionId: string): Strip
   state.emit('invoice.payment_failed', inv);
   if (!exhausted || state.dunning.then === 'past_due') setStatus(state, sub, 'past_due');
   else if (state.dunning.then === 'unpaid') setStatus(state, sub, 'unpaid');
-  else cancel(state, sub.id);
+  else cancel(state, sub.id, {}, 'payment_failed');
   return inv;
 }
 
-/** The subscription ends now (DELETE /v1/subscriptions/:id, or the last failed retry). */
-export function cancel(state: EmulatorState, subscriptionId: string): Stripe.Subscription {
+/** What the donor said when cancelling (the Customer Portal asks; the API takes it too). */
+export interface CancellationFeedback {
+  feedback?: Stripe.Subscription.CancellationDetails.Feedback | null;
+  comment?: string | null;
+}
+
+/** Stripe's cancellation feedback values (the portal's cancellation reasons are the same). */
+export const CANCELLATION_FEEDBACK = [
+  'customer_service',
+  'low_quality',
+  'missing_features',
+  'other',
+  'switched_service',
+  'too_complex',
+  'too_expensive',
+  'unused',
+] as const;
+
+/** cancellation_details[feedback|comment] as the API takes them; '' clears one. */
+export function feedbackParam(v: unknown): CancellationFeedback {
+  const p = (typeof v === 'object' && v ? v : {}) as Record<string, unknown>;
+  const feedback = p.feedback === undefined || p.feedback === '' ? null : p.feedback;
+  if (feedback !== null && !CANCELLATION_FEEDBACK.includes(feedback as never))
+    throw new EmulatorError(
+      400,
+      `Invalid cancellation_details[feedback]: must be one of ${CANCELLATION_FEEDBACK.join(', ')}`,
+      'invalid_request_error',
+      'parameter_invalid',
+      'cancellation_details[feedback]',
+    );
+  const comment = typeof p.comment === 'string' && p.comment !== '' ? p.comment.slice(0, 5000) : null;
+  return { feedback: feedback as CancellationFeedback['feedback'], comment };
+}
+
+function cancellationDetails(
+  said: CancellationFeedback,
+  reason: Stripe.Subscription.CancellationDetails.Reason | null,
+): Stripe.Subscription.CancellationDetails {
+  return { comment: said.comment || null, feedback: said.feedback || null, feedback_option: null, reason };
+}
+
+/** The subscription ends now (DELETE /v1/subscriptions/:id, the portal's "cancel now", or the last failed retry). */
+export function cancel(
+  state: EmulatorState,
+  subscriptionId: string,
+  said: CancellationFeedback = {},
+  reason: Stripe.Subscription.CancellationDetails.Reason = 'cancellation_requested',
+): Stripe.Subscription {
   const sub = subscriptionOf(state, subscriptionId);
   if (sub.status === 'canceled') throw new EmulatorError(400, `Subscription ${sub.id} is already canceled.`);
   sub.status = 'canceled';
   sub.canceled_at = make.nowSeconds();
   sub.ended_at = make.nowSeconds();
+  sub.cancellation_details = cancellationDetails(said, reason);
   state.emit('customer.subscription.deleted', sub);
   return sub;
 }
 
 const truthy = (v: unknown) => v === true || v === 'true';
 
+/** items[0][id]=si_...&items[0][price]=price_...: the item charges another recurring price of the same currency. */
+function switchItemPrice(state: EmulatorState, sub: Stripe.Subscription, items: unknown, proration: unknown): void {
+  const list = Array.isArray(items)
+    ? (items as unknown[])
+    : typeof items === 'object' && items
+      ? Object.values(items)
+      : [];
+  const wanted = (list[0] ?? {}) as Record<string, unknown>;
+  const item = sub.items.data.find((i) => i.id === wanted.id);
+  if (list.length !== 1 || !item)
+    throw new EmulatorError(
+      400,
+      'The emulator changes one existing item: items[0][id] and items[0][price].',
+      'invalid_request_error',
+      'parameter_invalid',
+      'items',
+    );
+  const priceId = String(wanted.price ?? '');
+  const price = state.prices.get(priceId);
+  if (!price)
+    throw new EmulatorError(
+      400,
+      `No such price: '${priceId}'`,
+      'invalid_request_error',
+      'resource_missing',
+      'items[0][price]',
+    );
+  if (!price.recurring || price.currency !== sub.currency)
+    throw new EmulatorError(
+      400,
+      `The price ${priceId} must be recurring and in ${sub.currency}.`,
+      'invalid_request_error',
+      'parameter_invalid',
+      'items[0][price]',
+    );
+  if (
+    proration !== undefined &&
+    proration !== 'none' &&
+    proration !== 'create_prorations' &&
+    proration !== 'always_invoice'
+  )
+    throw new EmulatorError(
+      400,
+      'Invalid proration_behavior: must be one of always_invoice, create_prorations, or none',
+      'invalid_request_error',
+      'parameter_invalid',
+      'proration_behavior',
+    );
+  billing.switchPrice(item, price);
+}
+
 /**
  * POST /v1/subscriptions/:id: what the Customer Portal and staff change on a pledge. Supported:
- * cancel_at_period_end, pause_collection[behavior] (or '' to resume), metadata.
+ * cancel_at_period_end (with cancellation_details[feedback|comment]), pause_collection[behavior]
+ * (or '' to resume), items[0][id|price] with proration_behavior (only `none` is emulated: the
+ * new price is charged from the next renewal on, nothing is invoiced now), default_payment_method,
+ * metadata.
  */
 export function updateSubscription(
   state: EmulatorState,
@@ -212,12 +313,45 @@ export function updateSubscription(
       'resource_missing',
     );
   const before = structuredClone(sub);
+  try {
+    applyUpdate(state, sub, params);
+  } catch (err) {
+    // Stripe refuses the whole request: nothing of it stays.
+    Object.assign(sub, before);
+    throw err;
+  }
+  const previous = changedFrom(before, sub);
+  if (Object.keys(previous).length) state.emit('customer.subscription.updated', sub, previous);
+  return sub;
+}
+
+function applyUpdate(state: EmulatorState, sub: Stripe.Subscription, params: Record<string, unknown>): void {
+  const details = params.cancellation_details === undefined ? undefined : feedbackParam(params.cancellation_details);
   if (params.cancel_at_period_end !== undefined) {
     const ending = truthy(params.cancel_at_period_end);
     sub.cancel_at_period_end = ending;
-    // Stripe sets cancel_at to the period's end alongside the flag.
+    // Stripe sets cancel_at to the period's end alongside the flag, and forgets why when it is undone.
     sub.cancel_at = ending ? (sub.items.data[0]?.current_period_end ?? null) : null;
     sub.canceled_at = ending ? make.nowSeconds() : null;
+    sub.cancellation_details = cancellationDetails(
+      ending ? (details ?? {}) : {},
+      ending ? 'cancellation_requested' : null,
+    );
+  } else if (details) {
+    sub.cancellation_details = cancellationDetails(details, sub.cancellation_details?.reason ?? null);
+  }
+  if (params.items !== undefined) switchItemPrice(state, sub, params.items, params.proration_behavior);
+  if (params.default_payment_method !== undefined) {
+    const pm = params.default_payment_method === '' ? null : String(params.default_payment_method);
+    if (pm !== null && state.paymentMethods.get(pm)?.customer !== sub.customer)
+      throw new EmulatorError(
+        400,
+        `No such PaymentMethod: '${pm}' on the subscription's customer`,
+        'invalid_request_error',
+        'resource_missing',
+        'default_payment_method',
+      );
+    sub.default_payment_method = pm;
   }
   if (params.pause_collection !== undefined) {
     const pause = params.pause_collection;
@@ -236,7 +370,4 @@ export function updateSubscription(
   }
   if (params.metadata !== undefined && typeof params.metadata === 'object' && params.metadata)
     sub.metadata = { ...sub.metadata, ...(params.metadata as Stripe.Metadata) };
-  const previous = changedFrom(before, sub);
-  if (Object.keys(previous).length) state.emit('customer.subscription.updated', sub, previous);
-  return sub;
 }

@@ -4,6 +4,7 @@
 import type Stripe from 'stripe';
 import * as make from './objects.ts';
 import * as billing from './billing-objects.ts';
+import * as catalog from './catalog-objects.ts';
 import type { WebhookDelivery } from './delivery.ts';
 import type { Dunning } from './renewals.ts';
 
@@ -33,6 +34,8 @@ export interface SessionExtras {
   interval: 'day' | 'week' | 'month' | 'year' | null;
   paymentIntentMetadata: Stripe.Metadata;
   subscriptionMetadata: Stripe.Metadata;
+  /** The price its line item named or made inline (catalog.ts); absent on sessions put straight into the store. */
+  priceId?: string;
   /** Set while a delayed payment waits to succeed or fail. */
   pendingPaymentIntent?: string;
 }
@@ -53,6 +56,11 @@ export class EmulatorState {
   readonly invoicePayments = new Map<string, Stripe.InvoicePayment>();
   readonly disputes = new Map<string, Stripe.Dispute>();
   readonly events = new Map<string, Stripe.Event>();
+  readonly products = new Map<string, Stripe.Product>();
+  readonly prices = new Map<string, Stripe.Price>();
+  /** Prices made by price_data: retrievable, never listed (as Stripe's inline prices). */
+  readonly inlinePrices = new Set<string>();
+  readonly paymentMethods = new Map<string, Stripe.PaymentMethod>();
   private readonly settleTimers = new Set<NodeJS.Timeout>();
   /** The account's retry setting for failed renewals (renewals.ts). */
   dunning: Dunning = { retries: 3, then: 'cancel' };
@@ -115,9 +123,12 @@ export class EmulatorState {
 
     if (session.mode === 'subscription') {
       if (choice !== 'card') throw new EmulatorError(400, 'Monthly gifts are paid by card in the emulator.');
+      // Checkout saves the card on the customer and makes it the subscription's payment method.
+      const card = catalog.cardPaymentMethod(customer.id, 'visa', { email, name: 'Test Donor' });
+      this.paymentMethods.set(card.id, card);
       const sub = billing.subscription(
-        { customer: customer.id, currency, metadata: extras.subscriptionMetadata },
-        { amount, productName: extras.productName, interval: extras.interval ?? 'month' },
+        { customer: customer.id, currency, metadata: extras.subscriptionMetadata, default_payment_method: card.id },
+        this.checkoutPrice(extras, amount, currency),
       );
       this.subscriptions.set(sub.id, sub);
       const inv = this.chargeInvoice(sub, amount, 'subscription_create', email);
@@ -126,6 +137,7 @@ export class EmulatorState {
       session.invoice = inv.id;
       session.payment_status = 'paid';
       this.emit('customer.created', customer);
+      this.emit('payment_method.attached', card);
       this.emit('customer.subscription.created', sub);
       // Stripe promises no order; invoice.paid often lands before the session completes.
       this.emit('invoice.paid', inv);
@@ -287,6 +299,10 @@ export class EmulatorState {
       this.disputes,
       this.events,
       this.invoicePayments,
+      this.products,
+      this.prices,
+      this.inlinePrices,
+      this.paymentMethods,
     ]) {
       m.clear();
     }
@@ -295,6 +311,19 @@ export class EmulatorState {
   stop(): void {
     for (const t of this.settleTimers) clearTimeout(t);
     this.settleTimers.clear();
+  }
+
+  /** What a subscription checkout charges: its line item's price, else (a session put in the store) one made now. */
+  private checkoutPrice(extras: SessionExtras, amount: number, currency: string): Stripe.Price {
+    const known = extras.priceId ? this.prices.get(extras.priceId) : undefined;
+    if (known) return known;
+    const product = catalog.product({ name: extras.productName });
+    const recurring = catalog.recurring(extras.interval ?? 'month');
+    const price = catalog.price({ currency, unit_amount: amount, product: product.id, recurring, active: false });
+    this.products.set(product.id, product);
+    this.prices.set(price.id, price);
+    this.inlinePrices.add(price.id);
+    return price;
   }
 
   /** A paid invoice for the subscription (its first month, or a renewal). */

@@ -9,9 +9,7 @@ import type Stripe from 'stripe';
 import type { EndpointTargets } from './delivery.ts';
 import { nowSeconds, stripeId } from './objects.ts';
 import { EmulatorError, found } from './state.ts';
-
-/** A form-encoded body as qs parses it. */
-type Params = Record<string, unknown>;
+import { booleanParam, invalid, metadataParam, onlyKnown, urlParam, type Params } from './params.ts';
 
 /** Stripe's limit of webhook endpoints per account (and mode). */
 export const MAX_WEBHOOK_ENDPOINTS = 16;
@@ -42,7 +40,7 @@ export class WebhookEndpoints implements EndpointTargets {
       livemode: false,
       metadata: b.metadata === undefined ? {} : metadataParam(b.metadata, {}),
       status: 'enabled',
-      url: urlParam(b.url),
+      url: urlParam(b.url, 'url'),
     };
     const secret = `whsec_${randomBytes(24).toString('base64url').replace(/[-_]/g, 'x')}`;
     this.endpoints.set(endpoint.id, endpoint);
@@ -73,7 +71,7 @@ export class WebhookEndpoints implements EndpointTargets {
     onlyKnown(b, UPDATE_PARAMS);
     // Checked in full before anything changes, so a bad parameter leaves the endpoint as it was.
     const changes: Partial<Stripe.WebhookEndpoint> = {};
-    if (b.url !== undefined) changes.url = urlParam(b.url);
+    if (b.url !== undefined) changes.url = urlParam(b.url, 'url');
     if (b.enabled_events !== undefined) changes.enabled_events = eventsParam(b.enabled_events);
     if (b.description !== undefined) changes.description = descriptionParam(b.description);
     if (b.metadata !== undefined) changes.metadata = metadataParam(b.metadata, endpoint.metadata);
@@ -116,29 +114,8 @@ export function webhookEndpointsRouter(endpoints: WebhookEndpoints): Router {
   return router;
 }
 
-const invalid = (message: string, param: string, code = 'parameter_invalid') =>
-  new EmulatorError(400, message, 'invalid_request_error', code, param);
-
 const missing = (id: string, param: string) =>
   new EmulatorError(404, `No such webhook_endpoint: '${id}'`, 'invalid_request_error', 'resource_missing', param);
-
-function onlyKnown(b: Params, known: string[]): void {
-  const unknown = Object.keys(b).find((k) => !known.includes(k));
-  if (unknown !== undefined) throw invalid(`Received unknown parameter: ${unknown}`, unknown, 'parameter_unknown');
-}
-
-function urlParam(v: unknown): string {
-  if (v === undefined || v === '') throw invalid('Missing required param: url.', 'url', 'parameter_missing');
-  let url: URL | null = null;
-  try {
-    url = typeof v === 'string' && v.length <= 5000 ? new URL(v) : null;
-  } catch {
-    url = null;
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
-    throw invalid(`Invalid URL: ${String(v)}. The URL must be an absolute http or https URL.`, 'url', 'url_invalid');
-  return String(v);
-}
 
 // The emulator knows no list of every event type; a name of Stripe's form (or '*') is accepted.
 const EVENT_TYPE = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)+)$/;
@@ -166,24 +143,4 @@ function descriptionParam(v: unknown): string | null {
   if (typeof v !== 'string' || v.length > 5000)
     throw invalid('Invalid description: a string of at most 5000 characters.', 'description');
   return v;
-}
-
-function booleanParam(v: unknown, param: string): boolean {
-  if (v === 'true' || v === 'false') return v === 'true';
-  throw invalid(`Invalid boolean: ${String(v)}`, param);
-}
-
-/** Stripe's metadata update: '' clears all, a key set to '' is removed, others are set. */
-function metadataParam(v: unknown, current: Stripe.Metadata): Stripe.Metadata {
-  if (v === undefined) return current;
-  if (v === '') return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid('Invalid object', 'metadata');
-  const out: Stripe.Metadata = { ...current };
-  for (const [k, val] of Object.entries(v as Params)) {
-    if (typeof val !== 'string' || k.length > 40 || val.length > 500)
-      throw invalid('Metadata keys are at most 40 characters and values strings of at most 500.', `metadata[${k}]`);
-    if (val === '') delete out[k];
-    else out[k] = val;
-  }
-  return out;
 }

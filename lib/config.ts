@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { PRESET_AMOUNTS } from './appeal/donation-options.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -116,6 +117,16 @@ const schema = z.object({
   ),
   DONATION_MIN: positiveInt(2),
   DONATION_MAX: positiveInt(10_000),
+  PORTAL_MONTHLY_AMOUNTS: z.preprocess(
+    (v) => (v === undefined || v === '' ? '5,10,25,50,100' : v),
+    z
+      .string()
+      .regex(/^\s*\d+(\s*,\s*\d+){0,9}\s*$/, 'must be up to 10 whole amounts separated by commas, such as 5,10,25')
+      .transform((v) => [...new Set(v.split(',').map((n) => Number(n.trim())))].sort((a, b) => a - b)),
+  ),
+  STRIPE_PORTAL_LOGIN_URL: optionalString.pipe(
+    z.url('must be an absolute URL such as https://billing.stripe.com/p/login/...').optional(),
+  ),
 });
 
 function isKnownCurrency(code: string): boolean {
@@ -151,6 +162,13 @@ export interface Config {
     readonly apiUrl: string | undefined;
     /** true when the site mounts the emulator itself (no key and no STRIPE_API_URL). */
     readonly embeddedEmulator: boolean;
+  };
+  /** Stripe's Customer Portal, where monthly donors manage their gift (lib/payments/portal.ts). */
+  readonly portal: {
+    /** The portal's login page; null = the one of the configuration npm run stripe:setup made. */
+    readonly loginUrl: string | null;
+    /** Monthly amounts (whole units) a donor may switch to in the portal. */
+    readonly monthlyAmounts: readonly number[];
   };
   /** Bearer token for GET /metrics; null = metrics are not served. */
   readonly metricsToken: string | null;
@@ -236,6 +254,15 @@ export function loadConfig(env: Env = process.env): Config {
   if (e.DONATION_MIN > e.DONATION_MAX) {
     throw new ConfigError('DONATION_MIN', `must not exceed DONATION_MAX (${e.DONATION_MAX})`);
   }
+  const outOfBounds = e.PORTAL_MONTHLY_AMOUNTS.find(
+    (a) => (a < e.DONATION_MIN || a > e.DONATION_MAX) && !(PRESET_AMOUNTS as readonly number[]).includes(a),
+  );
+  if (outOfBounds !== undefined) {
+    throw new ConfigError(
+      'PORTAL_MONTHLY_AMOUNTS',
+      `${outOfBounds} is outside DONATION_MIN..DONATION_MAX (${e.DONATION_MIN}..${e.DONATION_MAX})`,
+    );
+  }
 
   const databaseUrl = e.DATABASE_URL ?? 'sqlite:./data/fundraiser.sqlite';
   const database = databaseUrl.startsWith('sqlite:')
@@ -257,6 +284,10 @@ export function loadConfig(env: Env = process.env): Config {
       webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? EMULATOR_WEBHOOK_SECRET,
       apiUrl: embeddedEmulator ? baseUrl : e.STRIPE_API_URL?.replace(/\/+$/, ''),
       embeddedEmulator,
+    }),
+    portal: Object.freeze({
+      loginUrl: e.STRIPE_PORTAL_LOGIN_URL ?? null,
+      monthlyAmounts: Object.freeze(e.PORTAL_MONTHLY_AMOUNTS),
     }),
     trustProxy: trustProxy(e.TRUST_PROXY),
     metricsToken: e.METRICS_TOKEN ?? null,

@@ -11,6 +11,7 @@ import { createLedger } from './ledger/ledger.ts';
 import type { Ledger } from './ledger/types.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createStripeClient } from './payments/stripe.ts';
+import { createPortal, type Portal } from './payments/portal.ts';
 import { createMetrics, type Metrics } from './monitoring.ts';
 import { DatabaseStore } from './rate-limit-store.ts';
 import { DatabaseSessionStore } from './staff/session-store.ts';
@@ -23,6 +24,8 @@ export interface AppDeps {
   lifecycle: { shuttingDown: boolean };
   ledger: Ledger;
   stripe: Stripe;
+  /** Stripe's Customer Portal: its login page and the monthly prices (cached lookups). */
+  portal: Portal;
   logger: Logger;
   clock: () => Date;
   appeal: AppealContent;
@@ -60,12 +63,14 @@ export async function buildDeps(
     webhookWarningHours: config.staff.webhookWarningHours,
   });
   await ledger.syncCampaign();
+  const stripe = overrides.stripe ?? createStripeClient(config.stripe);
   return {
     config,
     metrics: createMetrics({ ledger, clock, webhookWarningHours: config.staff.webhookWarningHours }),
     lifecycle: { shuttingDown: false },
     ledger,
-    stripe: overrides.stripe ?? createStripeClient(config.stripe),
+    stripe,
+    portal: createPortal({ stripe, config, logger, clock }),
     logger,
     clock,
     appeal: loadAppeal(config.fundraiser.appealFile, config.fundraiser.orgName),

@@ -39,10 +39,12 @@ export function donateRoutes(deps: AppDeps): Router {
         typeof body.form_id === 'string' && /^[\w-]{16,64}$/.test(body.form_id) ? body.form_id : crypto.randomUUID();
       let url: string | null;
       try {
+        const monthly = parsed.choice.frequency === 'monthly';
         const session = await createDonationCheckout(deps.stripe, deps.config, {
           choice: parsed.choice,
           formId,
           now: deps.clock(),
+          ...(monthly ? { monthlyPrices: await deps.portal.monthlyPrices() } : {}),
         });
         url = session.url;
       } catch (err) {

@@ -26,6 +26,8 @@ export interface BannerHidden {
   reason: 'close' | 'gift';
   at: string;
   until: string;
+  /** The gift was monthly: the banner's note offers to manage it. */
+  monthly?: boolean;
 }
 
 /** The dismissal stored on this site's origin (the iframe and the appeal see it). */
@@ -129,7 +131,10 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
     res.set('Cache-Control', 'private, no-cache');
     res.vary('Cookie');
     const hidden = readHidden(req, deps.clock());
-    if (hidden) return void res.render('embed/banner', { hidden, banner: null, title: 'Fundraiser' });
+    if (hidden) {
+      const manageUrl = `${deps.config.baseUrl}/manage`;
+      return void res.render('embed/banner', { hidden, banner: null, title: 'Fundraiser', manageUrl });
+    }
     res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress()));
   });
 

@@ -10,7 +10,9 @@ import { CONTRIBUTION_STATUSES, type ContributionStatus } from '../lib/ledger/ty
 import { loginLimiters } from './middleware/rate-limits.ts';
 import type { StaffUser } from '../lib/staff/users.ts';
 import { CSV_COLUMNS, type GiftFilter } from '../lib/ledger/reports.ts';
+import { STATEMENT_COLUMNS } from '../lib/ledger/statements.ts';
 import { toMinor } from '../lib/money.ts';
+import { staffPledgeRoutes } from './staff-pledges.ts';
 
 const SESSION_TTL_MS = 8 * 3600_000;
 
@@ -172,6 +174,20 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     );
   });
 
+  // Yearly statements name donors by e-mail: admins only.
+  router.get('/staff/statements.csv', data, admin, async (req, res) => {
+    const year = Number(req.query.year);
+    if (!Number.isInteger(year) || year < 2000 || year > 2100)
+      return void res.status(400).json({ error: '"year" must be a year such as 2026.' });
+    res.set('Content-Type', 'text/csv; charset=utf-8');
+    res.set('Content-Disposition', `attachment; filename="donor-statements-${year}.csv"`);
+    await pipeline(
+      deps.ledger.statementRecords(year),
+      stringify({ header: true, columns: [...STATEMENT_COLUMNS], escape_formulas: true }),
+      res,
+    );
+  });
+
   router.get('/staff/settings', page, admin, async (req, res) => {
     render(req, res, 'settings', {
       title: 'Campaign settings',
@@ -240,6 +256,8 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     });
     res.redirect(303, '/staff/settings?saved=1');
   });
+
+  router.use(staffPledgeRoutes(deps, { page, admin, csrf, render }));
 
   router.use('/staff', ((err, req, res, next) => {
     if (!csrf.isCsrfError(err)) return next(err);

@@ -51,19 +51,25 @@ export function thankYouRoutes(deps: AppDeps): Router {
       currency,
       email: maskEmail(email),
       org: fundraiser.orgName,
+      sessionId: id,
     };
-    res.render('thank-you', { ...page, ...(await afterGift(res, outcome)) });
+    res.render('thank-you', { ...page, ...(await afterGift(res, outcome, monthly)) });
   });
 
   /** The bar, and for a reader who gave: the banner hidden for the rest of the campaign (or as configured). */
-  async function afterGift(res: Response, outcome: SessionOutcome) {
+  async function afterGift(res: Response, outcome: SessionOutcome, monthly: boolean) {
     const progress = await deps.ledger.progress();
     let backUrl = deps.config.fundraiser.siteUrl;
     if (outcome === 'paid' || outcome === 'processing') {
       const now = deps.clock();
       const days = deps.config.embed.giftHideDays;
       const until = days ? new Date(now.getTime() + days * DAY_MS) : new Date(progress.endsAt);
-      writeHidden(res, deps, { reason: 'gift', at: now.toISOString(), until: until.toISOString() });
+      writeHidden(res, deps, {
+        reason: 'gift',
+        at: now.toISOString(),
+        until: until.toISOString(),
+        ...(monthly ? { monthly: true } : {}),
+      });
       // The script banner lives on the host's origin: the link back tells it.
       if (backUrl) backUrl = `${backUrl.split('#')[0]}#fundraiser-thanks=${until.getTime()}`;
     }

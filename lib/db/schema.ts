@@ -85,6 +85,8 @@ export interface PledgesTable {
   next_retry_at: string | null;
 }
 
+export type Pledge = Selectable<PledgesTable>;
+
 export interface LedgerChargesTable {
   id: string;
   payment_intent_id: string | null;

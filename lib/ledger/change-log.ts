@@ -16,6 +16,16 @@ export async function writeChange(
   await db.insertInto('staff_audit').values({ at, staff_email: staffEmail, action, detail }).execute();
 }
 
+/** A staff action made elsewhere (at Stripe: a pledge cancelled), written down on its own. */
+export function changeLogWrites(db: Db, clock: () => Date, dryRun: boolean) {
+  return {
+    async logStaffAction(staffEmail: string, action: string, detail: string): Promise<void> {
+      if (dryRun) return;
+      await writeChange(db, staffEmail, action, detail, clock().toISOString());
+    },
+  };
+}
+
 export async function recentChanges(db: Db, limit = 50): Promise<ChangeLogEntry[]> {
   return db.selectFrom('staff_audit').selectAll().orderBy('id', 'desc').limit(limit).execute();
 }

@@ -8,17 +8,18 @@
 //   pledges.ts      monthly pledges (link, state: past due, paused, ending, ended)
 //   campaigns.ts    campaign rows, the goal, the sync of the settings
 //   progress.ts     the figures on show, kept in memory, with a revision
-//   reports.ts      what staff see (dashboard, gift list, CSV)
+//   reports.ts      what staff see (dashboard, gift list, CSV); statements.ts yearly per donor
 //   figures.ts      the counting rule; totals.ts keeps the running totals by it
 //   stripe-events.ts, change-log.ts, check-totals.ts: bookkeeping and the invariant's check
 import { adjustmentWrites } from './adjustments.ts';
 import { campaignWrites } from './campaigns.ts';
-import { recentChanges } from './change-log.ts';
+import { changeLogWrites, recentChanges } from './change-log.ts';
 import { ledgerContext, type LedgerDeps } from './context.ts';
 import { giftWrites } from './gifts.ts';
 import { pledgeWrites } from './pledges.ts';
 import { progressReader } from './progress.ts';
 import { dashboard, giftPage, giftRecords } from './reports.ts';
+import { statementRecords } from './statements.ts';
 import { webhookStatus } from './stripe-events.ts';
 import type { Ledger } from './types.ts';
 
@@ -46,7 +47,11 @@ export function createLedger(deps: LedgerDeps): Ledger {
     dashboard: () => dashboard(reportDeps),
     giftPage: (filter, page) => giftPage(db, filter, page),
     giftRecords: (filter, withEmail) => giftRecords(db, filter, withEmail),
+    statementRecords: (year) => statementRecords(db, year),
     recentChanges: () => recentChanges(db),
+    ...changeLogWrites(db, ctx.clock, ctx.dryRun),
+    findPledge: (subscriptionId) =>
+      db.selectFrom('pledges').selectAll().where('subscription_id', '=', subscriptionId).executeTakeFirst(),
   };
   return ledger;
 }

@@ -1,7 +1,7 @@
 // The ledger's vocabulary: the facts the payments module hands it, what a write answers, the
 // figures it shows, and the one `Ledger` interface everything else goes through.
 import type { Readable } from 'node:stream';
-import type { Contribution } from '../db/schema.ts';
+import type { Contribution, Pledge } from '../db/schema.ts';
 import type { Dashboard, GiftFilter, GiftPage } from './reports.ts';
 import type { ChangeLogEntry } from './change-log.ts';
 
@@ -167,6 +167,11 @@ export interface Ledger {
   giftPage(filter: GiftFilter, page: number): Promise<GiftPage>;
   /** Every matching gift as CSV records, streamed. */
   giftRecords(filter: GiftFilter, withEmail: boolean): Readable;
+  /** One record per donor (e-mail) and currency of what they gave in a calendar year, streamed. */
+  statementRecords(year: number): Readable;
   /** Staff changes, newest first. */
   recentChanges(): Promise<ChangeLogEntry[]>;
+  /** Writes a staff action taken at Stripe (a pledge cancelled) into the change log. */
+  logStaffAction(staffEmail: string, action: string, detail: string): Promise<void>;
+  findPledge(subscriptionId: string): Promise<Pledge | undefined>;
 }

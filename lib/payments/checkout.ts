@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { DonationChoice } from '../appeal/donation-options.ts';
 import { displayedWindow } from '../campaign-window.ts';
 import { METADATA_FUNDRAISER } from './record-gifts.ts';
+import { NO_MONTHLY_PRICES, type MonthlyPrices } from './portal.ts';
 
 // For people reading Stripe's dashboard: the campaign on show when the gift was started. The
 // ledger does not read it: a payment counts toward the campaign of the moment it was paid.
@@ -17,6 +18,40 @@ export interface CheckoutRequest {
   /** Random id of the rendered form: a double submit of the same choice yields one session. */
   formId: string;
   now: Date;
+  /** The monthly product and prices npm run stripe:setup made (portal.ts); empty: named inline. */
+  monthlyPrices?: MonthlyPrices;
+}
+
+/**
+ * The line item: a monthly gift on the product the Customer Portal knows (its price when the
+ * amount has one, so the portal can later switch it to another), else the product named inline.
+ */
+function lineItem(
+  config: Config,
+  choice: DonationChoice,
+  monthly: MonthlyPrices,
+): Stripe.Checkout.SessionCreateParams.LineItem {
+  const { fundraiser } = config;
+  if (choice.frequency === 'monthly') {
+    const price = monthly.prices.get(choice.amountMinor);
+    if (price) return { quantity: 1, price };
+    if (monthly.product) {
+      const price_data = { currency: fundraiser.currency, unit_amount: choice.amountMinor, product: monthly.product };
+      return { quantity: 1, price_data: { ...price_data, recurring: { interval: 'month' } } };
+    }
+  }
+  const monthlyGift = choice.frequency === 'monthly';
+  return {
+    quantity: 1,
+    price_data: {
+      currency: fundraiser.currency,
+      unit_amount: choice.amountMinor,
+      product_data: {
+        name: monthlyGift ? `Monthly donation to ${fundraiser.orgName}` : `Donation to ${fundraiser.orgName}`,
+      },
+      ...(monthlyGift ? { recurring: { interval: 'month' as const } } : {}),
+    },
+  };
 }
 
 export async function createDonationCheckout(
@@ -47,19 +82,7 @@ export async function createDonationCheckout(
   const expiresAt = Math.floor(((slot + 1) * SLOT_MS) / 1000) + 31 * 60;
   const params: Stripe.Checkout.SessionCreateParams = {
     mode: monthly ? 'subscription' : 'payment',
-    line_items: [
-      {
-        quantity: 1,
-        price_data: {
-          currency: fundraiser.currency,
-          unit_amount: choice.amountMinor,
-          product_data: {
-            name: monthly ? `Monthly donation to ${fundraiser.orgName}` : `Donation to ${fundraiser.orgName}`,
-          },
-          ...(monthly ? { recurring: { interval: 'month' as const } } : {}),
-        },
-      },
-    ],
+    line_items: [lineItem(config, choice, req.monthlyPrices ?? NO_MONTHLY_PRICES)],
     metadata,
     // The button says "Donate", monthly too (Stripe accepts it in subscription mode).
     submit_type: 'donate',
@@ -69,8 +92,11 @@ export async function createDonationCheckout(
     success_url: `${config.baseUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
     cancel_url: cancel.toString(),
   };
+  // The line item is in the key too: the same form sent while the prices were being set up (or
+  // through two instances that see them differently) asks for other parameters, so another key.
   const idempotencyKey = createHash('sha256')
-    .update(`${fundraiser.id}|${req.formId}|${choice.amountMinor}|${choice.frequency}|${slot}`)
+    .update(`${fundraiser.id}|${req.formId}|${choice.amountMinor}|${choice.frequency}|${slot}|`)
+    .update(JSON.stringify(params.line_items))
     .digest('hex');
   return stripe.checkout.sessions.create(params, { idempotencyKey });
 }

@@ -1,12 +1,13 @@
 // npm run stripe:setup: makes a Stripe account ready for the site, idempotently, as steps run in
 // order (SETUP_STEPS): the webhook endpoint at BASE_URL/webhooks/stripe, found by its URL, with
-// exactly the events the site handles, rendered in the API version the site pins; then the
-// Customer Portal configuration (issue #16: a no-op step for now). With `check` nothing is
-// changed and every difference is reported as a problem.
+// exactly the events the site handles, rendered in the API version the site pins; then what
+// the Customer Portal needs (portal-setup.ts). With `check` nothing is changed and every
+// difference is reported as a problem.
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import { setEnvVariable } from '../env-file.ts';
 import { HANDLED_EVENT_TYPES } from './events.ts';
+import { ensureCustomerPortal } from './portal-setup.ts';
 import { METADATA_FUNDRAISER } from './record-gifts.ts';
 import { createStripeClient, STRIPE_API_VERSION } from './stripe.ts';
 
@@ -178,18 +179,9 @@ async function create(ctx: StepContext, url: string, wanted: string[]): Promise<
   return made;
 }
 
-/**
- * The hook for issue #16 (donors manage their monthly gift through Stripe's Customer Portal):
- * create or correct the portal's configuration here, found again by its metadata as the webhook
- * endpoint is by its URL, and report differences under check. Until then the step only says so.
- */
-export async function ensureCustomerPortal(ctx: StepContext): Promise<void> {
-  ctx.say('not yet: comes with the monthly gifts donors manage themselves (issue #16); nothing to do');
-}
-
 export const SETUP_STEPS: readonly SetupStep[] = [
   { title: (config) => `Webhook endpoint ${webhookUrl(config)}`, run: ensureWebhookEndpoint },
-  { title: () => 'Customer Portal configuration', run: ensureCustomerPortal },
+  { title: () => 'Customer Portal (monthly donors manage their gift)', run: ensureCustomerPortal },
 ];
 
 export async function runStripeSetup(config: Config, opts: SetupOptions): Promise<SetupReport> {

@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import { appealDispute, failRefund } from '../../emulator/after-payment.ts';
 import { STRIPE_API_VERSION } from '../../lib/payments/stripe.ts';
 import type { Harness } from './harness.ts';
+import { PORTAL_FLOWS } from './portal-flows.ts';
 
 export interface Flow {
   name: string;
@@ -170,4 +171,5 @@ export const FLOWS: Flow[] = [
       await h.stripe.webhookEndpoints.del(made.id);
     },
   },
+  ...PORTAL_FLOWS,
 ];

@@ -19,4 +19,9 @@ export interface ContractRoots {
   dispute: Stripe.Dispute;
   webhookEndpoint: Stripe.WebhookEndpoint;
   deletedWebhookEndpoint: Stripe.DeletedWebhookEndpoint;
+  product: Stripe.Product;
+  price: Stripe.Price;
+  paymentMethod: Stripe.PaymentMethod;
+  portalConfiguration: Stripe.BillingPortal.Configuration;
+  portalSession: Stripe.BillingPortal.Session;
 }

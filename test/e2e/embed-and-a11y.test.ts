@@ -2,17 +2,15 @@
 // accessibility checks on every page, in Debian's Chromium.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { loadConfig } from '../../lib/config.ts';
 import { createDb } from '../../lib/db/database.ts';
 import { addStaff } from '../../lib/staff/users.ts';
-import { DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
+import { axe, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let server: ServerProcess;
 let browser: Browser;
 // A host page on another origin, as a forum would be.
@@ -41,28 +39,6 @@ after(async () => {
   await server?.stop();
   host?.close();
 });
-
-async function axe(page: Page, label: string): Promise<void> {
-  await page.addScriptTag({ path: axePath });
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      window as unknown as {
-        axe: {
-          run: (
-            ctx?: unknown,
-            opts?: unknown,
-          ) => Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }>;
-        };
-      }
-    ).axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-    });
-    return result.violations.map(
-      (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`,
-    );
-  });
-  assert.deepEqual(violations, [], `axe on ${label}`);
-}
 
 async function raised(): Promise<number> {
   return ((await (await fetch(`${server.url}/api/progress`)).json()) as { raised: number }).raised;

@@ -161,6 +161,16 @@ describe('donor and staff changes', () => {
     assert.equal((await row(sub)).status, 'active');
   });
 
+  it('when an update carries one bad parameter, then nothing of it is applied and no event is sent', async () => {
+    const sub = await pledge(1000);
+    const events = st().events.size;
+    assert.throws(() =>
+      updateSubscription(st(), sub, { cancel_at_period_end: 'true', pause_collection: { behavior: 'nap' } }),
+    );
+    assert.equal(st().subscriptions.get(sub)!.cancel_at_period_end, false);
+    assert.equal(st().events.size, events);
+  });
+
   it('when the monthly amount changes, then the next month counts the new amount and the paid month keeps its own', async () => {
     const sub = await pledge(1000);
     st().subscriptions.get(sub)!.items.data[0]!.price.unit_amount = 2500;

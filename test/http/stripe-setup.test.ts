@@ -83,7 +83,7 @@ describe('npm run stripe:setup', () => {
     assert.deepEqual([...made!.enabled_events].sort(), handled);
     assert.match(report.secret!, /^whsec_/);
     assert.equal(lines.filter((l) => l.includes(report.secret!)).length, 1, 'the secret is shown once');
-    assert.match(text, /Customer Portal configuration\n\s+not yet/);
+    assert.match(text, /Customer Portal \(monthly donors manage their gift\)/);
     assert.match(text, /Still to do:\n.*STRIPE_WEBHOOK_SECRET/);
     assert.ok(report.ok);
   });
@@ -139,7 +139,8 @@ describe('npm run stripe:setup', () => {
     const old = await stripe.webhookEndpoints.create({ url: URL_OF_SITE, enabled_events: ['*'] });
     const check = await setup({ check: true });
     assert.equal(check.report.ok, false);
-    assert.equal(check.report.problems.length, 1, check.text);
+    const endpointProblems = check.report.problems.filter((p) => p.startsWith('we_'));
+    assert.equal(endpointProblems.length, 1, check.text);
     assert.match(check.text, new RegExp(`${old.id} at this URL renders events in the account's default API version`));
     assert.match(check.text, /Stripe cannot change the version of an existing endpoint/);
 
@@ -167,6 +168,39 @@ describe('npm run stripe:setup', () => {
     assert.equal(check.report.problems.length, 1);
     assert.match(check.report.problems[0]!, new RegExp(`${moved.id} at https://old-name.example.org/webhooks/stripe`));
     assert.ok((await setup()).report.todo.some((t) => t.includes(moved.id)));
+  });
+
+  it('when the Customer Portal is not set up, then setup makes the monthly prices and the portal, once, and --check finds what drifts', async () => {
+    const first = await setup();
+    const prices = (await stripe.prices.list({ limit: 100 })).data;
+    assert.deepEqual(
+      prices.map((p) => p.unit_amount).sort((a, b) => a! - b!),
+      [500, 1000, 2500, 5000, 10000],
+    );
+    assert.equal(new Set(prices.map((p) => p.product)).size, 1, 'one product');
+    assert.ok(prices.every((p) => p.recurring?.interval === 'month' && p.lookup_key));
+    const [portal, ...more] = (await stripe.billingPortal.configurations.list()).data;
+    assert.equal(more.length, 0);
+    assert.equal(portal!.metadata?.fundraiser, 'fundraiser');
+    assert.ok(portal!.login_page.enabled && portal!.login_page.url);
+    assert.equal(portal!.features.subscription_cancel.mode, 'at_period_end');
+    assert.equal(portal!.features.customer_update.enabled, false, 'the e-mail is the key to the login page');
+    assert.equal(portal!.features.subscription_update.proration_behavior, 'none');
+    assert.deepEqual(
+      [...portal!.features.subscription_update.products![0]!.prices].sort(),
+      prices.map((p) => p.id).sort(),
+    );
+    assert.match(first.text, new RegExp(`donors log in at ${portal!.login_page.url.replace(/[.?]/g, '\\$&')}`));
+
+    const again = await setup();
+    assert.deepEqual(again.report.changes, []);
+
+    await stripe.billingPortal.configurations.update(portal!.id, { login_page: { enabled: false } });
+    const check = await setup({ check: true });
+    assert.deepEqual(check.report.problems, [`${portal!.id}: its login page is off`]);
+    const fixed = await setup();
+    assert.match(fixed.report.changes.join('\n'), /login page is off \(corrected\)/);
+    assert.ok((await setup({ check: true })).report.ok);
   });
 
   it('when --write-env is given, then the secret goes into .env, replacing the old one, and every other line stays', async () => {

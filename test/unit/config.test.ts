@@ -48,6 +48,15 @@ describe('config', () => {
     assert.deepEqual(c.database, { dialect: 'postgres', url: 'postgres://u:p@db/fundraiser' });
   });
 
+  it('when the portal amounts are set, then they are whole amounts within the donation bounds', () => {
+    assert.deepEqual(loadConfig({}).portal.monthlyAmounts, [5, 10, 25, 50, 100]);
+    assert.deepEqual(loadConfig({ PORTAL_MONTHLY_AMOUNTS: '25, 5,25,250' }).portal.monthlyAmounts, [5, 25, 250]);
+    bad({ PORTAL_MONTHLY_AMOUNTS: '5,ten' }, 'PORTAL_MONTHLY_AMOUNTS', /whole amounts/);
+    bad({ PORTAL_MONTHLY_AMOUNTS: '5,20000' }, 'PORTAL_MONTHLY_AMOUNTS', /20000 is outside/);
+    bad({ STRIPE_PORTAL_LOGIN_URL: 'billing' }, 'STRIPE_PORTAL_LOGIN_URL', /absolute URL/);
+    assert.equal(loadConfig({}).portal.loginUrl, null);
+  });
+
   it('when a value is bad, then the error names the variable', () => {
     bad({ FUNDRAISER_GOAL: '0' }, 'FUNDRAISER_GOAL', /greater than 0/);
     bad({ FUNDRAISER_GOAL: '-5' }, 'FUNDRAISER_GOAL');
