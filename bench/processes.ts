@@ -69,7 +69,7 @@ export function appEnv(dbPath: string, port: number): Record<string, string> {
     DATABASE_URL: `sqlite:${dbPath}`,
     // The donate scenario measures the path to Checkout, not the card-testing limits.
     DONATE_LIMIT_PER_IP: '100000000',
-    DONATE_LIMIT_GLOBAL: '100000000',
+    DONATE_LIMIT_PER_NETWORK: '100000000',
     LOG_LEVEL: 'info',
   };
 }

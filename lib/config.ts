@@ -85,7 +85,10 @@ const schema = z.object({
   FUNDRAISER_CAMPAIGN_END: optionalString,
   APPEAL_FILE: optionalString,
   DONATE_LIMIT_PER_IP: positiveInt(30),
+  // Removed in #17 (a site-wide cap let a few addresses turn every reader away); still
+  // accepted so an old .env starts, and ignored.
   DONATE_LIMIT_GLOBAL: positiveInt(60),
+  DONATE_LIMIT_PER_NETWORK: positiveInt(100),
   TRUST_PROXY: optionalString,
   STAFF_WEBHOOK_WARNING_HOURS: positiveInt(24),
   EMBED_ALLOWED_ORIGINS: optionalString,
@@ -112,6 +115,8 @@ const schema = z.object({
   AVERAGE_GIFT_MIN_DONORS: positiveInt(20),
   LOGIN_LIMIT_PER_ACCOUNT: positiveInt(10),
   LOGIN_LIMIT_PER_IP: positiveInt(50),
+  LOGIN_ACCOUNT_DELAY_AFTER: positiveInt(20),
+  LOGIN_ACCOUNT_DELAY_MAX_SECONDS: positiveInt(10),
   APP_SECRET: optionalString.pipe(
     z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   ),
@@ -182,9 +187,13 @@ export interface Config {
   readonly staff: {
     /** The dashboard warns when no webhook arrived for this long during a running campaign. */
     readonly webhookWarningHours: number;
-    /** Failed logins allowed per 15 minutes, for one account and from one address. */
+    /** Failed logins allowed per 15 minutes, for one account from one address, and from one address. */
     readonly loginLimitPerAccount: number;
     readonly loginLimitPerIp: number;
+    /** Failures for one account (any address) in 15 minutes before each attempt on it waits. */
+    readonly loginDelayAfter: number;
+    /** The wait grows a second per further failure, up to this. */
+    readonly loginDelayMaxSeconds: number;
   };
   readonly embed: {
     /** Host sites (origins) that may frame the banner and read the public figures from a browser. */
@@ -203,8 +212,8 @@ export interface Config {
   readonly limits: {
     /** Donate attempts one address may make in 10 minutes (many readers can share one address). */
     readonly donatePerIp: number;
-    /** Checkout Sessions the whole site may create per minute: caps a distributed card-testing burst. */
-    readonly donateGlobalPerMinute: number;
+    /** Donate attempts one network (IPv4 /24, IPv6 /48) may make in 10 minutes. */
+    readonly donatePerNetwork: number;
   };
   readonly fundraiser: {
     readonly id: string;
@@ -307,8 +316,10 @@ export function loadConfig(env: Env = process.env): Config {
       webhookWarningHours: e.STAFF_WEBHOOK_WARNING_HOURS,
       loginLimitPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
       loginLimitPerIp: e.LOGIN_LIMIT_PER_IP,
+      loginDelayAfter: e.LOGIN_ACCOUNT_DELAY_AFTER,
+      loginDelayMaxSeconds: e.LOGIN_ACCOUNT_DELAY_MAX_SECONDS,
     }),
-    limits: Object.freeze({ donatePerIp: e.DONATE_LIMIT_PER_IP, donateGlobalPerMinute: e.DONATE_LIMIT_GLOBAL }),
+    limits: Object.freeze({ donatePerIp: e.DONATE_LIMIT_PER_IP, donatePerNetwork: e.DONATE_LIMIT_PER_NETWORK }),
     // Outside production a per-process secret is fine: forms simply renew after a restart.
     secret: e.APP_SECRET ?? randomBytes(32).toString('hex'),
     fundraiser: Object.freeze({

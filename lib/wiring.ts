@@ -28,6 +28,8 @@ export interface AppDeps {
   portal: Portal;
   logger: Logger;
   clock: () => Date;
+  /** Waits (the staff login's brake); tests record the wait instead. */
+  sleep?: (ms: number) => Promise<void>;
   appeal: AppealContent;
   staffAccounts: StaffAccounts;
   stores: {

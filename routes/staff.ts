@@ -72,16 +72,23 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       ...locals,
     });
 
-  // Login: generic errors, throttled per address and per account (failures only).
+  // Login: generic errors; failures throttled per address and per account from one address,
+  // and slowed (never refused) per account: see loginLimiters.
   const loginFailed = (req: Request, res: Response) =>
     render(
       req,
       res,
       'login',
-      { title: 'Staff login', error: 'Too many failed attempts. Wait 15 minutes and try again.', email: '', next: '' },
+      {
+        title: 'Staff login',
+        error: 'Too many failed attempts from your address. Wait 15 minutes and try again.',
+        email: '',
+        next: '',
+      },
       429,
     );
-  const throttle = loginLimiters(deps.config, deps.stores.rateLimit, loginFailed);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const throttle = loginLimiters(deps.config, deps.stores.rateLimit, loginFailed, sleep);
   const safeNext = (v: unknown) => (typeof v === 'string' && /^\/staff(\/[\w./?=&%-]*)?$/.test(v) ? v : '/staff');
 
   router.get('/staff/login', (req, res) => {

@@ -41,7 +41,7 @@ export async function makeTestApp(
     STRIPE_API_URL: 'http://127.0.0.1:9',
     // Tests post many forms from one address; the limits have tests of their own.
     DONATE_LIMIT_PER_IP: '100000',
-    DONATE_LIMIT_GLOBAL: '100000',
+    DONATE_LIMIT_PER_NETWORK: '100000',
     ...opts.env,
   });
   let now: Date | null = opts.now === 'real' ? null : (opts.now ?? new Date('2026-06-15T12:00:00Z'));

@@ -42,6 +42,31 @@ async function logIn(who: { email: string; password: string }) {
   return { agent, csrf: token };
 }
 
+/** An app behind a trusted proxy (so tests can speak from many addresses) that records the login brake's waits. */
+async function proxiedApp() {
+  const waits: number[] = [];
+  const app = await makeTestApp({
+    now: new Date(),
+    env: { TRUST_PROXY: '1' },
+    deps: {
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    },
+  });
+  await addStaff(app.deps.db, ADMIN.email, ADMIN.password, 'admin', new Date());
+  await addStaff(app.deps.db, 'target@example.org', 'a very good password', 'viewer', new Date());
+  return { app: app.app, waits, setNow: app.setNow, close: app.close };
+}
+
+function post(form: Awaited<ReturnType<typeof loginForm>>, address: string, who: { email: string; password: string }) {
+  return form.agent
+    .post('/staff/login')
+    .set('X-Forwarded-For', address)
+    .type('form')
+    .send({ _csrf: form.csrf, email: who.email, password: who.password });
+}
+
 describe('staff access', () => {
   it('when nobody is logged in, then pages redirect to the login and data answers 401', async () => {
     for (const path of ['/staff', '/staff/gifts', '/staff/settings', '/staff/no-such-page']) {
@@ -109,25 +134,56 @@ describe('staff access', () => {
     assert.equal((await t.deps.ledger.progress()).goal, goal);
   });
 
-  it('when ten wrong passwords come fast, then the eleventh attempt is throttled, even with the right password', async () => {
-    const victim = { email: 'target@example.org', password: 'a very good password' };
-    await addStaff(t.deps.db, victim.email, victim.password, 'viewer', new Date());
-    const { agent, csrf } = await loginForm(t.app);
-    for (let i = 0; i < 10; i++) {
-      await agent
-        .post('/staff/login')
-        .type('form')
-        .send({ _csrf: csrf, email: victim.email, password: `guess ${i} wrong` })
-        .expect(401);
+  it('when ten wrong passwords for an account come from address A, then the right password from address B logs in at once, and A is throttled', async () => {
+    const { app, waits, close } = await proxiedApp();
+    try {
+      const victim = { email: 'target@example.org', password: 'a very good password' };
+      const fromA = await loginForm(app);
+      for (let i = 0; i < 10; i++)
+        await post(fromA, '192.0.2.1', { email: victim.email, password: `guess ${i} wrong` }).expect(401);
+      const res = await post(fromA, '192.0.2.1', victim).expect(429);
+      assert.match(res.text, /Too many failed attempts from your address/);
+      await post(await loginForm(app), '198.51.100.7', victim)
+        .expect(303)
+        .expect('Location', '/staff');
+      assert.deepEqual(waits, [], 'no attempt was slowed');
+      // Other accounts from A are not throttled by it.
+      await post(await loginForm(app), '192.0.2.1', ADMIN).expect(303);
+    } finally {
+      await close();
     }
-    const res = await agent
-      .post('/staff/login')
-      .type('form')
-      .send({ _csrf: csrf, email: victim.email, password: victim.password })
-      .expect(429);
-    assert.match(res.text, /Too many failed attempts/);
-    // Other accounts are not locked out by it.
-    await logIn(ADMIN);
+  });
+
+  it('when a brute force comes from many addresses, then each attempt on the account waits longer, capped, and the right password still logs in', async () => {
+    const { app, waits, close, setNow } = await proxiedApp();
+    try {
+      const victim = { email: 'target@example.org', password: 'a very good password' };
+      // 40 addresses, one wrong guess each: no per-address limit is reached.
+      for (let i = 0; i < 40; i++)
+        await post(await loginForm(app), `203.0.113.${i + 1}`, { email: victim.email, password: `guess ${i}` }).expect(
+          401,
+        );
+      // The first 20 failures were free; then 1 s, 2 s, ... up to 10 s per attempt.
+      assert.deepEqual(
+        waits,
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10].map((x) => x * 1000),
+      );
+      // The owner from yet another address: waits the capped 10 s, then is let in.
+      await post(await loginForm(app), '198.51.100.8', victim)
+        .expect(303)
+        .expect('Location', '/staff');
+      assert.equal(waits.at(-1), 10_000);
+      // Other accounts are not slowed.
+      waits.length = 0;
+      await post(await loginForm(app), '198.51.100.9', ADMIN).expect(303);
+      assert.deepEqual(waits, []);
+      // 15 minutes later the account's count starts again.
+      setNow(new Date(Date.now() + 16 * 60_000));
+      await post(await loginForm(app), '198.51.100.10', victim).expect(303);
+      assert.deepEqual(waits, []);
+    } finally {
+      await close();
+    }
   });
 
   it('when one address fails too often across accounts, then it is throttled', async () => {
