@@ -46,7 +46,7 @@ const paid = (n: number) =>
   );
 
 describe('unfinished webhook bodies', () => {
-  it('when more unsigned bodies than the cap are held open, then the extra ones get 503 with Retry-After, the held ones are cut at the deadline with 408, and a signed webhook is recorded meanwhile and after', async () => {
+  it('when unsigned bodies are held open up to the cap, then more get 503 + Retry-After, the held are cut with 408, signed events are recorded', async () => {
     const rssBefore = mb();
     const gifts = await countRows(t.deps, 'contributions');
 
