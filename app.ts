@@ -17,6 +17,7 @@ import { requestId } from './lib/logger.ts';
 import type { AppDeps } from './lib/wiring.ts';
 import { capturedSecurityHeaders, securityHeaders } from './routes/middleware/security-headers.ts';
 import { createCsrf } from './routes/middleware/csrf.ts';
+import { bodyDeadline } from './routes/middleware/body-deadline.ts';
 import { fastLane, routePath, type FastLaneError } from './routes/fast-lane.ts';
 import { webhookHandler, WEBHOOK_PATH } from './routes/webhooks.ts';
 import { appealFastEntries, appealRoutes } from './routes/appeal.ts';
@@ -129,6 +130,7 @@ function expressApp(deps: AppDeps): express.Express {
   );
 
   app.use('/public', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
+  app.use(bodyDeadline(deps.config.bodies.formDeadlineMs));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '16kb' }));
   app.use(cookieParser());

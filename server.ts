@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './lib/config.ts';
 import { buildDeps } from './lib/wiring.ts';
 import { createApp } from './app.ts';
+import { SERVER_TIMEOUTS } from './routes/middleware/body-deadline.ts';
 import { STRIPE_API_VERSION } from './lib/payments/stripe.ts';
 import { prepareCustomerPortal } from './lib/payments/portal-setup.ts';
 import express from 'express';
@@ -46,6 +47,7 @@ async function main() {
   const site = createApp(deps);
   // The site's requests go straight to the site; only the emulator's paths to the emulator.
   const server = createServer(
+    SERVER_TIMEOUTS,
     (req, res) => void (emulatorApp && isEmulatorPath(req.url ?? '') ? emulatorApp(req, res) : site(req, res)),
   );
   server.listen(config.port, () => {

@@ -75,12 +75,12 @@ export function appEnv(dbPath: string, port: number): Record<string, string> {
 }
 
 /** The app on an existing database, run as npm start runs it: the built bundle, with the start script's node flags. */
-export async function launchApp(name: string, dbPath: string): Promise<Proc> {
+export async function launchApp(name: string, dbPath: string, env: Record<string, string> = {}): Promise<Proc> {
   const port = await freePort();
   const out = fs.openSync(path.join(tmp, `${name}.log`), 'a');
   const child = spawn(process.execPath, START_FLAGS, {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...appEnv(dbPath, port) },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...appEnv(dbPath, port), ...env },
     stdio: ['ignore', out, out],
   });
   started.push(child);

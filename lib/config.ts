@@ -100,6 +100,9 @@ const schema = z.object({
       .min(0, 'must be 0 or more')
       .max(60_000, 'must be at most 60000 (a minute)'),
   ),
+  WEBHOOK_MAX_PENDING_BODIES: positiveInt(64),
+  WEBHOOK_BODY_DEADLINE_MS: positiveInt(10_000),
+  FORM_BODY_DEADLINE_MS: positiveInt(5_000),
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   LOG_LEVEL: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -179,6 +182,13 @@ export interface Config {
   readonly metricsToken: string | null;
   /** How long an instance may show the totals from memory; its own writes show at once. */
   readonly totalsMaxAgeMs: number;
+  /** Request bodies: how many webhook bodies (not yet signature-checked) are read at once (past it,
+   *  503 with Retry-After), and how long a webhook's or a form's body may take to arrive whole (408). */
+  readonly bodies: {
+    readonly webhookMaxPending: number;
+    readonly webhookDeadlineMs: number;
+    readonly formDeadlineMs: number;
+  };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Signs CSRF tokens; must be the same on every instance. */
   readonly secret: string;
@@ -301,6 +311,11 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(e.TRUST_PROXY),
     metricsToken: e.METRICS_TOKEN ?? null,
     totalsMaxAgeMs: e.TOTALS_MAX_AGE_MS,
+    bodies: Object.freeze({
+      webhookMaxPending: e.WEBHOOK_MAX_PENDING_BODIES,
+      webhookDeadlineMs: e.WEBHOOK_BODY_DEADLINE_MS,
+      formDeadlineMs: e.FORM_BODY_DEADLINE_MS,
+    }),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     embed: Object.freeze({
       allowedOrigins: Object.freeze(origins(e.EMBED_ALLOWED_ORIGINS)),

@@ -7,6 +7,7 @@ import type { Store } from 'express-rate-limit';
 import type { Config } from './config.ts';
 import { loadAppeal, type AppealContent } from './appeal/content.ts';
 import { openDatabase, migrateToLatest, ping, type Db } from './db/database.ts';
+import { writeCheck } from './db/write-check.ts';
 import { createLedger } from './ledger/ledger.ts';
 import type { Ledger } from './ledger/types.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -40,6 +41,8 @@ export interface AppDeps {
   };
   /** True when the database answers a trivial query. */
   databaseAnswers(): Promise<boolean>;
+  /** null when a small write went through (checked at most every few seconds); else why not. */
+  databaseWrites(): Promise<string | null>;
 }
 
 /** What the entry points hold besides what the app gets: the database, to close it. */
@@ -82,6 +85,7 @@ export async function buildDeps(
       staffSessions: (ttlMs) => new DatabaseSessionStore(db, ttlMs),
     },
     databaseAnswers: () => ping(db),
+    databaseWrites: writeCheck(db, { clock, logger }),
     db,
     close: () => db.destroy(),
   };

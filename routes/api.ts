@@ -32,10 +32,13 @@ export function apiRoutes(deps: AppDeps): Router {
   // Ready to take traffic: the database answers and we are not draining for a shutdown. What
   // wants fixing but does not stop the instance serving is listed under `warnings` (still 200).
   router.get('/readyz', async (_req, res) => {
-    const ok = !deps.lifecycle.shuttingDown && (await deps.databaseAnswers());
     res.set('Cache-Control', 'no-store');
-    const status = ok ? 'ready' : deps.lifecycle.shuttingDown ? 'shutting down' : 'database unavailable';
-    if (!ok) return void res.status(503).json({ status });
+    if (deps.lifecycle.shuttingDown) return void res.status(503).json({ status: 'shutting down' });
+    if (!(await deps.databaseAnswers())) return void res.status(503).json({ status: 'database unavailable' });
+    // Reads answering is not enough: a full or read-only disk fails every webhook and donation.
+    const cannotWrite = await deps.databaseWrites();
+    if (cannotWrite) return void res.status(503).json({ status: 'database cannot write', reason: cannotWrite });
+    const status = 'ready';
     const last = await deps.ledger.lastWebhook().catch(() => null);
     const drift = apiVersionDrift(last, deps.clock(), STRIPE_API_VERSION);
     res.json(drift ? { status, warnings: [drift] } : { status });

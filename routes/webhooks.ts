@@ -4,7 +4,7 @@
 // checking the signature. createApp's listener (app.ts) sends POST /webhooks/stripe here
 // before Express sees it (as Express would: a trailing slash and letter case do not matter).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import getRawBody from 'raw-body';
+import { closeAfterAnswer, readBodyWithin } from './middleware/body-deadline.ts';
 import type Stripe from 'stripe';
 import type { AppDeps } from '../lib/wiring.ts';
 import { handleStripeEvent, otherApiVersion } from '../lib/payments/events.ts';
@@ -19,7 +19,7 @@ export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void
 
 export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, string>): WebhookHandler {
   const jsonHeaders = { ...securityHeaders, 'content-type': 'application/json; charset=utf-8' };
-  type Answer = [status: number, body: object];
+  type Answer = [status: number, body: object, headers?: Record<string, string>];
   const rejected = () => deps.metrics.webhookEvents.inc({ type: 'unknown', result: 'rejected' });
 
   // "Last webhook received" for the staff view: written at most once a second, not per event;
@@ -36,19 +36,36 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
     await deps.ledger.noteWebhook({ id: event.id, type: event.type }, new Date(now), version);
   };
 
+  // Bodies being read, not yet signature-checked: anyone can start one, so they are capped
+  // (past the cap 503 with Retry-After, which Stripe retries) and each has a deadline.
+  let pendingBodies = 0;
+
   async function handle(req: IncomingMessage, reqId: string): Promise<Answer> {
+    if (pendingBodies >= deps.config.bodies.webhookMaxPending) {
+      rejected();
+      deps.logger.warn({ reqId, pendingBodies }, 'webhook refused unread: too many bodies in flight');
+      return [503, { error: 'Busy; please retry' }, { 'retry-after': '5' }];
+    }
     let body: Buffer;
+    pendingBodies++;
     try {
-      body = await getRawBody(req, { limit: BODY_LIMIT, length: req.headers['content-length'] });
+      body = await readBodyWithin(req, { limit: BODY_LIMIT, deadlineMs: deps.config.bodies.webhookDeadlineMs });
     } catch (err) {
-      // Too large (413), or cut short / not matching its Content-Length (400): nothing read, nothing written.
-      const status = (err as { status?: number }).status === 413 ? 413 : 400;
+      // Too large (413), not whole within the deadline (408), or cut short / not matching its
+      // Content-Length (400): nothing written.
+      const given = (err as { status?: number }).status;
+      const status = given === 413 || given === 408 ? given : 400;
       rejected();
       deps.logger.warn({ reqId, reason: (err as Error).message }, 'webhook rejected: body unreadable');
-      return [
-        status,
-        { error: status === 413 ? 'That request was too large.' : 'The request body could not be read.' },
-      ];
+      const error =
+        status === 413
+          ? 'That request was too large.'
+          : status === 408
+            ? 'The request body took too long.'
+            : 'The request body could not be read.';
+      return [status, { error }];
+    } finally {
+      pendingBodies--;
     }
     const signature = req.headers['stripe-signature'];
     if (typeof signature !== 'string' || signature === '' || body.length === 0) {
@@ -113,9 +130,10 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
         deps.logger.error({ reqId, err }, 'webhook handler failed');
         return [500, { error: 'Could not record the event; please retry' }];
       })
-      .then(([status, body]) => {
+      .then(([status, body, headers]) => {
         const text = JSON.stringify(body);
-        res.writeHead(status, { ...jsonHeaders, 'content-length': Buffer.byteLength(text) });
+        closeAfterAnswer(req, res);
+        res.writeHead(status, { ...jsonHeaders, ...headers, 'content-length': Buffer.byteLength(text) });
         res.end(text);
         observe({ status: String(status) });
       })

@@ -26,6 +26,7 @@ import * as m0003 from './migrations/0003_staff.ts';
 import * as m0004 from './migrations/0004_drop_unused_index.ts';
 import * as m0005 from './migrations/0005_pledge_states.ts';
 import * as m0006 from './migrations/0006_api_version_warning.ts';
+import * as m0007 from './migrations/0007_write_probe.ts';
 
 export type Db = Kysely<Database>;
 
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0004_drop_unused_index': m0004,
   '0005_pledge_states': m0005,
   '0006_api_version_warning': m0006,
+  '0007_write_probe': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -160,15 +162,34 @@ export async function serializedTransaction<T>(
 ): Promise<T> {
   const postgres = isPostgres(db);
   for (let attempt = 1; ; attempt++) {
+    // What failed inside the transaction. SQLite ends a transaction by itself on some errors
+    // (disk full, I/O): Kysely's ROLLBACK then fails with "cannot rollback - no transaction is
+    // active", and that error would replace the real one.
+    let failure: { err: unknown } | undefined;
     try {
       return await db.transaction().execute(async (trx) => {
-        if (postgres) await sql`select pg_advisory_xact_lock(${WRITER_LOCK})`.execute(trx);
-        return fn(trx);
+        try {
+          if (postgres) await sql`select pg_advisory_xact_lock(${WRITER_LOCK})`.execute(trx);
+          return await fn(trx);
+        } catch (err) {
+          failure = { err };
+          throw err;
+        }
       });
-    } catch (err) {
+    } catch (caught) {
+      const err = failure ? failure.err : caught;
       if (attempt >= attempts || !isRetryable(err)) throw err;
       // Back off a little, with jitter, so colliding transactions do not collide again.
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
+}
+
+/** One small write in a serialized transaction (the write_probe row): throws what the database says. */
+export async function writeProbe(db: Db, at: Date): Promise<void> {
+  await serializedTransaction(
+    db,
+    (trx) => sql`update write_probe set written_at = ${at.toISOString()} where id = 1`.execute(trx),
+    1,
+  );
 }

@@ -1,7 +1,7 @@
 // The site and the Stripe emulator on real loopback ports, wired to each other: the SDK
 // talks to the emulator over HTTP and the emulator signs and POSTs webhooks to the site.
 import { STRIPE_API_VERSION } from '../../lib/payments/stripe.ts';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
@@ -10,6 +10,7 @@ import { createEmulator, listenEmulator, type Emulator, type EmulatorOptions } f
 import { checkoutSession } from '../../emulator/objects.ts';
 import type { EmulatorState } from '../../emulator/state.ts';
 import type { Site } from '../../app.ts';
+import { SERVER_TIMEOUTS } from '../../routes/middleware/body-deadline.ts';
 import { makeTestApp, TEST_WEBHOOK_SECRET, type TestApp } from './app.ts';
 
 export interface LiveStack extends TestApp {
@@ -50,7 +51,8 @@ export async function startLiveStack(
     failWith ? void res.status(failWith).send('failing on purpose') : next(),
   );
   const site = await new Promise<Server>((resolve) => {
-    const s = outer.listen(0, '127.0.0.1', () => resolve(s));
+    // As server.ts makes its server: the same header and request time limits.
+    const s = createServer(SERVER_TIMEOUTS, outer).listen(0, '127.0.0.1', () => resolve(s));
   });
   const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   const webhookUrl = `${siteUrl}/webhooks/stripe`;
