@@ -22,6 +22,9 @@ export const COPIED_TABLES: Array<keyof Database> = [
   'staff_audit',
 ];
 
+/** Not copied: the /readyz write check's one row, which the target's own migration made. */
+export const UNCOPIED_TABLES = ['write_probe'];
+
 const ORDER_BY: Partial<Record<keyof Database, string>> = {
   campaigns: 'id',
   campaign_totals: 'campaign_id',
