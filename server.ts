@@ -2,8 +2,9 @@
 // local development (the only product file that imports emulator/); graceful shutdown.
 import 'dotenv/config';
 import { createServer } from 'node:http';
-import { ConfigError, loadConfig } from './lib/config.ts';
+import { ConfigError, loadConfig, type Config } from './lib/config.ts';
 import { buildDeps } from './lib/wiring.ts';
+import { flushLogs } from './lib/logger.ts';
 import { createApp } from './app.ts';
 import { SERVER_TIMEOUTS } from './routes/middleware/body-deadline.ts';
 import { STRIPE_API_VERSION } from './lib/payments/stripe.ts';
@@ -22,8 +23,23 @@ async function main() {
     }
     throw err;
   }
-  const deps = await buildDeps(config);
+  let deps;
+  try {
+    deps = await buildDeps(config);
+  } catch (err) {
+    const readOnly = databaseReadOnly(err);
+    if (!readOnly) throw err;
+    console.error(
+      `${readOnly} (DATABASE_URL=${describeDatabase(config)}): the site cannot record gifts; give it a writable database`,
+    );
+    process.exit(1);
+  }
   const { logger } = deps;
+  if (config.isHttps && config.trustProxy === false)
+    logger.warn(
+      'BASE_URL is https but TRUST_PROXY is unset: behind a proxy that ends TLS, requests look like http, ' +
+        'so staff login cannot set its Secure cookie. Set TRUST_PROXY to the hop count (1) or the proxy addresses.',
+    );
   let emulator: Emulator | undefined;
   let emulatorApp: express.Express | undefined;
   if (config.stripe.embeddedEmulator) {
@@ -46,10 +62,12 @@ async function main() {
   }
   const site = createApp(deps);
   // The site's requests go straight to the site; only the emulator's paths to the emulator.
-  const server = createServer(
-    SERVER_TIMEOUTS,
-    (req, res) => void (emulatorApp && isEmulatorPath(req.url ?? '') ? emulatorApp(req, res) : site(req, res)),
-  );
+  let stopping = false;
+  const server = createServer(SERVER_TIMEOUTS, (req, res) => {
+    // While stopping, answered connections close instead of idling, so the drain can end.
+    if (stopping) res.setHeader('Connection', 'close');
+    void (emulatorApp && isEmulatorPath(req.url ?? '') ? emulatorApp(req, res) : site(req, res));
+  });
   server.listen(config.port, () => {
     logger.info(
       { url: config.baseUrl, database: config.database.dialect },
@@ -63,7 +81,6 @@ async function main() {
       );
   });
 
-  let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -73,7 +90,7 @@ async function main() {
     emulator?.stop();
     server.close(() => {
       deps.close().then(
-        () => process.exit(0),
+        () => void flushLogs(logger).then(() => process.exit(0)),
         (err: unknown) => {
           logger.error({ err }, 'the database did not close cleanly');
           process.exit(1);
@@ -81,10 +98,32 @@ async function main() {
       );
     });
     server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
+    setInterval(() => server.closeIdleConnections(), 100).unref();
+    // A bounded drain: whatever still hangs (a slow client, a stalled log pipe) does not keep it alive.
+    setTimeout(() => {
+      console.error(`shutdown: still busy after SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** "the database is read-only" when `err` says so (SQLite or PostgreSQL), else null. */
+function databaseReadOnly(err: unknown): string | null {
+  const e = err as { code?: string; message?: string } | null;
+  const text = `${e?.code ?? ''} ${e?.message ?? ''}`;
+  if (/SQLITE_READONLY|readonly database|read-only|25006|EROFS|EACCES/i.test(text))
+    return `the database is read-only or not writable (${e?.message ?? e?.code})`;
+  return null;
+}
+
+/** DATABASE_URL without a password, for a message. */
+function describeDatabase(config: Config): string {
+  if (config.database.dialect === 'sqlite') return `sqlite:${config.database.path}`;
+  const url = new URL(config.database.url);
+  if (url.password) url.password = '***';
+  return url.toString();
 }
 
 main().catch((err) => {

@@ -40,6 +40,23 @@ function successUrl(session: Stripe.Checkout.Session): string {
   return (session.success_url ?? '/').replace('{CHECKOUT_SESSION_ID}', session.id);
 }
 
+/**
+ * `url` when it is an http(s) address on the site the emulator serves (the origin its webhooks
+ * go to; any loopback address when it has none), else null.
+ */
+export function siteReturnUrl(url: string | null, webhookUrl: string | null): string | null {
+  if (!url) return null;
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return null;
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return null;
+  if (webhookUrl) return target.origin === new URL(webhookUrl).origin ? target.href : null;
+  return /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(target.hostname) ? target.href : null;
+}
+
 export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '8kb' });
@@ -88,7 +105,10 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
 
   router.post('/c/pay/:id/cancel', (req, res) => {
     const session = state.session(req.params.id);
-    res.redirect(303, session.cancel_url ?? '/');
+    const back = siteReturnUrl(session.cancel_url, delivery.url);
+    if (back) return void res.redirect(303, back);
+    // Anyone can make a session through /v1 with any cancel_url: never an open redirect.
+    res.status(400).send(page('Checkout', '<h1>This checkout was cancelled.</h1><p>Close this page to go back.</p>'));
   });
 
   // Test controls: JSON in, JSON out (or back to the dashboard from its HTML forms).

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PRESET_AMOUNTS } from './appeal/donation-options.ts';
+import { ConfigError } from './config-error.ts';
+import { checkEmulator, nodeEnv, trustProxy } from './config-safety.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -12,15 +14,7 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const EMULATOR_WEBHOOK_SECRET = 'whsec_emulator_local_only_not_a_secret';
 const EMULATOR_SECRET_KEY = 'sk_test_emulator';
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    detail: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${detail}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 const optionalString = z
   .string()
@@ -90,6 +84,11 @@ const schema = z.object({
   DONATE_LIMIT_GLOBAL: positiveInt(60),
   DONATE_LIMIT_PER_NETWORK: positiveInt(100),
   TRUST_PROXY: optionalString,
+  STRIPE_EMULATOR: z.preprocess(
+    (v) => (v === undefined || v === '' || v === '0' ? undefined : v),
+    z.literal('1', 'must be 1 (or unset)').optional(),
+  ),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   STAFF_WEBHOOK_WARNING_HOURS: positiveInt(24),
   EMBED_ALLOWED_ORIGINS: optionalString,
   TOTALS_MAX_AGE_MS: z.preprocess(
@@ -193,7 +192,9 @@ export interface Config {
   /** Signs CSRF tokens; must be the same on every instance. */
   readonly secret: string;
   /** Express's `trust proxy`: which hops may set X-Forwarded-For, so limits see the real client. */
-  readonly trustProxy: boolean | number | string;
+  readonly trustProxy: false | number | string;
+  /** After SIGTERM, in-flight requests get this long; then the process exits whatever is left. */
+  readonly shutdownTimeoutMs: number;
   readonly staff: {
     /** The dashboard warns when no webhook arrived for this long during a running campaign. */
     readonly webhookWarningHours: number;
@@ -249,7 +250,10 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(env[variable] ?? null)})`);
   }
   const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
+  const mode = nodeEnv(e.NODE_ENV);
+  const production = mode === 'production';
+  const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  checkEmulator({ env: mode, baseUrl, secretKey: e.STRIPE_SECRET_KEY, explicit: e.STRIPE_EMULATOR === '1' });
 
   if (production && !e.STRIPE_SECRET_KEY) {
     throw new ConfigError(
@@ -288,10 +292,9 @@ export function loadConfig(env: Env = process.env): Config {
     ? { dialect: 'sqlite' as const, path: sqlitePath(databaseUrl.slice('sqlite:'.length)) }
     : { dialect: 'postgres' as const, url: databaseUrl };
 
-  const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const embeddedEmulator = !e.STRIPE_SECRET_KEY && !e.STRIPE_API_URL;
   return Object.freeze({
-    env: production ? 'production' : e.NODE_ENV === 'test' ? 'test' : 'development',
+    env: mode,
     port: e.PORT,
     baseUrl,
     isHttps: baseUrl.startsWith('https:'),
@@ -316,7 +319,8 @@ export function loadConfig(env: Env = process.env): Config {
       webhookDeadlineMs: e.WEBHOOK_BODY_DEADLINE_MS,
       formDeadlineMs: e.FORM_BODY_DEADLINE_MS,
     }),
-    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    logLevel: e.LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'info'),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     embed: Object.freeze({
       allowedOrigins: Object.freeze(origins(e.EMBED_ALLOWED_ORIGINS)),
       closeDays: e.EMBED_CLOSE_DAYS,
@@ -371,13 +375,6 @@ function origins(v: string | undefined): string[] {
         throw new ConfigError('EMBED_ALLOWED_ORIGINS', `must use http or https (got ${JSON.stringify(s)})`);
       return url.origin;
     });
-}
-
-function trustProxy(v: string | undefined): boolean | number | string {
-  if (v === undefined || v === 'false') return false;
-  if (v === 'true') return true;
-  if (/^\d+$/.test(v)) return Number(v);
-  return v; // a list such as "loopback, 10.0.0.0/8"
 }
 
 /** STAFF_PASSWORD, for `npm run staff` run by automation instead of a person at a prompt. */

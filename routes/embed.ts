@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { Router, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import type { AppDeps } from '../lib/wiring.ts';
 import { PROJECT_ROOT } from '../lib/config.ts';
@@ -17,6 +17,7 @@ import type { Progress } from '../lib/ledger/types.ts';
 import type { FastEntry } from './fast-lane.ts';
 import { allowFramingByHosts, PUBLIC_FIGURES_HEADERS } from './middleware/public-cache.ts';
 import { framableBy } from './middleware/security-headers.ts';
+import { CrossSiteRequestError, refuseCrossSite } from './middleware/cross-site.ts';
 import type { RenderView } from './views.ts';
 
 const HIDE_COOKIE = 'fr_banner';
@@ -139,13 +140,22 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
   });
 
   // "Close" inside the iframe: a plain form, so it works without JavaScript.
-  router.post('/embed/banner/close', (req, res) => {
+  // The form is in this site's own iframe document, so a genuine post is same-origin even on a
+  // host site; another site posting it would hide the banner for the reader behind their back.
+  router.post('/embed/banner/close', refuseCrossSite(deps.config.baseUrl), (req, res) => {
     allowFramingByHosts(res, deps.config);
     const now = deps.clock();
     const until = new Date(now.getTime() + deps.config.embed.closeDays * DAY_MS);
     writeHidden(res, deps, { reason: 'close', at: now.toISOString(), until: until.toISOString() });
     res.redirect(303, '/embed/banner');
   });
+
+  const onCrossSite: ErrorRequestHandler = (err, req, res, next) => {
+    if (!(err instanceof CrossSiteRequestError)) return next(err);
+    deps.logger.warn({ from: err.from }, 'banner close refused: posted from another site');
+    res.status(403).type('text').send('This form was sent from another site, so the banner was not closed.');
+  };
+  router.use('/embed/banner/close', onCrossSite);
 
   router.get('/embed/demo', (_req, res) => {
     const { orgName } = deps.config.fundraiser;

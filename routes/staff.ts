@@ -231,13 +231,11 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const amount = wholeAmount(body.amount);
     const reason = typeof body.reason === 'string' ? plainText(body.reason).slice(0, 500) : '';
-    const received =
-      typeof body.received_on === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(body.received_on)
-        ? new Date(`${body.received_on}T12:00:00Z`)
-        : null;
+    const received = calendarDate(body.received_on);
     if (amount === null) return settingsError(req, res, 'The amount must be a whole amount greater than 0.');
-    if (!received || Number.isNaN(received.getTime()))
-      return settingsError(req, res, 'Give the date the money was received.');
+    if (received === 'no such day')
+      return settingsError(req, res, `There is no such day as ${String(body.received_on)}: check the date received.`);
+    if (!received) return settingsError(req, res, 'Give the date the money was received.');
     const progress = await deps.ledger.progress();
     if (received.getTime() > deps.clock().getTime() + 86_400_000)
       return settingsError(req, res, 'The date received cannot be in the future.');
@@ -332,4 +330,11 @@ function parseFilter(
   }
   const query = Object.fromEntries(['status', 'frequency', 'from', 'to', 'min', 'max'].map((k) => [k, s(k)]));
   return { filter, errors, query };
+}
+
+/** A YYYY-MM-DD day at noon UTC; 'no such day' for 2026-02-30 (Date would roll it over to March 2). */
+function calendarDate(v: unknown): Date | null | 'no such day' {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return null;
+  const d = new Date(`${v}T12:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v ? d : 'no such day';
 }

@@ -17,6 +17,9 @@ const BODY_LIMIT = '512kb';
 
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** How far ahead of this clock a signature's timestamp may be (clock drift). */
+const FUTURE_TOLERANCE_SECONDS = 300;
+
 export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, string>): WebhookHandler {
   const jsonHeaders = { ...securityHeaders, 'content-type': 'application/json; charset=utf-8' };
   type Answer = [status: number, body: object, headers?: Record<string, string>];
@@ -82,6 +85,14 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
       );
     } catch (err) {
       deps.logger.warn({ reqId, reason: (err as Error).message }, 'webhook rejected: bad signature or body');
+      rejected();
+      return [400, { error: 'Invalid signature or payload' }];
+    }
+    // constructEvent's tolerance only bounds the past: a signature "from the future" would stay
+    // replayable until then. Stripe signs as it sends, so more than 5 minutes ahead is refused.
+    const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+    if (!(signedAt <= Date.now() / 1000 + FUTURE_TOLERANCE_SECONDS)) {
+      deps.logger.warn({ reqId, signedAt }, 'webhook rejected: signature timestamp in the future');
       rejected();
       return [400, { error: 'Invalid signature or payload' }];
     }

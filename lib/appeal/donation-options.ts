@@ -48,6 +48,9 @@ export function parseDonation(input: FormInput, fundraiser: Config['fundraiser']
     return { ok: false, field: 'amount', error: `Please give an amount ${range}.` };
   }
 
+  // A repeated field (frequency=monthly&frequency=once) is refused: guessing either could be wrong.
+  if (input.frequency !== undefined && single(input.frequency) === undefined)
+    return { ok: false, field: 'frequency', error: 'Please choose one frequency: once or monthly, not both.' };
   const f = single(input.frequency) ?? 'once';
   if (f !== 'once' && f !== 'monthly') {
     return { ok: false, field: 'frequency', error: 'Please choose to give once or monthly.' };

@@ -11,6 +11,8 @@ export function securityHeaders(config: Config) {
         'frame-ancestors': ["'none'"],
         // The donate form redirects to Checkout; browsers apply form-action to that redirect.
         'form-action': ["'self'", checkoutOrigin(config)],
+        // Only on https: on an http site it would send the framed banner's close form to https, which fails.
+        'upgrade-insecure-requests': config.isHttps ? [] : null,
       },
     },
     strictTransportSecurity: config.isHttps,

@@ -183,10 +183,19 @@ describe('emulator: webhook delivery', () => {
     assert.match(html.text, /TEST MODE/);
   });
 
+  it('when the cancel_url of a session is not on the site, then cancelling shows a page and redirects nowhere', async () => {
+    for (const cancel_url of ['https://evil.example/phish', 'http://127.0.0.1:1/elsewhere']) {
+      const created = await s.deps.stripe.checkout.sessions.create({ ...donation(), cancel_url });
+      const res = await request(s.emulatorUrl).post(`/c/pay/${created.id}/cancel`).expect(400);
+      assert.equal(res.headers.location, undefined);
+      assert.match(res.text, /cancelled/);
+    }
+  });
+
   it('when the hosted checkout page is opened, then it is clearly a test and offers card, bank debit and cancel', async () => {
     const created = await s.deps.stripe.checkout.sessions.create({
       ...donation(),
-      cancel_url: 'http://127.0.0.1/back',
+      cancel_url: `${s.config.baseUrl}/back`,
     });
     const page = await request(s.emulatorUrl).get(`/c/pay/${created.id}`).expect(200);
     assert.match(page.text, /TEST MODE/);
@@ -194,7 +203,7 @@ describe('emulator: webhook delivery', () => {
     assert.match(page.text, /value="delayed_success"/);
     assert.match(page.text, /value="delayed_failure"/);
     const cancel = await request(s.emulatorUrl).post(`/c/pay/${created.id}/cancel`).expect(303);
-    assert.equal(cancel.headers.location, 'http://127.0.0.1/back');
+    assert.equal(cancel.headers.location, `${s.config.baseUrl}/back`);
     const paid = await request(s.emulatorUrl)
       .post(`/c/pay/${created.id}`)
       .type('form')

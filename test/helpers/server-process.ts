@@ -11,6 +11,10 @@ export interface ServerProcess {
   logs: () => string;
   /** Sends a signal and resolves with the exit code once the process has ended. */
   kill(signal: NodeJS.Signals): Promise<number | null>;
+  /** Closes the reading end of its stdout, as a log shipper or supervisor that went away. */
+  closeStdout(): void;
+  /** Stops reading its stdout (the pipe fills up), as a stalled log shipper. */
+  stallStdout(): void;
   stop(): Promise<void>;
 }
 
@@ -73,6 +77,11 @@ export async function startServerProcess(
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),
+    closeStdout: () => child.stdout!.destroy(),
+    stallStdout: () => {
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.pause();
+    },
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -64,6 +64,17 @@ describe('POST /donate: validation', () => {
     assert.equal(sessions().length, 0);
   });
 
+  it('when the frequency is repeated in the body, then it is refused with a clear message, not taken as once', async () => {
+    const { agent, formId } = await openForm(s.app);
+    const res = await agent
+      .post('/donate')
+      .type('form')
+      .send(`form_id=${formId}&amount=25&frequency=monthly&frequency=once`)
+      .expect(400);
+    assert.match(res.text, /choose one frequency/);
+    assert.equal(sessions().length, 0);
+  });
+
   it('when asked for JSON, then errors come as JSON', async () => {
     const res = await expectStatus(post({ amount: 'ten', frequency: 'once' }, { json: true }), 400);
     assert.match(res.body.error, /whole number/);

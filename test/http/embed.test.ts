@@ -99,6 +99,23 @@ describe('the iframe banner', () => {
     assert.doesNotMatch(res.text, /<script/);
   });
 
+  it('when another site posts the close form, then it is refused (403, no cookie); from the banner itself it works', async () => {
+    for (const headers of [
+      { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' },
+      { 'Sec-Fetch-Site': 'same-site', Origin: 'https://sub.example.org' },
+      { Origin: 'https://evil.example' },
+    ]) {
+      const res = await request(t.app).post('/embed/banner/close').set(headers).expect(403);
+      assert.equal(res.headers['set-cookie'], undefined);
+    }
+    // The banner's own iframe document is this site, framed or not: same-origin.
+    const own = await request(t.app)
+      .post('/embed/banner/close')
+      .set({ 'Sec-Fetch-Site': 'same-origin', Origin: new URL(t.config.baseUrl).origin })
+      .expect(303);
+    assert.match(String(own.headers['set-cookie']), /fr_banner=/);
+  });
+
   it('when closed, then it stays hidden for 7 days and comes back after', async () => {
     // The cookie jar uses the real clock, so this test's clock starts now.
     const start = Date.now();

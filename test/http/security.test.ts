@@ -47,6 +47,20 @@ describe('security headers', () => {
     }
   });
 
+  it('when BASE_URL is http, then the CSP has no upgrade-insecure-requests; when it is https, then it has', async () => {
+    for (const path of ['/', '/embed/banner']) {
+      const csp = (await request(t.app).get(path)).headers['content-security-policy'] ?? '';
+      assert.doesNotMatch(csp, /upgrade-insecure-requests/, path);
+    }
+    const https = await makeTestApp({ env: { BASE_URL: 'https://give.example.org' } });
+    try {
+      const csp = (await request(https.app).get('/')).headers['content-security-policy'] ?? '';
+      assert.match(csp, /upgrade-insecure-requests/);
+    } finally {
+      await https.close();
+    }
+  });
+
   it('when the site is served over https, then HSTS is sent', async () => {
     const https = await makeTestApp({ env: { BASE_URL: 'https://give.example.org' } });
     try {

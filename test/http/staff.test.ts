@@ -315,6 +315,13 @@ describe('staff figures', () => {
       .send({ _csrf: csrf, amount: '5', received_on: '2001-01-01', reason: 'a cheque' })
       .expect(400);
     assert.match(outside.text, /must fall within campaign/);
+    // A day that does not exist is refused, not rolled over to 2026-03-02.
+    const noSuchDay = await agent
+      .post('/staff/adjustments')
+      .type('form')
+      .send({ _csrf: csrf, amount: '5', received_on: '2026-02-30', reason: 'a cheque' })
+      .expect(400);
+    assert.match(noSuchDay.text, /no such day as 2026-02-30/);
     assert.equal((await t.deps.ledger.progress()).raised, p.raised, 'refused offline gifts change nothing');
   });
 });

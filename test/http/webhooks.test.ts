@@ -131,6 +131,17 @@ describe('POST /webhooks/stripe', () => {
     assert.equal(await countRows(t.deps, 'stripe_events'), 0);
   });
 
+  it('when the signature is dated more than five minutes ahead, then it is refused; a little clock drift is not', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const far = sessionEvent('checkout.session.completed', completedSession(t.config));
+    await deliver(t.app, far, { timestamp: now + 24 * 3600 }).expect(400);
+    await deliver(t.app, far, { timestamp: now + 400 }).expect(400);
+    assert.equal(await countRows(t.deps, 'stripe_events'), 0);
+    const drift = sessionEvent('checkout.session.completed', completedSession(t.config));
+    await deliver(t.app, drift, { timestamp: now + 60 }).expect(200);
+    assert.equal(await countRows(t.deps, 'stripe_events'), 1);
+  });
+
   it('when there is no signature, then it is rejected and the body is not trusted', async () => {
     const event = sessionEvent('checkout.session.completed', completedSession(t.config));
     await request(t.app)

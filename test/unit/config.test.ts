@@ -92,6 +92,44 @@ describe('config', () => {
     bad({ DONATION_MIN: '50', DONATION_MAX: '10' }, 'DONATION_MIN');
   });
 
+  it('when NODE_ENV is not exactly production, development or test, then start-up stops naming NODE_ENV', () => {
+    for (const v of ['prod', 'Production', 'staging', 'PRODUCTION '])
+      bad({ NODE_ENV: v }, 'NODE_ENV', /production, development or test/);
+    for (const v of ['production', 'development', 'test', ''])
+      assert.doesNotThrow(() =>
+        loadConfig({
+          NODE_ENV: v,
+          STRIPE_SECRET_KEY: 'sk_live_1',
+          STRIPE_WEBHOOK_SECRET: 'whsec_1',
+          APP_SECRET: 'x'.repeat(32),
+        }),
+      );
+  });
+
+  it('when no key is set, then the emulator runs only on a loopback BASE_URL or with STRIPE_EMULATOR=1 outside production', () => {
+    for (const BASE_URL of [undefined, 'http://localhost:3000', 'http://127.0.0.2:8080', 'http://[::1]:3000']) {
+      const c = loadConfig(BASE_URL ? { BASE_URL } : {});
+      assert.equal(c.stripe.embeddedEmulator, true, String(BASE_URL));
+    }
+    for (const BASE_URL of ['https://give.example.org', 'http://10.0.0.5:3000', 'http://localhost.example.org'])
+      bad({ BASE_URL }, 'STRIPE_SECRET_KEY', /STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or STRIPE_EMULATOR=1/);
+    bad({ BASE_URL: 'https://give.example.org', NODE_ENV: 'prod' }, 'NODE_ENV');
+    const shared = loadConfig({ BASE_URL: 'https://test.example.org', STRIPE_EMULATOR: '1' });
+    assert.equal(shared.stripe.embeddedEmulator, true);
+    bad({ NODE_ENV: 'production', STRIPE_EMULATOR: '1', APP_SECRET: 'x'.repeat(32) }, 'STRIPE_EMULATOR', /production/);
+    bad({ STRIPE_EMULATOR: '1', STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1' }, 'STRIPE_EMULATOR');
+    bad({ STRIPE_EMULATOR: 'yes' }, 'STRIPE_EMULATOR');
+    const keyed = { STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1' };
+    assert.equal(loadConfig({ ...keyed, BASE_URL: 'https://give.example.org' }).stripe.embeddedEmulator, false);
+  });
+
+  it('when TRUST_PROXY is true, then start-up stops: only hop counts and addresses', () => {
+    for (const v of ['true', 'TRUE']) bad({ TRUST_PROXY: v }, 'TRUST_PROXY', /hop count/);
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.equal(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, 'loopback, 10.0.0.0/8');
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  });
+
   it('when the server starts with a bad value, then it stops with a message naming the variable', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {
       cwd: PROJECT_ROOT,
