@@ -91,12 +91,30 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
   const throttle = loginLimiters(deps.config, deps.stores.rateLimit, loginFailed, sleep);
   const safeNext = (v: unknown) => (typeof v === 'string' && /^\/staff(\/[\w./?=&%-]*)?$/.test(v) ? v : '/staff');
 
+  // An https site behind a proxy it does not trust sees its requests as http: the Secure
+  // session cookie is never set and a login would fail silently. It says so instead, and
+  // refuses before any session (or CSRF cookie) is made.
+  const proxyNotTrusted = (req: Request) => secure && !req.secure;
+  const PROXY_ERROR =
+    'This site is set up for https, but this request did not arrive as https, so nobody can log in. ' +
+    'An administrator must set TRUST_PROXY to the load balancer in front of the site (see the README).';
+
   router.get('/staff/login', (req, res) => {
     if (res.locals.staff) return res.redirect(302, '/staff');
-    render(req, res, 'login', { title: 'Staff login', error: null, email: '', next: safeNext(req.query.next) });
+    const error = proxyNotTrusted(req) ? PROXY_ERROR : null;
+    render(req, res, 'login', { title: 'Staff login', error, email: '', next: safeNext(req.query.next) });
   });
 
-  router.post('/staff/login', csrf.protect, ...throttle, async (req, res, next) => {
+  const refuseUntrustedProxy: RequestHandler = (req, res, next) => {
+    if (!proxyNotTrusted(req)) return next();
+    deps.logger.error(
+      { ip: req.ip },
+      'staff login refused: BASE_URL is https but requests arrive as http (TRUST_PROXY)',
+    );
+    res.status(503).render('error', { title: 'Staff login is not possible', message: PROXY_ERROR, noindex: true });
+  };
+
+  router.post('/staff/login', refuseUntrustedProxy, csrf.protect, ...throttle, async (req, res, next) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const email = typeof body.email === 'string' ? body.email.slice(0, 200) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1000) : '';
