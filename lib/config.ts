@@ -1,6 +1,7 @@
 // The only reader of process.env. Everything is validated once at start-up; a bad value
 // stops the process with a message naming the variable.
 import { z } from 'zod';
+import { configuredWindow } from './campaign-window.ts';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -347,7 +348,7 @@ export function loadConfig(env: Env = process.env): Config {
       siteUrl: e.FUNDRAISER_SITE_URL ?? null,
       goal: e.FUNDRAISER_GOAL,
       currency: e.FUNDRAISER_CURRENCY,
-      window: campaignWindow(e.FUNDRAISER_CAMPAIGN_START, e.FUNDRAISER_CAMPAIGN_END),
+      window: configuredWindow(e.FUNDRAISER_CAMPAIGN_START, e.FUNDRAISER_CAMPAIGN_END),
       appealFile: path.resolve(PROJECT_ROOT, e.APPEAL_FILE ?? 'content/appeal.json'),
       donationMin: e.DONATION_MIN,
       donationMax: e.DONATION_MAX,
@@ -390,28 +391,4 @@ export function loadConfigWith(overrides: Env): Config {
 function sqlitePath(p: string): string {
   if (p === ':memory:') return p;
   return path.resolve(PROJECT_ROOT, p);
-}
-
-function campaignWindow(start: string | undefined, end: string | undefined): CampaignWindowConfig {
-  if (!start && !end) return { kind: 'calendar-year' };
-  if (!start) throw new ConfigError('FUNDRAISER_CAMPAIGN_START', 'is required when FUNDRAISER_CAMPAIGN_END is set');
-  if (!end) throw new ConfigError('FUNDRAISER_CAMPAIGN_END', 'is required when FUNDRAISER_CAMPAIGN_START is set');
-  const startsAt = parseInstant('FUNDRAISER_CAMPAIGN_START', start);
-  const endsAt = parseInstant('FUNDRAISER_CAMPAIGN_END', end);
-  if (endsAt <= startsAt) throw new ConfigError('FUNDRAISER_CAMPAIGN_END', 'must be after FUNDRAISER_CAMPAIGN_START');
-  return { kind: 'fixed', startsAt, endsAt };
-}
-
-// A bare date means midnight UTC; a date-time must carry its offset so the window is unambiguous.
-function parseInstant(variable: string, value: string): Date {
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(iso)) {
-    throw new ConfigError(
-      variable,
-      `must be a date (2026-01-01) or a date-time with offset (2026-01-01T00:00:00-05:00) (got ${JSON.stringify(value)})`,
-    );
-  }
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) throw new ConfigError(variable, `is not a real date (got ${JSON.stringify(value)})`);
-  return d;
 }
