@@ -46,7 +46,11 @@ async function main() {
     const checked = Object.entries(report.checked)
       .map(([k, n]) => `${n} ${k}s`)
       .join(', ');
-    console.log(`checked ${checked}; ${report.fixed.length} ${dryRun ? 'would be fixed (nothing written)' : 'fixed'}`);
+    for (const f of report.refused) console.log(`refused: ${f.kind} ${f.id}: ${f.what}`);
+    const refused = report.refused.length ? `; ${report.refused.length} refused (see above)` : '';
+    console.log(
+      `checked ${checked}; ${report.fixed.length} ${dryRun ? 'would be fixed (nothing written)' : 'fixed'}${refused}`,
+    );
   } finally {
     await db.destroy();
   }

@@ -1,7 +1,7 @@
 // What operations watch: Prometheus metrics (webhook outcomes, ledger totals, request
 // latency) and the "no webhook for too long" signal the dashboard and /metrics share.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { LastWebhook, Ledger, Progress } from './ledger/types.ts';
+import type { LastWebhook, Ledger, Progress, RefusedEvents } from './ledger/types.ts';
 import { contains } from './campaign-window.ts';
 
 /** The warning when Stripe has gone quiet during a running campaign, or null. */
@@ -35,6 +35,28 @@ export function apiVersionDrift(last: LastWebhook | null, now: Date, pinned: str
     `Stripe sent events in API version ${other.version}, not ${pinned} (last at ${other.at.slice(0, 16)} UTC). ` +
     'They are read again through the API, so nothing is lost, but the webhook endpoint wants fixing: ' +
     'run npm run stripe:setup -- --check.'
+  );
+}
+
+/** How far back refused events are warned about. */
+export const REFUSED_EVENTS_WARNING_DAYS = 7;
+
+/** Since when refused events are warned about. */
+export const refusedSince = (now: Date) => new Date(now.getTime() - REFUSED_EVENTS_WARNING_DAYS * 86_400_000);
+
+/**
+ * The warning while signed events were refused (an impossible amount, a charge Stripe does not
+ * know). They were acknowledged so that Stripe does not retry them for days and then disable
+ * the endpoint; nothing of theirs counts until someone looks.
+ */
+export function refusedEventsWarning(refused: RefusedEvents): string | null {
+  if (!refused.latest) return null;
+  const { id, type, reason, at } = refused.latest;
+  const n = refused.count === 1 ? 'A signed Stripe event was' : `${refused.count} signed Stripe events were`;
+  return (
+    `${n} refused in the last ${REFUSED_EVENTS_WARNING_DAYS} days and did not count; the latest: ${id} (${type}) ` +
+    `at ${at.slice(0, 16)} UTC: ${reason}. Look the event up in Stripe's Dashboard; once the cause is fixed, ` +
+    'npm run reconcile reads it again.'
   );
 }
 

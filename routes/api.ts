@@ -1,7 +1,7 @@
 // GET /api/progress (the public figures, on the fast lane), the probes and /metrics.
 import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import { apiVersionDrift } from '../lib/monitoring.ts';
+import { apiVersionDrift, refusedEventsWarning, refusedSince } from '../lib/monitoring.ts';
 import { STRIPE_API_VERSION } from '../lib/payments/stripe.ts';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Progress } from '../lib/ledger/types.ts';
@@ -40,8 +40,12 @@ export function apiRoutes(deps: AppDeps): Router {
     if (cannotWrite) return void res.status(503).json({ status: 'database cannot write', reason: cannotWrite });
     const status = 'ready';
     const last = await deps.ledger.lastWebhook().catch(() => null);
-    const drift = apiVersionDrift(last, deps.clock(), STRIPE_API_VERSION);
-    res.json(drift ? { status, warnings: [drift] } : { status });
+    const refused = await deps.ledger.refusedEvents(refusedSince(deps.clock())).catch(() => null);
+    const warnings = [
+      apiVersionDrift(last, deps.clock(), STRIPE_API_VERSION),
+      refused && refusedEventsWarning(refused),
+    ].filter((w): w is string => Boolean(w));
+    res.json(warnings.length ? { status, warnings } : { status });
   });
 
   // Prometheus metrics, only with METRICS_TOKEN set and presented as a bearer token.

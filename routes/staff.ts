@@ -167,6 +167,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       lastWebhook: d.lastWebhook,
       webhookWarning: d.webhookWarning,
       apiVersionWarning: d.apiVersionWarning,
+      refusedWarning: d.refusedWarning,
     });
   });
 

@@ -122,13 +122,34 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
       deps.metrics.webhookEvents.inc({ type: event.type, result: outcome.result });
       return [200, { received: true, result: outcome.result }];
     } catch (err) {
+      if (err instanceof RefusedFacts) return refuse(event, err, reqId);
       // 5xx makes Stripe retry; nothing was committed because the transaction rolled back.
-      // Refused facts (an impossible amount) stay refused on every retry: counted apart, to alert on.
-      const result = err instanceof RefusedFacts ? 'refused' : 'failed';
-      deps.logger.error({ reqId, err, event: event.id, type: event.type, result }, 'webhook could not be recorded');
-      deps.metrics.webhookEvents.inc({ type: event.type, result });
+      deps.logger.error(
+        { reqId, err, event: event.id, type: event.type, result: 'failed' },
+        'webhook could not be recorded',
+      );
+      deps.metrics.webhookEvents.inc({ type: event.type, result: 'failed' });
       return [500, { error: 'Could not record the event; please retry' }];
     }
+  }
+
+  /**
+   * Facts the ledger refuses stay refused on every retry, and an endpoint that keeps failing
+   * is disabled by Stripe (every later gift lost with it): acknowledged, kept, warned about.
+   */
+  async function refuse(event: Stripe.Event, err: RefusedFacts, reqId: string): Promise<Answer> {
+    deps.logger.error(
+      { reqId, event: event.id, type: event.type, reason: err.message },
+      'webhook refused by the ledger',
+    );
+    deps.metrics.webhookEvents.inc({ type: event.type, result: 'refused' });
+    try {
+      await deps.ledger.noteRefusedEvent({ id: event.id, type: event.type }, err.message, deps.clock());
+    } catch (noteErr) {
+      deps.logger.error({ reqId, err: noteErr, event: event.id }, 'refused webhook could not be kept');
+      return [500, { error: 'Could not record the event; please retry' }];
+    }
+    return [200, { received: true, result: 'refused' }];
   }
 
   return (req, res) => {

@@ -16,6 +16,7 @@ export const COPIED_TABLES: Array<keyof Database> = [
   'pledges',
   'stripe_events',
   'webhook_status',
+  'refused_events',
   'rate_limits',
   'staff_users',
   'staff_sessions',
@@ -31,6 +32,7 @@ const ORDER_BY: Partial<Record<keyof Database, string>> = {
   contributions: 'id',
   pledges: 'subscription_id',
   rate_limits: 'key',
+  refused_events: 'event_id',
   staff_sessions: 'sid',
 };
 

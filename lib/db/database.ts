@@ -27,6 +27,7 @@ import * as m0004 from './migrations/0004_drop_unused_index.ts';
 import * as m0005 from './migrations/0005_pledge_states.ts';
 import * as m0006 from './migrations/0006_api_version_warning.ts';
 import * as m0007 from './migrations/0007_write_probe.ts';
+import * as m0008 from './migrations/0008_refused_events.ts';
 
 export type Db = Kysely<Database>;
 
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0005_pledge_states': m0005,
   '0006_api_version_warning': m0006,
   '0007_write_probe': m0007,
+  '0008_refused_events': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -120,6 +120,16 @@ export interface WebhookStatusTable {
   other_api_version_at: string | null;
 }
 
+/** A signed event the ledger refused, acknowledged to Stripe and kept for staff to look into. */
+export interface RefusedEventsTable {
+  event_id: string;
+  type: string;
+  reason: string;
+  first_at: string;
+  last_at: string;
+  attempts: number;
+}
+
 export interface StaffUsersTable {
   id: Generated<number>;
   email: string;
@@ -166,6 +176,7 @@ export interface Database {
   ledger_disputes: LedgerDisputesTable;
   pledges: PledgesTable;
   rate_limits: RateLimitsTable;
+  refused_events: RefusedEventsTable;
   staff_users: StaffUsersTable;
   staff_sessions: StaffSessionsTable;
   staff_audit: StaffAuditTable;

@@ -1,7 +1,8 @@
 // What the ledger refuses to fold into the totals, however well signed the event: money that
 // is not a whole, non-negative, safe number of minor units, or a refund larger than its charge.
-// Refused facts throw before anything is written; the webhook answers 5xx (Stripe keeps the
-// event and retries), logs it loudly and counts it, so a bad figure never moves the bar.
+// Refused facts throw before anything is written, so a bad figure never moves the bar. No
+// retry can change them: the webhook acknowledges the event, logs it loudly, counts it and
+// keeps it (refused_events) for the staff dashboard's warning.
 
 export class RefusedFacts extends Error {
   constructor(detail: string) {

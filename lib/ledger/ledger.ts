@@ -35,6 +35,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
     clock: ctx.clock,
     progress: () => ledger.progress(),
     lastWebhook: webhooks.lastWebhook,
+    refusedEvents: webhooks.refusedEvents,
     webhookWarningHours: deps.webhookWarningHours ?? 24,
   };
   const ledger: Ledger = {

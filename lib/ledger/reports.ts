@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { apiVersionDrift, webhookSilence } from '../monitoring.ts';
+import { apiVersionDrift, refusedEventsWarning, refusedSince, webhookSilence } from '../monitoring.ts';
 import { STRIPE_API_VERSION } from '../payments/stripe.ts';
 import { formatMoney, minorDigits, toMinor } from '../money.ts';
 import { PRESET_AMOUNTS } from '../appeal/donation-options.ts';
@@ -16,6 +16,7 @@ import {
   type LastWebhook,
   type PledgeStatus,
   type Progress,
+  type RefusedEvents,
 } from './types.ts';
 
 export interface Dashboard {
@@ -29,6 +30,7 @@ export interface Dashboard {
   lastWebhook: { at: string; type: string } | null;
   webhookWarning: string | null;
   apiVersionWarning: string | null;
+  refusedWarning: string | null;
 }
 
 /** Monthly pledges by state (all campaigns); `monthlyMinor` is what the giving ones pay each month. */
@@ -93,6 +95,7 @@ export interface ReportDeps {
   clock: () => Date;
   progress: () => Promise<Progress>;
   lastWebhook: () => Promise<LastWebhook | null>;
+  refusedEvents: (since: Date) => Promise<RefusedEvents>;
   webhookWarningHours: number;
 }
 
@@ -159,6 +162,7 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     lastWebhook: last ? { at: last.at, type: last.type } : null,
     webhookWarning,
     apiVersionWarning: apiVersionDrift(last, deps.clock(), STRIPE_API_VERSION),
+    refusedWarning: refusedEventsWarning(await deps.refusedEvents(refusedSince(deps.clock()))),
   };
 }
 

@@ -3,7 +3,7 @@
 // staff view and the silence alert.
 import type { SqlTx } from '../db/statements.ts';
 import type { LedgerContext } from './context.ts';
-import type { EventRef, LastWebhook } from './types.ts';
+import type { EventRef, LastWebhook, RefusedEvents } from './types.ts';
 
 const INSERT_EVENT =
   'insert into stripe_events (id, type, object_id, outcome, received_at) values (?, ?, ?, ?, ?) on conflict (id) do nothing';
@@ -36,6 +36,43 @@ export function webhookStatus(ctx: LedgerContext) {
         .values({ id: 1, ...values })
         .onConflict((oc) => oc.column('id').doUpdateSet(values))
         .execute();
+    },
+
+    async noteRefusedEvent(event: EventRef, reason: string, at: Date): Promise<void> {
+      if (ctx.dryRun) return;
+      const when = at.toISOString();
+      await db
+        .insertInto('refused_events')
+        .values({ event_id: event.id, type: event.type, reason, first_at: when, last_at: when, attempts: 1 })
+        .onConflict((oc) =>
+          oc.column('event_id').doUpdateSet((eb) => ({
+            reason,
+            last_at: when,
+            attempts: eb('refused_events.attempts', '+', 1),
+          })),
+        )
+        .execute();
+    },
+
+    async refusedEvents(since: Date): Promise<RefusedEvents> {
+      // One that was later recorded after all (a fix, then a reconcile) no longer counts.
+      const open = db
+        .selectFrom('refused_events')
+        .where('last_at', '>=', since.toISOString())
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('stripe_events').select('id').whereRef('stripe_events.id', '=', 'refused_events.event_id'),
+            ),
+          ),
+        );
+      const counted = await open.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+      const latest = await open
+        .select(['event_id as id', 'type', 'reason', 'last_at as at'])
+        .orderBy('last_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return { count: Number(counted?.n ?? 0), latest: latest ?? null };
     },
 
     async lastWebhook(): Promise<LastWebhook | null> {

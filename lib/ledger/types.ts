@@ -136,6 +136,12 @@ export interface LastWebhook {
   otherApiVersion: { version: string; at: string } | null;
 }
 
+/** Signed events refused since a time and not recorded since; the latest of them. */
+export interface RefusedEvents {
+  count: number;
+  latest: { id: string; type: string; reason: string; at: string } | null;
+}
+
 export interface Ledger {
   recordGift(facts: GiftFacts, event?: EventRef): Promise<RecordOutcome>;
   /** An abandoned checkout: nothing counts; a pending record is closed. */
@@ -158,6 +164,9 @@ export interface Ledger {
   /** A signed event arrived; `otherApiVersion` when it was rendered in another version than the pinned one. */
   noteWebhook(event: EventRef, at: Date, otherApiVersion?: string): Promise<void>;
   lastWebhook(): Promise<LastWebhook | null>;
+  /** A signed event whose facts were refused: acknowledged to Stripe, kept here for staff. */
+  noteRefusedEvent(event: EventRef, reason: string, at: Date): Promise<void>;
+  refusedEvents(since: Date): Promise<RefusedEvents>;
   progress(): Promise<Progress>;
   findGift(stripeId: string): Promise<Contribution | undefined>;
   /** Makes sure the campaign on show exists and carries the configured goal. */

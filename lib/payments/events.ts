@@ -8,6 +8,7 @@
 // handlers only ever see the shapes they were written for; the caller logs and counts it.
 import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from './stripe.ts';
+import { RefusedFacts } from '../ledger/facts-check.ts';
 import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
 import { recordRenewalFailure, recordSubscriptionState } from './record-pledges.ts';
 import {
@@ -96,16 +97,31 @@ async function inPinnedVersion(stripe: Stripe, object: { object?: string; id?: s
   }
 }
 
-/** Records the event; throws when recording fails so the caller answers 5xx and Stripe retries. */
+/** Stripe's answer that an object does not exist (404, resource_missing): asking again will not change it. */
+function stripeKnowsNothingOf(err: unknown): boolean {
+  const e = err as { type?: unknown; statusCode?: unknown };
+  return e?.type === 'StripeInvalidRequestError' && e.statusCode === 404;
+}
+
+/**
+ * Records the event; throws when recording fails so the caller answers 5xx and Stripe retries,
+ * or throws RefusedFacts when retrying cannot help (impossible facts, an object Stripe does
+ * not know), which the caller acknowledges and keeps for staff.
+ */
 export async function handleStripeEvent(deps: EventDeps, event: Stripe.Event): Promise<EventOutcome> {
   // Own keys only: an event type such as "constructor" must not reach Object.prototype.
   if (!Object.hasOwn(handlers, event.type)) return { result: 'unhandled-type' };
   const handler = handlers[event.type] as Handler<unknown>;
-  const object = otherApiVersion(event) ? await inPinnedVersion(deps.stripe, event.data.object) : event.data.object;
-  return handler(deps, object, {
-    occurredAt: new Date(event.created * 1000),
-    event: { id: event.id, type: event.type },
-  });
+  try {
+    const object = otherApiVersion(event) ? await inPinnedVersion(deps.stripe, event.data.object) : event.data.object;
+    return await handler(deps, object, {
+      occurredAt: new Date(event.created * 1000),
+      event: { id: event.id, type: event.type },
+    });
+  } catch (err) {
+    if (stripeKnowsNothingOf(err)) throw new RefusedFacts(`Stripe does not know it: ${(err as Error).message}`);
+    throw err;
+  }
 }
 
 /** The event was rendered in another API version than the one the site pins (null: the account's old default). */

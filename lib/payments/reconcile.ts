@@ -3,7 +3,9 @@
 import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
 import type Stripe from 'stripe';
 import { HANDLED_EVENT_TYPES, handleStripeEvent } from './events.ts';
+import { RefusedFacts } from '../ledger/facts-check.ts';
 import { idOf, recordPaidInvoice, type FulfilOutcome } from './record-gifts.ts';
+import type { EventRef } from '../ledger/types.ts';
 import { recordSubscriptionState } from './record-pledges.ts';
 import { recordSessionState } from './confirm.ts';
 
@@ -23,6 +25,8 @@ export interface Fix {
 export interface ReconcileReport {
   checked: Record<Fix['kind'], number>;
   fixed: Fix[];
+  /** Events whose facts the ledger refuses (kept for the dashboard's warning, as the webhook does). */
+  refused: Fix[];
 }
 
 const DAY = 86_400;
@@ -46,6 +50,7 @@ export async function reconcile(
   const report: ReconcileReport = {
     checked: { event: 0, session: 0, invoice: 0, refund: 0, dispute: 0, pledge: 0 },
     fixed: [],
+    refused: [],
   };
   // What is read from a list is timed by when the listing began: never later than the read
   // itself, so an event Stripe made after it wins, and the snapshot beats every older event.
@@ -60,6 +65,26 @@ export async function reconcile(
     if (n % 100 === 0) opts.onProgress?.(`${n} ${kind}s checked, ${report.fixed.length} fixes so far`);
   };
 
+  /** Records one thing; facts the ledger refuses are reported (events also kept) and the rest read on. */
+  const check = async (
+    kind: Fix['kind'],
+    id: string,
+    what: string,
+    record: () => Promise<FulfilOutcome | null>,
+    event?: EventRef,
+  ) => {
+    let outcome: FulfilOutcome | null;
+    try {
+      outcome = await record();
+    } catch (err) {
+      if (!(err instanceof RefusedFacts)) throw err;
+      report.refused.push({ kind, id, what: `${what}: ${err.message}` });
+      if (event) await deps.ledger.noteRefusedEvent(event, err.message, deps.clock());
+      return;
+    }
+    if (outcome) note(kind, id, what, outcome);
+  };
+
   // First Stripe's own events of the window (it keeps 30 days): they carry Stripe's times
   // and cover objects created before the window that changed inside it. Events the webhook
   // already recorded are skipped by their ids.
@@ -67,8 +92,17 @@ export async function reconcile(
   for (let i = 0; i < HANDLED_EVENT_TYPES.length; i += 20) {
     const types = HANDLED_EVENT_TYPES.slice(i, i + 20);
     for await (const event of stripe.events.list({ created, types, limit: 100 })) {
-      const outcome = await handleStripeEvent(deps, event);
-      if (outcome.result !== 'unhandled-type') note('event', event.id, event.type, outcome);
+      const ref = { id: event.id, type: event.type };
+      await check(
+        'event',
+        event.id,
+        event.type,
+        async () => {
+          const outcome = await handleStripeEvent(deps, event);
+          return outcome.result === 'unhandled-type' ? null : outcome;
+        },
+        ref,
+      );
     }
   }
 
@@ -85,9 +119,8 @@ export async function reconcile(
     const observed = charge
       ? { occurredAt: new Date(charge.created * 1000), timeSource: 'charge' as const }
       : { occurredAt: deps.clock(), timeSource: 'clock' as const };
-    const { recorded } = await recordSessionState(deps, session, observed);
-    if (recorded)
-      note('session', session.id, `${session.mode} session ${session.status}/${session.payment_status}`, recorded);
+    const what = `${session.mode} session ${session.status}/${session.payment_status}`;
+    await check('session', session.id, what, async () => (await recordSessionState(deps, session, observed)).recorded);
   }
 
   const madeSince = (lookback: number) => ({ ...created, gte: created.gte - lookback });
@@ -102,11 +135,8 @@ export async function reconcile(
   })) {
     // Paid inside the window, though perhaps made before it (a retry that worked at last).
     if (!paidInWindow(invoice)) continue;
-    note(
-      'invoice',
-      invoice.id,
-      `invoice paid ${invoice.amount_paid} ${invoice.currency}`,
-      await recordPaidInvoice(deps, { invoice, occurredAt: deps.clock() }),
+    await check('invoice', invoice.id, `invoice paid ${invoice.amount_paid} ${invoice.currency}`, () =>
+      recordPaidInvoice(deps, { invoice, occurredAt: deps.clock() }),
     );
   }
 
@@ -126,17 +156,14 @@ export async function reconcile(
   for (const [chargeId, charge] of refunded) {
     const readAt = charge ? refundsRead : readFrom();
     const current = charge ?? (await stripe.charges.retrieve(chargeId));
-    const outcome = await recordChargeRefunds(deps, current, readAt());
-    note('refund', chargeId, `charge refunded ${current.amount_refunded} of ${current.amount}`, outcome);
+    const what = `charge refunded ${current.amount_refunded} of ${current.amount}`;
+    await check('refund', chargeId, what, () => recordChargeRefunds(deps, current, readAt()));
   }
 
   const disputesRead = readFrom();
   for await (const dispute of stripe.disputes.list({ created: madeSince(LATE_CHANGE.dispute), limit: 100 })) {
-    note(
-      'dispute',
-      dispute.id,
-      `dispute ${dispute.status} ${dispute.amount}`,
-      await recordDispute(deps, dispute, disputesRead()),
+    await check('dispute', dispute.id, `dispute ${dispute.status} ${dispute.amount}`, () =>
+      recordDispute(deps, dispute, disputesRead()),
     );
   }
 
@@ -144,7 +171,9 @@ export async function reconcile(
   // one is read and recorded as it is (idempotent; a pledge of another site is ignored).
   const subscriptionsRead = readFrom();
   for await (const sub of stripe.subscriptions.list({ status: 'all', limit: 100 })) {
-    note('pledge', sub.id, `pledge ${sub.status}`, await recordSubscriptionState(deps, sub, subscriptionsRead()));
+    await check('pledge', sub.id, `pledge ${sub.status}`, () =>
+      recordSubscriptionState(deps, sub, subscriptionsRead()),
+    );
   }
   return report;
 }

@@ -2,6 +2,7 @@
 // steps from "Stripe says this object is in state X" to the ledger, shared by the webhook,
 // the thank-you page and reconciliation. Whichever arrives first records the gift, the
 // others find it already recorded. Objects this fundraiser did not create are ignored.
+import { RefusedFacts } from '../ledger/facts-check.ts';
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { EventRef, Ledger, RecordOutcome, TimeSource } from '../ledger/types.ts';
@@ -44,7 +45,7 @@ export async function fulfilCheckoutSession(deps: FulfilDeps, input: SessionInpu
     return { result: 'ignored', reason: 'session was not created by this fundraiser' };
   }
   if (session.amount_total === null || session.currency === null) {
-    throw new Error(`session ${session.id} has no amount_total or currency`);
+    throw new RefusedFacts(`session ${session.id} has no amount_total or currency`);
   }
   if (session.mode === 'subscription') {
     // Links the pledge to its donor and counts nothing: money comes from invoice.paid,
