@@ -164,26 +164,37 @@ export async function serializedTransaction<T>(
 ): Promise<T> {
   const postgres = isPostgres(db);
   for (let attempt = 1; ; attempt++) {
-    // What failed inside the transaction. SQLite ends a transaction by itself on some errors
-    // (disk full, I/O): Kysely's ROLLBACK then fails with "cannot rollback - no transaction is
-    // active", and that error would replace the real one.
-    let failure: { err: unknown } | undefined;
     try {
-      return await db.transaction().execute(async (trx) => {
-        try {
-          if (postgres) await sql`select pg_advisory_xact_lock(${WRITER_LOCK})`.execute(trx);
-          return await fn(trx);
-        } catch (err) {
-          failure = { err };
-          throw err;
-        }
+      return await inTransaction(db, async (trx) => {
+        if (postgres) await sql`select pg_advisory_xact_lock(${WRITER_LOCK})`.execute(trx);
+        return fn(trx);
       });
-    } catch (caught) {
-      const err = failure ? failure.err : caught;
+    } catch (err) {
       if (attempt >= attempts || !isRetryable(err)) throw err;
       // Back off a little, with jitter, so colliding transactions do not collide again.
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
+  }
+}
+
+/**
+ * One transaction that throws what failed in it or at COMMIT, never the ROLLBACK's error:
+ * SQLite ends a transaction by itself on some errors (disk full, I/O), and the ROLLBACK that
+ * follows fails with "cannot rollback - no transaction is active", which would hide the cause.
+ */
+async function inTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  const trx = await db.startTransaction().execute();
+  try {
+    const result = await fn(trx);
+    await trx.commit().execute();
+    return result;
+  } catch (err) {
+    // The connection is released whether or not the rollback works.
+    await trx
+      .rollback()
+      .execute()
+      .catch(() => undefined);
+    throw err;
   }
 }
 

@@ -105,4 +105,18 @@ describe('a database that reads but cannot write', () => {
     // The connection is still usable afterwards.
     assert.equal((await request(t.app).get('/readyz')).status, 200);
   });
+
+  it('when COMMIT fails after the database ended the transaction, then the COMMIT error is thrown, not the rollback', async (ctx) => {
+    // PostgreSQL answers COMMIT and ROLLBACK outside a transaction with a warning, not an error.
+    if (isPostgres(t.deps.db)) return ctx.skip('SQLite only: PostgreSQL does not fail either statement here');
+    // As SQLite does on a disk error during the transaction's last write: the transaction has
+    // ended, so COMMIT fails, and so would the ROLLBACK after it.
+    await assert.rejects(
+      serializedTransaction(t.deps.db, async (trx) => {
+        await sql`rollback`.execute(trx);
+      }),
+      (err: Error) => /cannot commit/.test(err.message) && !/rollback/.test(err.message),
+    );
+    assert.equal((await request(t.app).get('/readyz')).status, 200);
+  });
 });
