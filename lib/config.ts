@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { PRESET_AMOUNTS } from './appeal/donation-options.ts';
 import { ConfigError } from './config-error.ts';
 import { checkEmulator, nodeEnv, trustProxy } from './config-safety.ts';
+import { loadOrgDetails, type OrgDetails } from './config-org.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -227,6 +228,8 @@ export interface Config {
     /** Donate attempts one network (IPv4 /24, IPv6 /48) may make in 10 minutes. */
     readonly donatePerNetwork: number;
   };
+  /** Legal name, registration, address, privacy, contact, where the money goes (lib/config-org.ts). */
+  readonly org: OrgDetails;
   readonly fundraiser: {
     readonly id: string;
     readonly orgName: string;
@@ -342,6 +345,7 @@ export function loadConfig(env: Env = process.env): Config {
     limits: Object.freeze({ donatePerIp: e.DONATE_LIMIT_PER_IP, donatePerNetwork: e.DONATE_LIMIT_PER_NETWORK }),
     // Outside production a per-process secret is fine: forms simply renew after a restart.
     secret: e.APP_SECRET ?? randomBytes(32).toString('hex'),
+    org: loadOrgDetails(env, e.FUNDRAISER_ORG_NAME),
     fundraiser: Object.freeze({
       id: e.FUNDRAISER_ID,
       orgName: e.FUNDRAISER_ORG_NAME,

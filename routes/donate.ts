@@ -25,7 +25,7 @@ export function donateRoutes(deps: AppDeps): Router {
 
   router.post(
     '/donate',
-    refuseCrossSite(deps.config.baseUrl),
+    refuseCrossSite(deps.config.baseUrl, deps.config.embed.allowedOrigins),
     ...donateLimiters(deps.config, deps.stores.rateLimit, limited),
     async (req, res) => {
       const body = (req.body ?? {}) as Record<string, unknown>;

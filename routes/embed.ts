@@ -6,25 +6,27 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import type { AppDeps } from '../lib/wiring.ts';
 import { PROJECT_ROOT } from '../lib/config.ts';
-import { PRESET_AMOUNTS } from '../lib/appeal/donation-options.ts';
-import { appealNumbers, fillCopy } from '../lib/appeal/copy.ts';
-import { formatMoney, toMinor } from '../lib/money.ts';
 import type { Progress } from '../lib/ledger/types.ts';
 import type { FastEntry } from './fast-lane.ts';
 import { allowFramingByHosts, PUBLIC_FIGURES_HEADERS } from './middleware/public-cache.ts';
 import { framableBy } from './middleware/security-headers.ts';
 import { CrossSiteRequestError, refuseCrossSite } from './middleware/cross-site.ts';
 import type { RenderView } from './views.ts';
+import { bannerModel, DAY_MS, giftHiddenUntil } from './embed-model.ts';
+import { bodyDeadline } from './middleware/body-deadline.ts';
 
 const HIDE_COOKIE = 'fr_banner';
-export const DAY_MS = 86_400_000;
+
+/** Why the banner is hidden: closed (x), "Maybe later", "I already gave", or a gift made here. */
+type HideReason = 'close' | 'later' | 'gave' | 'gift';
+const REASONS: readonly HideReason[] = ['close', 'later', 'gave', 'gift'];
 
 export interface BannerHidden {
-  reason: 'close' | 'gift';
+  reason: HideReason;
   at: string;
   until: string;
   /** The gift was monthly: the banner's note offers to manage it. */
@@ -37,7 +39,7 @@ function readHidden(req: Request, now: Date): BannerHidden | null {
   if (typeof raw !== 'string') return null;
   try {
     const rec = JSON.parse(raw) as BannerHidden;
-    return (rec.reason === 'close' || rec.reason === 'gift') && new Date(rec.until) > now ? rec : null;
+    return REASONS.includes(rec.reason) && new Date(rec.until) > now ? rec : null;
   } catch {
     return null;
   }
@@ -54,25 +56,6 @@ export function writeHidden(res: Response, deps: AppDeps, rec: BannerHidden): vo
     expires: new Date(rec.until),
     ...(secure ? { partitioned: true } : {}),
   });
-}
-
-function bannerModel(deps: AppDeps, progress: Progress) {
-  const { currency } = progress;
-  const numbers = appealNumbers(deps.config, progress);
-  const donors = `${numbers.donors} ${progress.donors === 1 ? 'donor' : 'donors'}`;
-  return {
-    label: `${deps.config.fundraiser.orgName} fundraiser`,
-    text: fillCopy(deps.appeal.banner, numbers),
-    raisedText: formatMoney(progress.raised, currency),
-    ofGoalText: `raised of ${formatMoney(progress.goal, currency)} · ${donors}`,
-    barPercent: Math.min(100, Math.max(0, progress.percent)),
-    links: PRESET_AMOUNTS.map((a) => ({
-      text: `Give ${formatMoney(toMinor(a, currency), currency)}`,
-      href: `${deps.config.baseUrl}/?amount=${a}#main`,
-    })),
-    closeLabel: 'Close the fundraiser banner',
-    closeDays: deps.config.embed.closeDays,
-  };
 }
 
 /** The iframe banner, shown. */
@@ -139,16 +122,33 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
     res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress()));
   });
 
-  // "Close" inside the iframe: a plain form, so it works without JavaScript.
-  // The form is in this site's own iframe document, so a genuine post is same-origin even on a
-  // host site; another site posting it would hide the banner for the reader behind their back.
-  router.post('/embed/banner/close', refuseCrossSite(deps.config.baseUrl), (req, res) => {
-    allowFramingByHosts(res, deps.config);
-    const now = deps.clock();
-    const until = new Date(now.getTime() + deps.config.embed.closeDays * DAY_MS);
-    writeHidden(res, deps, { reason: 'close', at: now.toISOString(), until: until.toISOString() });
-    res.redirect(303, '/embed/banner');
-  });
+  // "Close" (x), "Maybe later" and "I already gave" inside the iframe: plain form buttons
+  // (why=close|later|gave), so they work without JavaScript. The form is in this site's own
+  // iframe document, so a genuine post is same-origin even on a host site; another site posting
+  // it would hide the banner for the reader behind their back.
+  router.post(
+    '/embed/banner/close',
+    refuseCrossSite(deps.config.baseUrl),
+    bodyDeadline(deps.config.bodies.formDeadlineMs),
+    express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }),
+    async (req, res) => {
+      allowFramingByHosts(res, deps.config);
+      const why = (req.body as Record<string, unknown> | undefined)?.why ?? 'close';
+      if (why !== 'close' && why !== 'later' && why !== 'gave') {
+        return void res
+          .status(400)
+          .type('text')
+          .send('That request could not be understood; the banner was not changed.');
+      }
+      const now = deps.clock();
+      const until =
+        why === 'gave'
+          ? giftHiddenUntil(deps, now, await deps.ledger.progress())
+          : new Date(now.getTime() + deps.config.embed.closeDays * DAY_MS);
+      writeHidden(res, deps, { reason: why, at: now.toISOString(), until: until.toISOString() });
+      res.redirect(303, '/embed/banner');
+    },
+  );
 
   const onCrossSite: ErrorRequestHandler = (err, req, res, next) => {
     if (!(err instanceof CrossSiteRequestError)) return next(err);

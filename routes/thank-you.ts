@@ -1,11 +1,15 @@
 // GET /thank-you?session_id=cs_...: Stripe's documented pattern. What happened to the gift is
 // decided by confirmCheckout (lib/payments/confirm.ts), which records it through the same
 // idempotent path as the webhook, whichever comes first; this route only shows it.
+import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import { confirmCheckout, type SessionOutcome } from '../lib/payments/confirm.ts';
+import { parseDonation } from '../lib/appeal/donation-options.ts';
+import { minorDigits } from '../lib/money.ts';
 import { thankYouLimiter } from './middleware/rate-limits.ts';
-import { DAY_MS, writeHidden } from './embed.ts';
+import { writeHidden } from './embed.ts';
+import { giftHiddenUntil } from './embed-model.ts';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
 
@@ -52,6 +56,9 @@ export function thankYouRoutes(deps: AppDeps): Router {
       email: maskEmail(email),
       org: fundraiser.orgName,
       sessionId: id,
+      makeMonthly: outcome === 'paid' && !monthly ? monthlyOffer(amount, currency) : null,
+      share:
+        outcome === 'paid' || outcome === 'processing' ? shareLinks(deps.config.baseUrl, fundraiser.orgName) : null,
     };
     res.render('thank-you', { ...page, ...(await afterGift(res, outcome, monthly)) });
   });
@@ -62,8 +69,7 @@ export function thankYouRoutes(deps: AppDeps): Router {
     let backUrl = deps.config.fundraiser.siteUrl;
     if (outcome === 'paid' || outcome === 'processing') {
       const now = deps.clock();
-      const days = deps.config.embed.giftHideDays;
-      const until = days ? new Date(now.getTime() + days * DAY_MS) : new Date(progress.endsAt);
+      const until = giftHiddenUntil(deps, now, progress);
       writeHidden(res, deps, {
         reason: 'gift',
         at: now.toISOString(),
@@ -75,7 +81,45 @@ export function thankYouRoutes(deps: AppDeps): Router {
     }
     return { progress, backUrl };
   }
+  /**
+   * "Make it monthly" for a one-off donor: a form for the donate path itself (its cross-site
+   * check, rate limits and amount rules), at the gift's amount in whole units, when that path
+   * would take it.
+   */
+  function monthlyOffer(amount: number, currency: string) {
+    const unit = 10 ** minorDigits(currency);
+    if (currency !== deps.config.fundraiser.currency || amount % unit !== 0) return null;
+    const parsed = parseDonation({ amount: String(amount / unit), frequency: 'monthly' }, deps.config.fundraiser);
+    return parsed.ok
+      ? { amount: parsed.choice.amount, amountMinor: parsed.choice.amountMinor, formId: randomUUID() }
+      : null;
+  }
   return router;
+}
+
+/** Plain links to share the appeal: no third-party script, nothing loaded until the reader clicks. */
+function shareLinks(baseUrl: string, org: string) {
+  const url = `${baseUrl}/`;
+  const text = `I just gave to keep ${org} online, independent and ad-free. You can help too:`;
+  const q = encodeURIComponent;
+  return {
+    url,
+    links: [
+      {
+        name: 'e-mail',
+        newTab: false,
+        href: `mailto:?subject=${q(`Help keep ${org} online`)}&body=${q(`${text} ${url}`)}`,
+      },
+      { name: 'WhatsApp', newTab: true, href: `https://wa.me/?text=${q(`${text} ${url}`)}` },
+      { name: 'Facebook', newTab: true, href: `https://www.facebook.com/sharer/sharer.php?u=${q(url)}` },
+      { name: 'X', newTab: true, href: `https://x.com/intent/post?text=${q(text)}&url=${q(url)}` },
+      {
+        name: 'Reddit',
+        newTab: true,
+        href: `https://www.reddit.com/submit?url=${q(url)}&title=${q(`Help keep ${org} online`)}`,
+      },
+    ],
+  };
 }
 
 function notFound(res: Response): void {

@@ -17,6 +17,8 @@ export function viewHelpers(config: Config) {
     percentText,
     barWidth: (p: number) => Math.min(100, Math.max(0, p)),
     pledgeStates: PLEDGE_STATE_WORDS,
+    /** The organisation's details for the public footer (views/partials/org.ejs). */
+    organisation: config.org,
   };
 }
 

@@ -63,18 +63,39 @@
     else document.body.insertBefore(host, document.body.firstChild);
     var root = host.attachShadow({ mode: 'open' });
     var style = el('style');
+    var blue = '#1f5f8b';
     style.textContent =
-      ':host{all:initial;display:block}' +
+      ':host{all:initial;display:block;container-type:inline-size}' +
       '.b{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#fbfaf7;' +
-      'border:1px solid #d9d6cf;border-radius:10px;padding:12px 44px 12px 14px;position:relative;margin:8px 0}' +
-      '.t{margin:0 0 8px}.f{margin:0 0 4px;font-size:14px}.f strong{font-size:17px}' +
+      'border:1px solid #d9d6cf;border-radius:10px;padding:12px 44px 10px 14px;position:relative;margin:8px 0}' +
+      'h2{margin:0 0 4px;font-size:17px;line-height:1.3}.t{margin:0 0 8px}.f{margin:0 0 4px;font-size:14px}.f strong{font-size:17px}' +
       '.bar{height:10px;background:#e8e5de;border-radius:99px;overflow:hidden;margin:0 0 10px}.fill{height:100%;background:#2e7d5b}' +
-      '.a{display:flex;flex-wrap:wrap;gap:8px}.a a{display:inline-block;padding:8px 16px;border-radius:8px;' +
-      'background:#1f5f8b;color:#fff;font-weight:700;text-decoration:none}' +
-      '.a a.o{background:#fff;color:#1f5f8b;border:1px solid #1f5f8b}.a a:focus-visible,.x:focus-visible{outline:3px solid #1d2330;outline-offset:2px}' +
-      '.x{position:absolute;top:6px;right:6px;width:32px;height:32px;border:0;background:transparent;' +
-      'font-size:22px;line-height:1;cursor:pointer;color:#4a5263;border-radius:6px}';
+      'fieldset{border:0;margin:0 0 8px;padding:0;display:flex;flex-wrap:wrap;gap:6px}' +
+      'legend{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}' +
+      'label{position:relative}label[hidden]{display:none}label input{position:absolute;inset:0;width:100%;height:100%;margin:0;opacity:0;cursor:pointer}' +
+      'label>span{display:inline-block;min-width:44px;padding:6px 12px;border:1px solid ' +
+      blue +
+      ';border-radius:8px;background:#fff;color:' +
+      blue +
+      ';font-weight:600;text-align:center}' +
+      '.q label>span{border-radius:99px;font-weight:500}input:checked+span{background:' +
+      blue +
+      ';color:#fff}.m{font-weight:400;font-size:13px}' +
+      '.r{display:flex;flex-wrap:wrap;align-items:center;gap:6px 14px}.g{padding:9px 18px;border:0;border-radius:8px;background:' +
+      blue +
+      ';color:#fff;font:inherit;font-weight:700;cursor:pointer}' +
+      'a{color:' +
+      blue +
+      '}.d{display:flex;flex-wrap:wrap;align-items:baseline;gap:2px 16px;margin:8px 0 0;font-size:14px}' +
+      '.l{padding:4px 0;border:0;background:none;color:#4a5263;font:inherit;text-decoration:underline;cursor:pointer}' +
+      'input:focus-visible+span,.g:focus-visible,.l:focus-visible,a:focus-visible,.x:focus-visible{outline:3px solid #1d2330;outline-offset:2px}' +
+      '.x{position:absolute;top:4px;right:4px;width:36px;height:36px;border:0;background:transparent;' +
+      'font-size:22px;line-height:1;cursor:pointer;color:#4a5263;border-radius:6px}' +
+      // Wide hosts: the choice beside the words.
+      '@container (min-width:640px){.b{display:grid;grid-template-columns:minmax(0,1fr) auto;column-gap:24px}' +
+      '.b>h2,.t,.f,.bar{grid-column:1}.b>form{grid-column:2;grid-row:1/span 4;align-self:center}.d{grid-column:1/-1}}';
     var box = el('section', { class: 'b', 'aria-label': b.label });
+    if (b.headline) box.appendChild(el('h2', {}, b.headline));
     box.appendChild(el('p', { class: 't' }, b.text));
     var fig = el('p', { class: 'f' });
     fig.appendChild(el('strong', {}, b.raisedText));
@@ -89,21 +110,105 @@
       'aria-label': b.label,
     });
     var fill = el('div', { class: 'fill' });
-    fill.style.width = b.barPercent + '%';
+    fill.style.width = (b.fillPercent === undefined ? b.barPercent : b.fillPercent) + '%';
     bar.appendChild(fill);
     box.appendChild(bar);
-    var acts = el('div', { class: 'a' });
-    b.links.forEach(function (l, i) {
-      acts.appendChild(el('a', { href: l.href, target: '_top', class: i ? 'o' : '' }, l.text));
-    });
-    box.appendChild(acts);
-    var close = el('button', { class: 'x', type: 'button', 'aria-label': b.closeLabel }, '\u00d7');
-    close.addEventListener('click', function () {
-      hide('close', Date.now() + b.closeDays * 864e5);
-      host.remove();
-    });
-    box.appendChild(close);
+    box.appendChild(b.amounts ? giveForm(b) : links(b));
+    box.appendChild(dismiss(b, host));
     root.appendChild(style);
     root.appendChild(box);
+  }
+
+  // An older banner.json without the choice: the links to the appeal.
+  function links(b) {
+    var acts = el('div', { class: 'r' });
+    b.links.forEach(function (l, i) {
+      acts.appendChild(el('a', { href: l.href, target: '_top', class: i ? '' : 'g' }, l.text));
+    });
+    return acts;
+  }
+
+  // Amount and once/monthly, posted to the site's donate form in the top window (the site
+  // accepts posts from the hosts in EMBED_ALLOWED_ORIGINS).
+  function giveForm(b) {
+    var form = el('form', { method: 'post', action: b.donateUrl, target: '_top' });
+    var id = el('input', { type: 'hidden', name: 'form_id' });
+    if (window.crypto && crypto.randomUUID) id.value = crypto.randomUUID();
+    form.appendChild(id);
+    function group(cls, legend, items, name, checkedValue) {
+      var fs = el('fieldset', { class: cls });
+      fs.appendChild(el('legend', {}, legend));
+      items.forEach(function (it) {
+        var label = el('label');
+        var input = el('input', { type: 'radio', name: name, value: String(it.value) });
+        input.checked = it.value === checkedValue;
+        var span = el('span', {}, it.text);
+        if (name === 'amount') {
+          if (!it.monthly) label.setAttribute('data-once-only', '');
+          span.appendChild(el('span', { class: 'm', hidden: '' }, b.monthlySuffix));
+        }
+        label.appendChild(input);
+        label.appendChild(span);
+        fs.appendChild(label);
+      });
+      return fs;
+    }
+    form.appendChild(group('q', 'How often', b.frequencies, 'frequency', 'once'));
+    var amounts = group('a', 'Amount', b.amounts, 'amount', b.defaultAmount);
+    form.appendChild(amounts);
+    var row = el('div', { class: 'r' });
+    var button = el('button', { type: 'submit', class: 'g' }, b.giveText);
+    row.appendChild(button);
+    row.appendChild(el('a', { href: b.otherAmountUrl, target: '_top' }, 'Other amount'));
+    form.appendChild(row);
+    function update() {
+      var monthly = form.querySelector('input[name=frequency]:checked').value === 'monthly';
+      var labels = amounts.querySelectorAll('label');
+      for (var i = 0; i < labels.length; i++) {
+        labels[i].hidden = monthly && labels[i].hasAttribute('data-once-only');
+        labels[i].querySelector('.m').hidden = !monthly;
+        if (labels[i].hidden) labels[i].querySelector('input').checked = false;
+      }
+      var amount = amounts.querySelector('input:checked');
+      if (!amount) {
+        amount =
+          amounts.querySelector('label:not([hidden]) input[value="' + b.defaultAmount + '"]') ||
+          amounts.querySelector('label:not([hidden]) input');
+        amount.checked = true;
+      }
+      button.textContent = 'Give ' + amount.nextSibling.firstChild.textContent + (monthly ? ' monthly' : ' once');
+    }
+    form.addEventListener('change', update);
+    update();
+    return form;
+  }
+
+  function dismiss(b, host) {
+    var d = el('div', { class: 'd' });
+    function hider(label, cls, reason, until) {
+      var button = el('button', { type: 'button', class: cls }, label);
+      button.addEventListener('click', function () {
+        hide(reason, until());
+        host.remove();
+      });
+      return button;
+    }
+    var days = function (n) {
+      return function () {
+        return Date.now() + n * 864e5;
+      };
+    };
+    if (b.laterLabel) d.appendChild(hider(b.laterLabel, 'l', 'later', days(b.closeDays)));
+    if (b.gaveLabel)
+      d.appendChild(
+        hider(b.gaveLabel, 'l', 'gave', function () {
+          return b.giftHideDays ? days(b.giftHideDays)() : new Date(b.campaignEndsAt).getTime();
+        }),
+      );
+    if (b.privacyUrl) d.appendChild(el('a', { href: b.privacyUrl, target: '_top' }, 'Privacy'));
+    var close = hider('\u00d7', 'x', 'close', days(b.closeDays));
+    close.setAttribute('aria-label', b.closeLabel);
+    d.appendChild(close);
+    return d;
   }
 })();

@@ -14,8 +14,13 @@ export class CrossSiteRequestError extends Error {
   }
 }
 
-export function refuseCrossSite(baseUrl: string): RequestHandler {
+/**
+ * `alsoFrom`: origins whose pages may post too (the donate form: the script banner's form on
+ * the host sites of EMBED_ALLOWED_ORIGINS); their Origin header must match exactly.
+ */
+export function refuseCrossSite(baseUrl: string, alsoFrom: readonly string[] = []): RequestHandler {
   const ownOrigin = new URL(baseUrl).origin;
+  const trusted = new Set(alsoFrom);
   const sameOrigin = (req: Request, origin: string) => {
     if (origin === ownOrigin) return true;
     try {
@@ -28,6 +33,7 @@ export function refuseCrossSite(baseUrl: string): RequestHandler {
     const site = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
     if (site === 'same-origin' || site === 'none') return next();
+    if (origin !== undefined && trusted.has(origin)) return next();
     if (site !== undefined) return next(new CrossSiteRequestError(`Sec-Fetch-Site: ${String(site).slice(0, 20)}`));
     if (origin === undefined || sameOrigin(req, origin)) return next();
     next(new CrossSiteRequestError(`Origin: ${origin.slice(0, 100)}`));

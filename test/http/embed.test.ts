@@ -87,16 +87,93 @@ describe('public figures for host sites', () => {
 });
 
 describe('the iframe banner', () => {
-  it('when shown, then it has the short appeal, the bar, $5 and $25 links to the top window and a close form', async () => {
+  it('when shown, then it has the headline, the appeal, the bar, amount and frequency posted to /donate in the top window, and its dismissals', async () => {
     const res = await request(t.app).get('/embed/banner').expect(200);
-    assert.match(res.text, /role="progressbar"/);
     assert.match(
       res.text,
-      /href="http:\/\/127\.0\.0\.1:\d+\/\?amount=5#main" target="_top"|href="[^"]*\/\?amount=5#main" target="_top"/,
+      /<h1 id="banner-headline" class="headline">Please help keep Drugs-Forum online another year<\/h1>/,
     );
-    assert.match(res.text, />Give \$25</);
-    assert.match(res.text, /<form method="post" action="\/embed\/banner\/close"/);
-    assert.doesNotMatch(res.text, /<script/);
+    assert.match(res.text, /role="progressbar"/);
+    assert.match(res.text, /<form method="post" action="\/donate" target="_top" class="give-form"/);
+    const radios = [...res.text.matchAll(/<input type="radio" name="(\w+)" value="(\w+)"( checked)?>/g)].map(
+      (m) => `${m[1]}=${m[2]}${m[3] ? '*' : ''}`,
+    );
+    assert.deepEqual(radios, [
+      'frequency=once*',
+      'frequency=monthly',
+      'amount=5',
+      'amount=10',
+      'amount=25*',
+      'amount=50',
+    ]);
+    assert.match(res.text, /<button type="submit" class="give" data-give-button>Give \$25<\/button>/);
+    assert.match(res.text, /<form method="post" action="\/embed\/banner\/close" class="dismiss">/);
+    for (const [why, text] of [
+      ['later', 'Maybe later'],
+      ['gave', 'I already gave'],
+      ['close', ''],
+    ])
+      assert.match(res.text, new RegExp(`<button type="submit" name="why" value="${why}"[^>]*>${text}`));
+    assert.match(res.text, /aria-label="Close the fundraiser banner">×</);
+    // Its one script is this site's own file (the CSP allows nothing else).
+    assert.deepEqual(
+      [...res.text.matchAll(/<script[^>]*>/g)].map((m) => m[0]),
+      ['<script src="/public/embed/banner.js" defer>'],
+    );
+  });
+
+  it('when the script embed reads banner.json, then the first contract is intact and the choice is added', async () => {
+    const b = (await request(t.app).get('/embed/banner.json').expect(200)).body as Record<string, unknown>;
+    for (const key of ['label', 'text', 'raisedText', 'ofGoalText', 'barPercent', 'links', 'closeLabel', 'closeDays'])
+      assert.ok(key in b, key);
+    assert.deepEqual(
+      (b.links as Array<{ text: string }>).map((l) => l.text),
+      ['Give $5', 'Give $25'],
+    );
+    assert.equal(b.donateUrl, `${t.config.baseUrl}/donate`);
+    assert.deepEqual(b.amounts, [
+      { value: 5, text: '$5', monthly: true },
+      { value: 10, text: '$10', monthly: true },
+      { value: 25, text: '$25', monthly: true },
+      { value: 50, text: '$50', monthly: false },
+    ]);
+    assert.equal(b.defaultAmount, 25);
+    assert.equal(b.laterLabel, 'Maybe later');
+    assert.equal(b.gaveLabel, 'I already gave');
+    assert.equal(b.campaignEndsAt, '2027-01-01T00:00:00.000Z');
+  });
+
+  it('when DONATION_MIN is above some banner amounts, then the banner offers only what the donate form accepts', async () => {
+    const strict = await makeTestApp({ env: { DONATION_MIN: '20', PORTAL_MONTHLY_AMOUNTS: '25,50' } });
+    try {
+      const b = (await request(strict.app).get('/embed/banner.json').expect(200)).body as {
+        amounts: { value: number }[];
+      };
+      // $5 and $25 are always allowed; $10 is below the minimum.
+      assert.deepEqual(
+        b.amounts.map((a) => a.value),
+        [5, 25, 50],
+      );
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('when the script banner on an allowed host posts the donate form, then the checkout starts; from another site it is refused', async () => {
+    const refused = await request(t.app)
+      .post('/donate')
+      .type('form')
+      .set({ 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' })
+      .send({ amount: '25', frequency: 'once' })
+      .expect(403);
+    assert.match(refused.text, /sent from another site/);
+    // The test app's Stripe answers nothing: past the cross-site check, the donate path says so (502).
+    await request(t.app)
+      .post('/donate')
+      .type('form')
+      .set({ 'Sec-Fetch-Site': 'cross-site', Origin: HOST })
+      .send({ amount: '25', frequency: 'once' })
+      .expect(502);
   });
 
   it('when another site posts the close form, then it is refused (403, no cookie); from the banner itself it works', async () => {
@@ -123,11 +200,51 @@ describe('the iframe banner', () => {
     const agent = request.agent(t.app);
     const closed = await agent.post('/embed/banner/close').expect(303);
     assert.match(String(closed.headers['set-cookie']), /fr_banner=/);
-    assert.match((await agent.get('/embed/banner').expect(200)).text, /Banner hidden/);
+    assert.match((await agent.get('/embed/banner').expect(200)).text, /<main class="collapsed">/);
     t.setNow(new Date(start + 6 * 86_400_000));
-    assert.match((await agent.get('/embed/banner').expect(200)).text, /Banner hidden/);
+    assert.match((await agent.get('/embed/banner').expect(200)).text, /<main class="collapsed">/);
     t.setNow(new Date(start + 7 * 86_400_000 + 1000));
     assert.match((await agent.get('/embed/banner').expect(200)).text, /role="progressbar"/);
+  });
+
+  it('when the reader says "Maybe later", then it is hidden for the close days; "I already gave", for the rest of the campaign', async () => {
+    const start = Date.now();
+    t.setNow(new Date(start));
+    const cookie = async (why: string) => {
+      const res = await request(t.app).post('/embed/banner/close').type('form').send({ why }).expect(303);
+      assert.equal(res.headers.location, '/embed/banner');
+      const raw = String(res.headers['set-cookie']);
+      return JSON.parse(decodeURIComponent(/fr_banner=([^;]+)/.exec(raw)![1]!)) as { reason: string; until: string };
+    };
+    const later = await cookie('later');
+    assert.equal(later.reason, 'later');
+    assert.equal(new Date(later.until).getTime(), start + 7 * 86_400_000);
+    const gave = await cookie('gave');
+    assert.equal(gave.reason, 'gave');
+    assert.equal(gave.until, '2027-01-01T00:00:00.000Z');
+    assert.equal((await cookie('close')).reason, 'close');
+  });
+
+  it('when "I already gave" is chosen, then the banner collapses with nothing to see (no thank-you for a gift the site has not seen)', async () => {
+    const agent = request.agent(t.app);
+    await agent.post('/embed/banner/close').type('form').send({ why: 'gave' }).expect(303);
+    const page = await agent.get('/embed/banner').expect(200);
+    assert.match(page.text, /<main class="collapsed"><h1 class="vh">/);
+    assert.doesNotMatch(page.text, /Thank you|role="progressbar"/);
+  });
+
+  it('when the dismissal form carries an unknown reason or comes from another site, then it is refused and nothing is set', async () => {
+    for (const why of ['forever', '']) {
+      const res = await request(t.app).post('/embed/banner/close').type('form').send({ why }).expect(400);
+      assert.equal(res.headers['set-cookie'], undefined);
+    }
+    const res = await request(t.app)
+      .post('/embed/banner/close')
+      .type('form')
+      .set({ 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' })
+      .send({ why: 'gave' })
+      .expect(403);
+    assert.equal(res.headers['set-cookie'], undefined);
   });
 
   it('when a reader has given, then the thank-you page hides it for the rest of the campaign and tells the host site', async () => {

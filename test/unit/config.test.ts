@@ -142,3 +142,50 @@ describe('config', () => {
     assert.match(r.stderr, /greater than 0/);
   });
 });
+
+describe('organisation details (ORG_*)', () => {
+  it('when none is set, then the legal name is the organisation name and nothing else is shown', () => {
+    const { org } = loadConfig({ FUNDRAISER_ORG_NAME: 'Example Forum' });
+    assert.deepEqual(
+      { ...org },
+      {
+        legalName: 'Example Forum',
+        registration: null,
+        address: null,
+        privacyUrl: null,
+        contact: null,
+        fundsText: null,
+        fundsUrl: null,
+      },
+    );
+  });
+
+  it('when the contact is an e-mail address, a mailto: URL or a web page, then each becomes a link', () => {
+    assert.deepEqual(loadConfig({ ORG_CONTACT: 'give@example.org' }).org.contact, {
+      href: 'mailto:give@example.org',
+      text: 'give@example.org',
+    });
+    assert.deepEqual(loadConfig({ ORG_CONTACT: 'mailto:give@example.org' }).org.contact, {
+      href: 'mailto:give@example.org',
+      text: 'give@example.org',
+    });
+    assert.deepEqual(loadConfig({ ORG_CONTACT: 'https://example.org/contact' }).org.contact, {
+      href: 'https://example.org/contact',
+      text: 'Contact us',
+    });
+  });
+
+  it('when a URL setting is not an absolute http(s) URL, then start-up stops naming the variable', () => {
+    bad({ ORG_PRIVACY_URL: 'javascript:alert(1)' }, 'ORG_PRIVACY_URL', /absolute http\(s\) URL/);
+    bad({ ORG_PRIVACY_URL: '/privacy' }, 'ORG_PRIVACY_URL');
+    bad({ ORG_FUNDS_URL: 'ftp://example.org/budget' }, 'ORG_FUNDS_URL');
+    bad({ ORG_CONTACT: 'javascript:alert(1)' }, 'ORG_CONTACT', /e-mail address, a mailto: URL/);
+    bad({ ORG_CONTACT: 'mailto:nobody' }, 'ORG_CONTACT');
+    bad({ ORG_CONTACT: 'not an address' }, 'ORG_CONTACT');
+  });
+
+  it('when a text setting is too long, then start-up stops naming the variable', () => {
+    bad({ ORG_FUNDS_TEXT: 'x'.repeat(301) }, 'ORG_FUNDS_TEXT', /at most 300 characters/);
+    bad({ ORG_LEGAL_NAME: 'x'.repeat(151) }, 'ORG_LEGAL_NAME');
+  });
+});
