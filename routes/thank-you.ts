@@ -106,7 +106,7 @@ function shareLinks(baseUrl: string, org: string) {
     url,
     links: [
       {
-        name: 'e-mail',
+        name: 'E-mail',
         newTab: false,
         href: `mailto:?subject=${q(`Help keep ${org} online`)}&body=${q(`${text} ${url}`)}`,
       },

@@ -93,10 +93,12 @@ describe('the banner on a host page', () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/embed/banner`);
     assert.match((await page.locator('.figures').textContent()) ?? '', /raised of \$1,000/);
-    assert.equal(await page.getByRole('link', { name: 'Give $5' }).getAttribute('target'), '_top');
+    assert.equal(await page.locator('form.give-form').getAttribute('target'), '_top');
+    assert.equal(await page.getByRole('radio', { name: '$25' }).isChecked(), true, 'an amount is chosen already');
     await page.getByRole('button', { name: 'Close the fundraiser banner' }).click();
     await page.waitForURL(/\/embed\/banner$/);
-    assert.match((await page.textContent('body')) ?? '', /Banner hidden/);
+    assert.equal(await page.locator('main.collapsed').count(), 1);
+    assert.equal((await page.textContent('body'))?.trim(), 'Fundraiser banner hidden', 'nothing but a hidden heading');
     await context.close();
   });
 
