@@ -127,15 +127,19 @@
   });
   if (cover) cover.addEventListener('change', update);
 
+  // The server's own checks and words (lib/appeal/donation-options.ts), before anything is sent.
   form.addEventListener('submit', function (e) {
     if (checkedTile()) return;
-    var raw = other.value.trim();
-    var n = typed();
+    var raw = other.value
+      .trim()
+      .replace(/^[$€£]/, '')
+      .replace(/,/g, '');
+    var range = 'between ' + money(cfg.min * unit) + ' and ' + money(cfg.max * unit);
     var message = null;
     if (raw === '') message = 'Please enter the amount you would like to give.';
-    else if (n === null) message = 'Please enter the amount as a whole number, such as ' + cfg.min + ' or 40.';
-    else if (!allowed(n, frequency()))
-      message = 'Please give an amount between ' + money(cfg.min * unit) + ' and ' + money(cfg.max * unit) + '.';
+    else if (!/^\d+(\.\d+)?$/.test(raw)) message = 'Please enter the amount as a whole number ' + range + '.';
+    else if (!/^\d+(\.0+)?$/.test(raw)) message = 'Please enter a whole amount without cents, ' + range + '.';
+    else if (!allowed(parseInt(raw, 10), frequency())) message = 'Please give an amount ' + range + '.';
     if (message) {
       e.preventDefault();
       showError(message);
