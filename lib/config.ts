@@ -5,7 +5,7 @@ import { configuredWindow } from './campaign-window.ts';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PRESET_AMOUNTS } from './appeal/donation-options.ts';
+import { donateFormConfig, NAMED_AMOUNTS, type DonateFormConfig } from './config-donate.ts';
 import { ConfigError } from './config-error.ts';
 import { checkEmulator, nodeEnv, trustProxy } from './config-safety.ts';
 import { loadOrgDetails, type OrgDetails } from './config-org.ts';
@@ -241,6 +241,8 @@ export interface Config {
     readonly appealFile: string;
     readonly donationMin: number;
     readonly donationMax: number;
+    /** The donate form's presets, preselected amounts and fee cover (lib/config-donate.ts). */
+    readonly form: DonateFormConfig;
   };
 }
 
@@ -282,7 +284,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DONATION_MIN', `must not exceed DONATION_MAX (${e.DONATION_MAX})`);
   }
   const outOfBounds = e.PORTAL_MONTHLY_AMOUNTS.find(
-    (a) => (a < e.DONATION_MIN || a > e.DONATION_MAX) && !(PRESET_AMOUNTS as readonly number[]).includes(a),
+    (a) => (a < e.DONATION_MIN || a > e.DONATION_MAX) && !NAMED_AMOUNTS.includes(a),
   );
   if (outOfBounds !== undefined) {
     throw new ConfigError(
@@ -356,6 +358,7 @@ export function loadConfig(env: Env = process.env): Config {
       appealFile: path.resolve(PROJECT_ROOT, e.APPEAL_FILE ?? 'content/appeal.json'),
       donationMin: e.DONATION_MIN,
       donationMax: e.DONATION_MAX,
+      form: donateFormConfig(env, { min: e.DONATION_MIN, max: e.DONATION_MAX }),
     }),
   });
 }

@@ -1,13 +1,149 @@
-// Progressive enhancement only: the form works without this file.
+// Progressive enhancement only: the form works without this file (the server renders the
+// preselected amount and the button's words). This keeps them true as the reader chooses:
+// tiles per frequency, "Another amount" only once something is typed, the button's
+// "Donate $25 monthly", and errors found before sending, with the focus on the field.
 (function () {
-  var other = document.querySelector('input[name="other_amount"]');
-  var otherRadio = document.querySelector('input[name="amount"][value="other"]');
-  if (other && otherRadio) {
-    other.addEventListener('focus', function () {
-      otherRadio.checked = true;
-    });
-    other.addEventListener('input', function () {
-      otherRadio.checked = true;
-    });
+  var form = document.querySelector('form.donate');
+  if (!form) return;
+  var cfg = JSON.parse(form.getAttribute('data-form') || '{}');
+  form.classList.add('js');
+  var other = form.querySelector('input[name="other_amount"]');
+  var otherRadio = form.querySelector('input[name="amount"][value="other"]');
+  var cover = form.querySelector('input[name="cover_fees"]');
+  var giveWhat = form.querySelector('[data-give-what]');
+  var feeAmount = form.querySelector('[data-fee-amount]');
+  var error = document.getElementById('donate-error');
+  var digits = new Intl.NumberFormat('en-US', { style: 'currency', currency: cfg.currency }).resolvedOptions()
+    .maximumFractionDigits;
+  var unit = Math.pow(10, digits);
+
+  function money(minor) {
+    var whole = minor % unit === 0;
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency: cfg.currency,
+      minimumFractionDigits: whole ? 0 : digits,
+      maximumFractionDigits: digits,
+    }).format(minor / unit);
   }
+  function frequency() {
+    var f = form.querySelector('input[name="frequency"]:checked');
+    return f && f.value === 'monthly' ? 'monthly' : 'once';
+  }
+  function tiles() {
+    return Array.prototype.slice.call(form.querySelectorAll('.amount-grid input[name="amount"]'));
+  }
+  function checkedTile() {
+    return form.querySelector('.amount-grid input[name="amount"]:checked');
+  }
+  // The tiles of the other frequency are hidden by the stylesheet (:has).
+  function inList(t) {
+    return cfg.presets[frequency()].indexOf(Number(t.value)) !== -1;
+  }
+  function typed() {
+    var v = other.value
+      .trim()
+      .replace(/^[$€£]/, '')
+      .replace(/,/g, '');
+    return /^\d{1,9}$/.test(v) ? Number(v) : null;
+  }
+  function allowed(n, f) {
+    return n !== null && ((n >= cfg.min && n <= cfg.max) || cfg.presets[f].indexOf(n) !== -1);
+  }
+  // The gift shown, whole units; null when none is (yet) chosen.
+  function amount() {
+    var t = checkedTile();
+    if (t) return Number(t.value);
+    var n = typed();
+    return otherRadio.checked && allowed(n, frequency()) ? n : null;
+  }
+  function fee(minor) {
+    return Math.round((minor * Math.round(cfg.feePercent * 10)) / 1000);
+  }
+
+  function update() {
+    var a = amount();
+    var f = frequency();
+    var minor = a === null ? null : a * unit;
+    if (feeAmount) feeAmount.textContent = minor === null ? '' : ' (' + money(fee(minor)) + ')';
+    var charge = minor === null ? null : minor + (cover && cover.checked ? fee(minor) : 0);
+    giveWhat.textContent = charge === null ? '' : ' ' + money(charge) + ' ' + f;
+  }
+
+  function clearError() {
+    error.hidden = true;
+    error.textContent = '';
+    other.removeAttribute('aria-invalid');
+    other.removeAttribute('aria-describedby');
+  }
+  function showError(message) {
+    error.textContent = message;
+    error.hidden = false;
+    other.setAttribute('aria-invalid', 'true');
+    other.setAttribute('aria-describedby', 'donate-error');
+    other.focus();
+  }
+
+  // Typing takes over from the tiles; emptying the field gives the last tile back. Only
+  // typing does: passing through the field with Tab changes nothing.
+  var lastTile = checkedTile();
+  var touched = false; // the reader chose a tile (else a frequency's preselected one stands in)
+  other.addEventListener('input', function () {
+    clearError();
+    if (other.value.trim() !== '') otherRadio.checked = true;
+    else if (lastTile && inList(lastTile)) lastTile.checked = true;
+    update();
+  });
+  tiles().forEach(function (t) {
+    t.addEventListener('change', function () {
+      lastTile = t;
+      touched = true;
+      // What the form shows is what is charged: a tile empties the field.
+      other.value = '';
+      clearError();
+      update();
+    });
+  });
+  otherRadio.addEventListener('change', function () {
+    other.focus();
+    update();
+  });
+
+  // Each frequency has its own tiles and preselected one, which replaces a tile the reader did
+  // not choose, or one the new list lacks.
+  form.querySelectorAll('input[name="frequency"]').forEach(function (r) {
+    r.addEventListener('change', function () {
+      var f = frequency();
+      var t = checkedTile();
+      if (!otherRadio.checked && (!touched || !t || !inList(t))) {
+        var d = form.querySelector('.amount-grid input[value="' + cfg.defaults[f] + '"]');
+        if (d) {
+          d.checked = true;
+          lastTile = d;
+        }
+      }
+      update();
+    });
+  });
+  if (cover) cover.addEventListener('change', update);
+
+  // The server's own checks and words (lib/appeal/donation-options.ts), before anything is sent.
+  form.addEventListener('submit', function (e) {
+    if (checkedTile()) return;
+    var raw = other.value
+      .trim()
+      .replace(/^[$€£]/, '')
+      .replace(/,/g, '');
+    var range = 'between ' + money(cfg.min * unit) + ' and ' + money(cfg.max * unit);
+    var message = null;
+    if (raw === '') message = 'Please enter the amount you would like to give.';
+    else if (!/^\d+(\.\d+)?$/.test(raw)) message = 'Please enter the amount as a whole number ' + range + '.';
+    else if (!/^\d+(\.0+)?$/.test(raw)) message = 'Please enter a whole amount without cents, ' + range + '.';
+    else if (!allowed(parseInt(raw, 10), frequency())) message = 'Please give an amount ' + range + '.';
+    if (message) {
+      e.preventDefault();
+      showError(message);
+    }
+  });
+  update();
 })();

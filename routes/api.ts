@@ -10,8 +10,10 @@ import { PUBLIC_FIGURES_HEADERS } from './middleware/public-cache.ts';
 
 /** The public figures, as GET /api/progress answers them. */
 function progressJson(p: Progress): string {
-  const { currency, goal, raised, donors, percent, updatedAt } = p;
-  return JSON.stringify({ currency, goal, raised, donors, percent, updatedAt });
+  const { currency, goal, raised, donors, percent, updatedAt, daysLeft, stretchMessage } = p;
+  // The contract's six fields first; the bar's extras (#18) after, never instead.
+  const goalReached = raised >= goal;
+  return JSON.stringify({ currency, goal, raised, donors, percent, updatedAt, daysLeft, goalReached, stretchMessage });
 }
 
 export function apiFastEntries(security: Record<string, string>): FastEntry[] {

@@ -13,6 +13,7 @@ import { CSV_COLUMNS, type GiftFilter } from '../lib/ledger/reports.ts';
 import { STATEMENT_COLUMNS } from '../lib/ledger/statements.ts';
 import { toMinor } from '../lib/money.ts';
 import { staffPledgeRoutes } from './staff-pledges.ts';
+import { staffStretchRoutes } from './staff-stretch.ts';
 
 const SESSION_TTL_MS = 8 * 3600_000;
 
@@ -282,6 +283,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
   });
 
   router.use(staffPledgeRoutes(deps, { page, admin, csrf, render }));
+  router.use(staffStretchRoutes(deps, { page, admin, csrf, render }));
 
   router.use('/staff', ((err, req, res, next) => {
     if (!csrf.isCsrfError(err)) return next(err);

@@ -16,6 +16,9 @@ export function viewHelpers(config: Config) {
     currencySymbol: currencySymbol(currency),
     percentText,
     barWidth: (p: number) => Math.min(100, Math.max(0, p)),
+    /** The true share of the goal raised, unrounded (the text rounds it down, never up). */
+    share: (raised: number, goal: number) => (goal > 0 ? (raised / goal) * 100 : 0),
+    barFill,
     pledgeStates: PLEDGE_STATE_WORDS,
     /** The organisation's details for the public footer (views/partials/org.ejs). */
     organisation: config.org,
@@ -32,12 +35,24 @@ const PLEDGE_STATE_WORDS: ReadonlyArray<{ status: PledgeStatus; label: string; m
   { status: 'ended', label: 'Ended', means: 'Cancelled by the donor, staff, or after failed payments' },
 ];
 
-/** "0%", "<0.1%", "0.4%", "3%", "150%": one decimal only where a whole number would read as nothing. */
+/**
+ * "0%", "less than 0.01%", "0.01%", "0.4%", "3%", "150%": rounded down, so it never claims more
+ * than was raised, with decimals only where a whole number would read as nothing.
+ */
 function percentText(p: number): string {
-  if (p <= 0) return '0%';
-  if (p < 0.1) return '<0.1%';
-  if (p < 1) return `${(Math.floor(p * 10) / 10).toFixed(1)}%`;
-  return `${Math.floor(p)}%`;
+  if (!(p > 0)) return '0%';
+  if (p < 0.01) return 'less than 0.01%';
+  // The epsilon keeps 0.29 (stored as 0.28999...) from showing as 0.28.
+  if (p < 1) return `${Math.floor(p * 100 + 1e-9) / 100}%`;
+  return `${formatNumber(Math.floor(p + 1e-9))}%`;
+}
+
+/** A first gift on a big goal would fill no visible pixel: from the first cent the bar shows this much. */
+const MIN_FILL_PERCENT = 2;
+
+function barFill(p: number): number {
+  if (!(p > 0)) return 0;
+  return Math.min(100, Math.max(MIN_FILL_PERCENT, Math.round(p * 100) / 100));
 }
 
 function currencySymbol(currency: string): string {

@@ -28,6 +28,7 @@ import * as m0005 from './migrations/0005_pledge_states.ts';
 import * as m0006 from './migrations/0006_api_version_warning.ts';
 import * as m0007 from './migrations/0007_write_probe.ts';
 import * as m0008 from './migrations/0008_refused_events.ts';
+import * as m0009 from './migrations/0009_stretch_and_fee_cover.ts';
 
 export type Db = Kysely<Database>;
 
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0006_api_version_warning': m0006,
   '0007_write_probe': m0007,
   '0008_refused_events': m0008,
+  '0009_stretch_and_fee_cover': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

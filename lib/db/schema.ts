@@ -11,6 +11,8 @@ export interface CampaignsTable {
   goal_minor: number;
   /** E-mail of the staff member who set the goal; null = FUNDRAISER_GOAL applies. */
   goal_set_by: string | null;
+  /** What the appeal says once the goal is reached (staff set it); null = the plain thanks. */
+  stretch_message: string | null;
   currency: string;
   starts_at: string;
   ends_at: string;
@@ -51,6 +53,8 @@ export interface ContributionsTable {
   status: ContributionStatus;
   currency: string;
   amount_minor: number;
+  /** The part of amount_minor the donor added to cover fees (Checkout metadata); 0 for none. */
+  fee_cover_minor: Generated<number>;
   /** Refunded so far, from Stripe's cumulative amount_refunded on the gift's charges. */
   refunded_minor: number;
   /** Under an open dispute. */

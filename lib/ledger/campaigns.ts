@@ -90,6 +90,20 @@ export function campaignWrites(ctx: LedgerContext) {
       });
     },
 
+    async setStretchMessage(message: string | null, staffEmail: string): Promise<void> {
+      await ctx.tx(async (trx) => {
+        const now = clock();
+        const campaign = await ensureCampaign(trx.kysely, fundraiser, displayedWindow(fundraiser.window, now), now);
+        await trx.kysely
+          .updateTable('campaigns')
+          .set({ stretch_message: message, updated_at: now.toISOString() })
+          .where('id', '=', campaign.id)
+          .execute();
+        const detail = `campaign ${campaign.slug}: ${message === null ? 'cleared' : JSON.stringify(message)}`;
+        await writeChange(trx.kysely, staffEmail, 'stretch message', detail, now.toISOString());
+      });
+    },
+
     async syncCampaign(): Promise<void> {
       const now = clock();
       // Not through tx(): a dry run must still see the campaign on show.

@@ -81,6 +81,7 @@ export function giftWrites(ctx: LedgerContext) {
               frequency: facts.frequency,
               currency: facts.currency,
               amount_minor: facts.amountMinor,
+              fee_cover_minor: facts.feeCoverMinor ?? 0,
               counted_donor: 0,
               created_at: at,
             });

@@ -37,6 +37,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
     lastWebhook: webhooks.lastWebhook,
     refusedEvents: webhooks.refusedEvents,
     webhookWarningHours: deps.webhookWarningHours ?? 24,
+    presets: ctx.fundraiser.form.presets,
   };
   const ledger: Ledger = {
     ...giftWrites(ctx),

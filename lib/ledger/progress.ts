@@ -35,6 +35,7 @@ export function progressReader(ctx: LedgerContext, maxAgeMs: number): () => Prom
           'campaigns.currency',
           'campaigns.starts_at',
           'campaigns.ends_at',
+          'campaigns.stretch_message',
         ])
         .select(FIGURE_NAMES.map((f) => `campaign_totals.${FIGURE_COLUMNS[f]}` as const))
         .select(['campaign_totals.donors', 'campaign_totals.updated_at'])
@@ -61,6 +62,9 @@ export function progressReader(ctx: LedgerContext, maxAgeMs: number): () => Prom
       percent: percentOf(f.raised, goal),
       startsAt: row.starts_at,
       endsAt: row.ends_at,
+      // From the clock, so it is in the figures: a new day is a new revision of every page.
+      daysLeft: Math.max(0, Math.ceil((Date.parse(row.ends_at) - now.getTime()) / 86_400_000)),
+      stretchMessage: row.stretch_message,
       updatedAt: row.updated_at,
     };
   }

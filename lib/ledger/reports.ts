@@ -7,7 +7,6 @@ import type { Db } from '../db/database.ts';
 import { apiVersionDrift, refusedEventsWarning, refusedSince, webhookSilence } from '../monitoring.ts';
 import { STRIPE_API_VERSION } from '../payments/stripe.ts';
 import { formatMoney, minorDigits, toMinor } from '../money.ts';
-import { PRESET_AMOUNTS } from '../appeal/donation-options.ts';
 import { NET_SQL, netOf } from './figures.ts';
 import {
   PLEDGE_STATUSES,
@@ -73,6 +72,7 @@ function gifts(db: Db) {
       'contributions.source',
       'contributions.currency',
       'contributions.amount_minor',
+      'contributions.fee_cover_minor',
       'contributions.refunded_minor',
       'contributions.disputed_minor',
       'contributions.dispute_lost_minor',
@@ -97,6 +97,8 @@ export interface ReportDeps {
   lastWebhook: () => Promise<LastWebhook | null>;
   refusedEvents: (since: Date) => Promise<RefusedEvents>;
   webhookWarningHours: number;
+  /** The donate form's preset amounts per frequency (whole units): the dashboard's split. */
+  presets: Readonly<Record<Frequency, readonly number[]>>;
 }
 
 export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
@@ -107,34 +109,37 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     .select('id')
     .where('slug', '=', progress.campaign)
     .executeTakeFirstOrThrow();
-  const presets = PRESET_AMOUNTS.map((p) => toMinor(p, progress.currency));
-
-  // Literals, not parameters: PostgreSQL must see the same expression in SELECT and GROUP BY.
-  const bucket = sql<string>`case when amount_minor = ${sql.lit(presets[0])} then 'p0' when amount_minor = ${sql.lit(presets[1])} then 'p1' else 'other' end`;
+  // By the tile the donor chose: the gift without what was added for fees, against the
+  // frequency's configured presets; every other gift is an "other amount".
+  const gift = sql<number>`amount_minor - fee_cover_minor`;
   const splitRows = await db
     .selectFrom('contributions')
     .select([
-      bucket.as('bucket'),
+      gift.as('gift'),
       'frequency',
       (eb) => eb.fn.countAll<number>().as('n'),
       (eb) => eb.fn.sum<number>('amount_minor').as('gross'),
     ])
     .where('campaign_id', '=', campaign.id)
     .where('status', '=', 'paid')
-    .groupBy([bucket, 'frequency'])
+    .groupBy([gift, 'frequency'])
     .execute();
-  const label = (b: string) =>
-    b === 'p0'
-      ? formatMoney(presets[0]!, progress.currency)
-      : b === 'p1'
-        ? formatMoney(presets[1]!, progress.currency)
-        : 'other amounts';
-  const split = (['once', 'monthly'] as const).flatMap((frequency) =>
-    ['p0', 'p1', 'other'].map((b) => {
-      const r = splitRows.find((x) => x.bucket === b && x.frequency === frequency);
-      return { label: label(b), frequency, count: Number(r?.n ?? 0), gross: Number(r?.gross ?? 0) };
-    }),
-  );
+  const split = (['once', 'monthly'] as const).flatMap((frequency) => {
+    const presets = deps.presets[frequency].map((p) => toMinor(p, progress.currency));
+    const rows = splitRows.filter((r) => r.frequency === frequency);
+    const sum = (of: typeof rows) => ({
+      count: of.reduce((a, r) => a + Number(r.n), 0),
+      gross: of.reduce((a, r) => a + Number(r.gross), 0),
+    });
+    return [
+      ...presets.map((p) => ({
+        label: formatMoney(p, progress.currency),
+        frequency,
+        ...sum(rows.filter((r) => Number(r.gift) === p)),
+      })),
+      { label: 'other amounts', frequency, ...sum(rows.filter((r) => !presets.includes(Number(r.gift)))) },
+    ];
+  });
   const paidGifts = split.reduce((a, s) => a + s.count, 0);
 
   const day = sql<string>`substr(paid_at, 1, 10)`;
@@ -246,6 +251,8 @@ export const CSV_COLUMNS = [
   'note',
   // Added last, so existing spreadsheets keep their columns where they were.
   'pledge_status',
+  // Part of `amount` the donor added to cover fees (already in amount and net, not extra).
+  'fee_cover',
 ] as const;
 
 /** One CSV record; money in major units with the currency's decimals ("25.00"). */
@@ -273,6 +280,7 @@ function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_COLUMNS)[
     subscription_id: r.subscription_id ?? '',
     note: r.note ?? '',
     pledge_status: r.pledge_status ?? '',
+    fee_cover: major(Number(r.fee_cover_minor)),
   };
 }
 

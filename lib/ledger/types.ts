@@ -35,6 +35,8 @@ export interface GiftFacts {
   status: Exclude<ContributionStatus, 'expired'>;
   currency: string;
   amountMinor: number;
+  /** The part of amountMinor the donor added to cover fees (from the session's metadata); shown, never added. */
+  feeCoverMinor?: number;
   /** When Stripe says this happened; decides the campaign a payment counts toward. */
   occurredAt: Date;
   /** How trustworthy occurredAt is; a paid gift is re-timed when a better source arrives. */
@@ -119,6 +121,10 @@ export interface Progress {
   percent: number;
   startsAt: string;
   endsAt: string;
+  /** Days until the campaign ends, counting today (1 on its last day); 0 once it is over. */
+  daysLeft: number;
+  /** What the appeal says once the goal is reached (staff set it); null = none. */
+  stretchMessage: string | null;
   updatedAt: string;
   /**
    * Goes up by one each time this instance makes a new frozen figures object (when the figures
@@ -158,6 +164,8 @@ export interface Ledger {
   recordManualGift(input: ManualGift): Promise<Contribution>;
   /** Staff set the goal of the campaign on show; audited. It then outlives FUNDRAISER_GOAL. */
   setGoal(goalMinor: number, staffEmail: string): Promise<void>;
+  /** The message shown once the goal is reached; null clears it. Logged as a change. */
+  setStretchMessage(message: string | null, staffEmail: string): Promise<void>;
   /** How a payment intent the ledger has seen links to its gift (null when unseen). */
   linkOfPayment(paymentIntentId: string): Promise<{ paymentIntentId: string; invoiceId: string | null } | null>;
   knowsInvoice(invoiceId: string): Promise<boolean>;

@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { DonationChoice } from '../appeal/donation-options.ts';
 import { displayedWindow } from '../campaign-window.ts';
-import { METADATA_FUNDRAISER } from './record-gifts.ts';
+import { METADATA_FEE_COVER, METADATA_FUNDRAISER, METADATA_GIFT } from './record-gifts.ts';
 import { NO_MONTHLY_PRICES, type MonthlyPrices } from './portal.ts';
 
 // For people reading Stripe's dashboard: the campaign on show when the gift was started. The
@@ -33,10 +33,10 @@ function lineItem(
 ): Stripe.Checkout.SessionCreateParams.LineItem {
   const { fundraiser } = config;
   if (choice.frequency === 'monthly') {
-    const price = monthly.prices.get(choice.amountMinor);
+    const price = monthly.prices.get(choice.chargeMinor);
     if (price) return { quantity: 1, price };
     if (monthly.product) {
-      const price_data = { currency: fundraiser.currency, unit_amount: choice.amountMinor, product: monthly.product };
+      const price_data = { currency: fundraiser.currency, unit_amount: choice.chargeMinor, product: monthly.product };
       return { quantity: 1, price_data: { ...price_data, recurring: { interval: 'month' } } };
     }
   }
@@ -45,7 +45,7 @@ function lineItem(
     quantity: 1,
     price_data: {
       currency: fundraiser.currency,
-      unit_amount: choice.amountMinor,
+      unit_amount: choice.chargeMinor,
       product_data: {
         name: monthlyGift ? `Monthly donation to ${fundraiser.orgName}` : `Donation to ${fundraiser.orgName}`,
       },
@@ -66,12 +66,18 @@ export async function createDonationCheckout(
     [METADATA_FUNDRAISER]: fundraiser.id,
     [METADATA_CAMPAIGN]: displayedWindow(fundraiser.window, req.now).slug,
     frequency: choice.frequency,
+    // The gift is recorded once, at what Stripe says was paid (the fee cover included): this
+    // only says how much of it the donor added for the fees.
+    ...(choice.feeCoverMinor > 0
+      ? { [METADATA_GIFT]: String(choice.amountMinor), [METADATA_FEE_COVER]: String(choice.feeCoverMinor) }
+      : {}),
   };
   const cancel = new URL('/', config.baseUrl);
   cancel.search = new URLSearchParams({
     cancelled: '1',
     amount: String(choice.amount),
     frequency: choice.frequency,
+    ...(choice.feeCoverMinor > 0 ? { cover_fees: '1' } : {}),
   }).toString();
 
   // Short-lived sessions leave card testers a small window. The expiry is taken from a
@@ -95,7 +101,7 @@ export async function createDonationCheckout(
   // The line item is in the key too: the same form sent while the prices were being set up (or
   // through two instances that see them differently) asks for other parameters, so another key.
   const idempotencyKey = createHash('sha256')
-    .update(`${fundraiser.id}|${req.formId}|${choice.amountMinor}|${choice.frequency}|${slot}|`)
+    .update(`${fundraiser.id}|${req.formId}|${choice.chargeMinor}|${choice.frequency}|${slot}|`)
     .update(JSON.stringify(params.line_items))
     .digest('hex');
   return stripe.checkout.sessions.create(params, { idempotencyKey });

@@ -9,6 +9,21 @@ import type { EventRef, Ledger, RecordOutcome, TimeSource } from '../ledger/type
 
 /** Metadata every Checkout Session the site creates carries, so its events can be told apart. */
 export const METADATA_FUNDRAISER = 'fundraiser';
+/** Set when the donor added to cover fees: the gift chosen and the part added, minor units. */
+export const METADATA_GIFT = 'gift_minor';
+export const METADATA_FEE_COVER = 'fee_cover_minor';
+
+/**
+ * The part of a payment the donor added for fees, as the session's metadata says, only while
+ * the payment is still exactly that gift plus that part (a pledge whose amount was changed in
+ * the portal pays a plain price since): it is shown, never added, so a wrong 0 costs nothing.
+ */
+export function feeCoverOf(metadata: Stripe.Metadata | null | undefined, paidMinor: number): number {
+  const gift = Number(metadata?.[METADATA_GIFT]);
+  const cover = Number(metadata?.[METADATA_FEE_COVER]);
+  if (!Number.isSafeInteger(gift) || !Number.isSafeInteger(cover) || cover <= 0 || gift <= 0) return 0;
+  return gift + cover === paidMinor ? cover : 0;
+}
 
 export interface FulfilDeps {
   ledger: Ledger;
@@ -82,6 +97,7 @@ export async function fulfilCheckoutSession(deps: FulfilDeps, input: SessionInpu
       status,
       currency: session.currency,
       amountMinor: session.amount_total,
+      feeCoverMinor: feeCoverOf(session.metadata, session.amount_total),
       occurredAt: input.occurredAt,
       timeSource: input.timeSource ?? (input.event ? 'stripe' : 'clock'),
     },
@@ -128,6 +144,7 @@ export async function recordPaidInvoice(
       status: 'paid',
       currency: invoice.currency,
       amountMinor: invoice.amount_paid,
+      feeCoverMinor: feeCoverOf(details.metadata, invoice.amount_paid),
       // The invoice says when it was paid; that moment picks the campaign, whichever path records it.
       occurredAt: paidAt ? new Date(paidAt * 1000) : input.occurredAt,
       timeSource: paidAt || input.event ? 'stripe' : 'clock',

@@ -108,7 +108,14 @@ export async function startHarness(): Promise<Harness> {
 
   const checkout = (amount: number, frequency: 'once' | 'monthly' = 'once') =>
     createDonationCheckout(stripe, config, {
-      choice: { amount, amountMinor: amount * 100, frequency, preset: false },
+      choice: {
+        amount,
+        amountMinor: amount * 100,
+        feeCoverMinor: 0,
+        chargeMinor: amount * 100,
+        frequency,
+        preset: false,
+      },
       formId: randomUUID(),
       now: new Date(),
     });

@@ -52,7 +52,7 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     const page = await context.newPage();
     await page.goto(server.url);
     await screenshot(page, 'appeal-desktop-nojs');
-    await page.locator('label.amount-choice', { hasText: '$5' }).click();
+    await page.locator('label.amount-choice', { has: page.locator('input[value="5"]') }).click();
     await page.getByRole('button', { name: 'Donate' }).click();
     await page.waitForURL(/\/c\/pay\//);
     await page.getByRole('button', { name: /Pay with test card/ }).click();
@@ -146,9 +146,10 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
     await page.goto(server.url);
     await page.locator('input[name=other_amount]').fill('2.50');
     await page.getByRole('button', { name: 'Donate' }).click();
-    await page.waitForLoadState();
     assert.match((await page.getByRole('alert').textContent()) ?? '', /without cents/);
-    assert.equal(new URL(page.url()).pathname, '/donate');
+    // Found before sending: the page stays, the field is marked and has the focus.
+    assert.equal(new URL(page.url()).pathname, '/');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'other_amount');
     await screenshot(page, 'appeal-error-phone');
     await context.close();
   });

@@ -37,7 +37,7 @@ async function post(fields: Record<string, string>, opts: { json?: boolean; head
 describe('POST /donate: validation', () => {
   const cases: Array<[string, Record<string, string>, RegExp]> = [
     ['the amount is missing', { frequency: 'once' }, /choose an amount/],
-    ['"other" is chosen but left empty', { amount: 'other', other_amount: '', frequency: 'once' }, /choose an amount/],
+    ['"other" is chosen but left empty', { amount: 'other', other_amount: '', frequency: 'once' }, /enter the amount/],
     ['the amount is negative', { amount: '-5', frequency: 'once' }, /whole number/],
     ['the amount is fractional', { amount: '7.50', frequency: 'once' }, /without cents/],
     ['the amount is zero', { amount: '0', frequency: 'once' }, /between \$2 and \$10,000/],

@@ -25,6 +25,7 @@ const gift = (stripeId: string) => ({
   status: 'pending' as const,
   currency: 'usd',
   amount_minor: 2500,
+  fee_cover_minor: 0,
   refunded_minor: 0,
   disputed_minor: 0,
   dispute_lost_minor: 0,
