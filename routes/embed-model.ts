@@ -2,18 +2,28 @@
 // gets it as /embed/banner.json (fields are only ever added to that contract). Built once per
 // revision of the figures by the fast lane.
 import type { AppDeps } from '../lib/wiring.ts';
-import { AVERAGE_GIFT_PRESET, parseDonation, PRESET_AMOUNTS } from '../lib/appeal/donation-options.ts';
+import { parseDonation, PRESET_AMOUNTS } from '../lib/appeal/donation-options.ts';
 import { appealNumbers, fillCopy } from '../lib/appeal/copy.ts';
 import { formatMoney, toMinor } from '../lib/money.ts';
 import type { Progress } from '../lib/ledger/types.ts';
 
 export const DAY_MS = 86_400_000;
 
+/** At most this many amount buttons: fewer than the appeal's form, so the banner stays a few lines tall on a phone. */
+const BANNER_AMOUNT_COUNT = 4;
+
 /**
- * The amounts the banner offers, per frequency, kept to what the donate form accepts. Fewer
- * than the appeal's form, so the banner stays a few lines tall on a phone.
+ * The banner's one-off amounts: the configured presets nearest the preselected one (which is
+ * always among them), in ascending order. Monthly offers those of them that are monthly presets.
  */
-const BANNER_AMOUNTS = { once: [5, 10, 25, 50], monthly: [5, 10, 25] } as const;
+function bannerAmounts(form: AppDeps['config']['fundraiser']['form']) {
+  const target = form.defaults.once;
+  const once = [...form.presets.once]
+    .sort((a, b) => Math.abs(a - target) - Math.abs(b - target) || a - b)
+    .slice(0, BANNER_AMOUNT_COUNT)
+    .sort((a, b) => a - b);
+  return { once, monthly: form.presets.monthly };
+}
 
 function offered(deps: AppDeps, list: readonly number[]): number[] {
   const ok = (a: number) => parseDonation({ amount: String(a) }, deps.config.fundraiser).ok;
@@ -33,9 +43,10 @@ export function bannerModel(deps: AppDeps, progress: Progress) {
   const numbers = appealNumbers(deps.config, progress);
   const donors = `${numbers.donors} ${progress.donors === 1 ? 'donor' : 'donors'}`;
   const money = (a: number) => formatMoney(toMinor(a, currency), currency);
-  const once = offered(deps, BANNER_AMOUNTS.once);
-  const monthly = offered(deps, BANNER_AMOUNTS.monthly);
-  const defaultAmount = once.includes(AVERAGE_GIFT_PRESET) ? AVERAGE_GIFT_PRESET : once[0]!;
+  const amounts = bannerAmounts(fundraiser.form);
+  const once = offered(deps, amounts.once);
+  const monthly = offered(deps, amounts.monthly);
+  const defaultAmount = once.includes(fundraiser.form.defaults.once) ? fundraiser.form.defaults.once : once[0]!;
   return {
     label: `${fundraiser.orgName} fundraiser`,
     headline: deps.appeal.headline,

@@ -143,19 +143,32 @@ describe('the iframe banner', () => {
     assert.equal(b.campaignEndsAt, '2027-01-01T00:00:00.000Z');
   });
 
-  it('when DONATION_MIN is above some banner amounts, then the banner offers only what the donate form accepts', async () => {
-    const strict = await makeTestApp({ env: { DONATION_MIN: '20', PORTAL_MONTHLY_AMOUNTS: '25,50' } });
+  it('when presets are configured, then the banner offers the four nearest the preselected one, and the monthly ones', async () => {
+    const custom = await makeTestApp({
+      env: {
+        DONATE_PRESETS_ONCE: '3,7,15,30,60,120',
+        DONATE_DEFAULT_ONCE: '30',
+        DONATE_PRESETS_MONTHLY: '7,15',
+        DONATE_DEFAULT_MONTHLY: '15',
+      },
+    });
     try {
-      const b = (await request(strict.app).get('/embed/banner.json').expect(200)).body as {
-        amounts: { value: number }[];
+      const b = (await request(custom.app).get('/embed/banner.json').expect(200)).body as {
+        amounts: { value: number; monthly: boolean }[];
+        defaultAmount: number;
       };
-      // $5 and $25 are always allowed; $10 is below the minimum.
       assert.deepEqual(
-        b.amounts.map((a) => a.value),
-        [5, 25, 50],
+        b.amounts.map((a) => [a.value, a.monthly]),
+        [
+          [3, false],
+          [7, true],
+          [15, true],
+          [30, false],
+        ],
       );
+      assert.equal(b.defaultAmount, 30);
     } finally {
-      await strict.close();
+      await custom.close();
     }
   });
 
