@@ -38,7 +38,7 @@ describe('fingerprinted static files', () => {
     assert.match(href, /^\/public\/site\.[0-9a-f]{10}\.css$/);
     const res = await request(t.app).get(href).set('Accept-Encoding', 'identity').expect(200);
     assert.equal(res.headers['cache-control'], IMMUTABLE_CACHE);
-    assert.match(res.headers['content-type'], /^text\/css/);
+    assert.match(res.headers['content-type'] ?? '', /^text\/css/);
     assert.equal(res.text, fs.readFileSync(path.join(PROJECT_ROOT, 'public/site.css'), 'utf8'));
   });
 
@@ -110,7 +110,8 @@ describe('icons', () => {
     const page = (await request(t.app).get('/').expect(200)).text;
     const svg = /<link rel="icon" href="([^"]+\.svg)" type="image\/svg\+xml">/.exec(page)?.[1];
     const touch = /<link rel="apple-touch-icon" href="([^"]+)">/.exec(page)?.[1];
-    assert.ok(svg && touch);
+    assert.ok(svg, 'an SVG favicon');
+    assert.ok(touch, 'a touch icon');
     const icon = await request(t.app).get(svg).expect(200);
     assert.equal(icon.headers['content-type'], 'image/svg+xml');
     assert.equal(icon.headers['cache-control'], IMMUTABLE_CACHE);
