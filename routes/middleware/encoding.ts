@@ -29,7 +29,8 @@ const CHOSEN_MAX = 256;
  */
 export function chooseEncoding(acceptEncoding: string | undefined, available: readonly Encoding[]): Encoding {
   if (!acceptEncoding || available.length === 0) return 'identity';
-  const key = `${available.join(',')}|${acceptEncoding}`;
+  // Two compressed encodings on offer can only be br and gzip: the header alone is the key.
+  const key = available.length === 2 ? acceptEncoding : `${available[0]}|${acceptEncoding}`;
   const known = chosen.get(key);
   if (known) return known;
   const offered = PREFERRED.filter((e) => e === 'identity' || available.includes(e));
