@@ -106,8 +106,7 @@ function expressApp(deps: AppDeps): express.Express {
 
   app.use(securityHeaders(deps.config));
   // Pages rendered per request (the fast lane and the static files carry their compressed forms).
-  // Not the CSV exports: compressing a million streamed rows on the fly took about 3x as long and
-  // pushed the process past its memory budget in the bench.
+  // Not the CSV exports: compressing a million streamed rows on the fly took about 3x as long in the bench.
   const notCsv: compression.CompressionFilter = (req, res) =>
     !String(res.getHeader('Content-Type') ?? '').startsWith('text/csv') && compression.filter(req, res);
   app.use(compression({ threshold: COMPRESS_MIN_BYTES, filter: notCsv }));
