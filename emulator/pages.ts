@@ -32,7 +32,7 @@ const STYLE = `
 export function page(title: string, body: string, wide = false, style = ''): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><style>${STYLE}${style}</style></head><body>
-<div class="test" role="note">TEST MODE: Stripe emulator. No real payment is made.</div>
+<header><div class="test" role="note">TEST MODE: Stripe emulator. No real payment is made.</div></header>
 <main class="${wide ? 'wide' : ''}">${body}</main></body></html>`;
 }
 

@@ -35,6 +35,8 @@ function appealLocals(deps: AppDeps, progress: Progress, form: FormState, formId
   const numbers = appealNumbers(deps.config, progress);
   return {
     title: deps.appeal.title,
+    // The landing page and its variants (?amount=25, a cancelled checkout) are one page to search engines.
+    canonical: '/',
     appeal: { ...deps.appeal, letter: deps.appeal.letter.map((p) => fillCopy(p, numbers)) },
     org: deps.config.fundraiser.orgName,
     progress,

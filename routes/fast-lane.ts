@@ -1,15 +1,25 @@
 // The fast lane: what the host site fetches on every page view (the figures, the banner, the
 // landing appeal), answered on node:http ahead of Express from prebuilt responses. Each
 // route file declares its own entries (a path and a body built from the figures); this
-// engine keeps each body, its ETag and headers once per revision of the figures, answers
-// If-None-Match with 304, adds CORS for host sites, and writes. A request is a lookup and a
-// write. What an entry does not serve (another method, a cookie, a query that chooses
+// engine keeps each body, its ETag and headers once per revision of the figures (and its
+// brotli and gzip forms, compressed on first demand, once per revision, with an ETag each),
+// chooses the encoding by Accept-Encoding, answers If-None-Match with 304, adds CORS for host
+// sites, and writes. A request is a lookup and a write. What an entry does not serve (another method, a cookie, a query that chooses
 // something) goes on to Express, which never runs the fast lane again.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
 import etag from 'etag';
 import fresh from 'fresh';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Progress } from '../lib/ledger/types.ts';
+import {
+  BROTLI_FAST,
+  chooseEncoding,
+  COMPRESS_MIN_BYTES,
+  etagFor,
+  splicedGzip,
+  type Encoding,
+} from './middleware/encoding.ts';
 
 export interface FastEntry {
   /** The path as routePath() gives it: lower case, no trailing slash, no query. */
@@ -49,16 +59,37 @@ export function routePath(url: string | undefined): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
-interface Prebuilt {
+/** One encoding of a prebuilt body. */
+interface Variant {
   /** One part, or the parts around the spliced value. */
   parts: Buffer[];
+  /** gzip around a spliced value ends with the CRC of the whole, per response. */
+  trailer?: (value: string) => Buffer;
   headers: Record<string, string>;
   /** Headers of a 304: the same minus the body's (only for bodies with an ETag). */
   notModified: Record<string, string> | null;
 }
 
+interface Prebuilt {
+  /** The compressed encodings this body is sent in (none when small). */
+  available: Encoding[];
+  /** The body in an encoding: compressed on first demand, once per revision. */
+  variant(encoding: Encoding): Variant;
+}
+
+function withVary(headers: Record<string, string>, compressed: boolean): Record<string, string> {
+  if (!compressed) return headers;
+  return { ...headers, vary: headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding' };
+}
+
 function prebuild(entry: FastEntry, text: string): Prebuilt {
-  const base = { ...entry.headers, 'content-type': TYPES[entry.type] };
+  const compressible = Buffer.byteLength(text) >= COMPRESS_MIN_BYTES;
+  const own = withVary(entry.headers, compressible);
+  const base = { ...own, 'content-type': TYPES[entry.type] };
+  const variants = new Map<Encoding, Variant>();
+  let build: (encoding: Encoding) => Variant;
+  let available: Encoding[];
+
   if (entry.splice) {
     const { slot, value, bytes } = entry.splice;
     const parts = text.split(slot).map((part) => Buffer.from(part));
@@ -66,12 +97,44 @@ function prebuild(entry: FastEntry, text: string): Prebuilt {
       throw new Error(`${entry.path}: the body must hold its slot exactly once (found ${parts.length - 1})`);
     if (Buffer.byteLength(value()) !== bytes)
       throw new Error(`${entry.path}: the spliced value is not ${bytes} bytes long`);
-    const length = parts[0]!.length + bytes + parts[1]!.length;
-    return { parts, headers: { ...base, 'content-length': String(length) }, notModified: null };
+    const [before, after] = parts as [Buffer, Buffer];
+    // Only gzip can carry a value spliced into a body compressed once (see splicedGzip).
+    available = compressible ? ['gzip'] : [];
+    build = (encoding) => {
+      if (encoding === 'identity') {
+        const length = before.length + bytes + after.length;
+        return { parts, headers: { ...base, 'content-length': String(length) }, notModified: null };
+      }
+      const gz = splicedGzip(before, after, bytes);
+      const length = gz.head.length + bytes + gz.tail.length + 8;
+      const headers = { ...base, 'content-encoding': 'gzip', 'content-length': String(length) };
+      return { parts: [gz.head, gz.tail], trailer: gz.trailer, headers, notModified: null };
+    };
+  } else {
+    const body = Buffer.from(text);
+    const tag = etag(body, { weak: true });
+    available = compressible ? ['br', 'gzip'] : [];
+    build = (encoding) => {
+      const encoded =
+        encoding === 'br'
+          ? zlib.brotliCompressSync(body, BROTLI_FAST)
+          : encoding === 'gzip'
+            ? zlib.gzipSync(body, { level: 9 })
+            : body;
+      const notModified = { ...own, etag: etagFor(tag, encoding) };
+      const coding: Record<string, string> = encoding === 'identity' ? {} : { 'content-encoding': encoding };
+      const headers = { ...base, ...notModified, ...coding, 'content-length': String(encoded.length) };
+      return { parts: [encoded], headers, notModified };
+    };
   }
-  const body = Buffer.from(text);
-  const notModified = { ...entry.headers, etag: etag(body, { weak: true }) };
-  return { parts: [body], notModified, headers: { ...base, ...notModified, 'content-length': String(body.length) } };
+  return {
+    available,
+    variant(encoding) {
+      let v = variants.get(encoding);
+      if (!v) variants.set(encoding, (v = build(encoding)));
+      return v;
+    },
+  };
 }
 
 export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneError): FastLane {
@@ -102,8 +165,12 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
         return kept.value;
       };
 
-      const send = (req: IncomingMessage, res: ServerResponse, b: Prebuilt) => {
+      const send = (req: IncomingMessage, res: ServerResponse, prebuilt: Prebuilt) => {
         const cors = entry.cors ? corsOf(req) : null;
+        const encoding = prebuilt.available.length
+          ? chooseEncoding(req.headers['accept-encoding'], prebuilt.available)
+          : 'identity';
+        const b = prebuilt.variant(encoding);
         if (b.notModified && fresh(req.headers, { etag: b.notModified.etag })) {
           counted.same.inc();
           res.writeHead(304, cors ? { ...b.notModified, ...cors } : b.notModified);
@@ -113,11 +180,14 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
         res.writeHead(200, cors ? { ...b.headers, ...cors } : b.headers);
         if (req.method === 'HEAD') return void res.end();
         if (!entry.splice) return void res.end(b.parts[0]);
-        // Corked, the three parts leave in one write without being copied together.
+        // Corked, the parts leave in one write without being copied together.
+        const value = entry.splice.value();
         res.cork();
         res.write(b.parts[0]);
-        res.write(entry.splice.value());
-        res.end(b.parts[1]);
+        res.write(value);
+        if (!b.trailer) return void res.end(b.parts[1]);
+        res.write(b.parts[1]);
+        res.end(b.trailer(value));
       };
       return [entry.path, { entry, prebuilt, send }] as const;
     }),

@@ -5,9 +5,16 @@ import type { Config } from '../lib/config.ts';
 import { formatMoney, formatNumber, minorDigits, toMinor } from '../lib/money.ts';
 import type { PledgeStatus } from '../lib/ledger/types.ts';
 
-export function viewHelpers(config: Config) {
+export function viewHelpers(config: Config, asset: (name: string) => string) {
   const currency = config.fundraiser.currency;
   return {
+    /** A static file's fingerprinted URL (cached a year): h.asset('site.css'). */
+    asset,
+    /** This site's absolute URL for a path (canonical link, Open Graph). */
+    absoluteUrl: (p: string) => new URL(p, config.baseUrl).href,
+    orgName: config.fundraiser.orgName,
+    /** The meta description of a page that gives none of its own. */
+    siteDescription: `${config.fundraiser.orgName}'s annual fundraiser: give once or monthly, and see every gift on the live progress bar.`,
     money: (minor: number, cur: string = currency) => formatMoney(minor, cur),
     wholeMoney: (major: number) => formatMoney(toMinor(major, currency), currency),
     /** Minor units as a plain number of major units, for form fields. */
@@ -22,7 +29,25 @@ export function viewHelpers(config: Config) {
     pledgeStates: PLEDGE_STATE_WORDS,
     /** The organisation's details for the public footer (views/partials/org.ejs). */
     organisation: config.org,
+    changeDetail,
   };
+}
+
+/**
+ * A change log entry's detail for people. The ledger writes amounts as minor units and a
+ * currency ("25000 usd received ...", "campaign 2026: 100000 -> 250000 usd"), as it has from
+ * the start, so they are formatted here, at render time: old entries read right too.
+ */
+export function changeDetail(action: string, detail: string): string {
+  if (action === 'goal') {
+    const m = /^(campaign \S+): (\d+) -> (\d+) ([a-z]{3})$/.exec(detail);
+    if (m) return `${m[1]}: ${formatMoney(Number(m[2]), m[4]!)} → ${formatMoney(Number(m[3]), m[4]!)}`;
+  }
+  if (action === 'offline gift') {
+    const m = /^(\d+) ([a-z]{3}) received (\d{4}-\d{2}-\d{2})\S* (\(\S+\)): ([\s\S]*)$/.exec(detail);
+    if (m) return `${formatMoney(Number(m[1]), m[2]!)} received ${m[3]} ${m[4]}: ${m[5]}`;
+  }
+  return detail;
 }
 
 /** The staff dashboard's words for each pledge state, in the order it lists them. */

@@ -116,10 +116,9 @@ describe('the iframe banner', () => {
       assert.match(res.text, new RegExp(`<button type="submit" name="why" value="${why}"[^>]*>${text}`));
     assert.match(res.text, /aria-label="Close the fundraiser banner">×</);
     // Its one script is this site's own file (the CSP allows nothing else).
-    assert.deepEqual(
-      [...res.text.matchAll(/<script[^>]*>/g)].map((m) => m[0]),
-      ['<script src="/public/embed/banner.js" defer>'],
-    );
+    const scripts = [...res.text.matchAll(/<script[^>]*>/g)].map((m) => m[0]);
+    assert.equal(scripts.length, 1);
+    assert.match(scripts[0] ?? '', /^<script src="\/public\/embed\/banner\.[0-9a-f]+\.js" defer>$/);
   });
 
   it('when the script embed reads banner.json, then the first contract is intact and the choice is added', async () => {

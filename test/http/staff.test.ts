@@ -290,11 +290,13 @@ describe('staff figures', () => {
     assert.equal(p.donors, before.donors + 1);
     assert.equal(p.goal, 8_000_000);
     const settings = (await agent.get('/staff/settings').expect(200)).text;
+    // Money in the change log reads as money (#18), not as the cents the ledger writes.
     assert.match(
       settings,
-      /admin@example\.org<\/td><td>offline gift<\/td><td>25000 usd received [^<]*: Cheque no\. 1234/,
+      /admin@example\.org<\/td><td>offline gift<\/td><td>\$250 received \d{4}-\d{2}-\d{2} \(manual_[^)]+\): Cheque no\. 1234/,
     );
-    assert.match(settings, /admin@example\.org<\/td><td>goal<\/td>/);
+    assert.match(settings, /admin@example\.org<\/td><td>goal<\/td><td>campaign \d{4}: \$[\d,]+ → \$80,000<\/td>/);
+    assert.doesNotMatch(settings, /\d usd/);
     await t.deps.ledger.syncCampaign(); // what a restart does
     assert.equal((await t.deps.ledger.progress()).goal, 8_000_000);
     const invalid = await agent
