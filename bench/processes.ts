@@ -8,15 +8,21 @@ import { createServer } from 'node:net';
 import { PROJECT_ROOT } from '../lib/config.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 
-// "npm run build --silent && node <flags> dist/server.js" -> [<flags>, dist/server.js]
-const START_FLAGS = (
+// "npm run build --silent && NAME=value node <flags> dist/server.js" -> the environment it
+// sets ({ NAME: value }), [<flags>] and dist/server.js.
+const START = (
   JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
 ).scripts.start
   .split('&&')
   .pop()!
   .trim()
-  .split(/\s+/)
-  .slice(1);
+  .split(/\s+/);
+const NODE_AT = START.findIndex((word) => !/^[A-Z_][A-Z0-9_]*=/.test(word));
+const START_ENV = Object.fromEntries(
+  START.slice(0, NODE_AT).map((word) => [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]),
+);
+const START_FLAGS = START.slice(NODE_AT + 1, -1);
+const START_SCRIPT = START.at(-1)!;
 
 export interface Proc {
   name: string;
@@ -74,14 +80,24 @@ export function appEnv(dbPath: string, port: number): Record<string, string> {
   };
 }
 
-/** The app on an existing database, run as npm start runs it: the built bundle, with the start script's node flags. */
-export async function launchApp(name: string, dbPath: string, env: Record<string, string> = {}): Promise<Proc> {
+/**
+ * The app on an existing database, run as npm start runs it: the built bundle, with the start
+ * script's environment and node flags. `preload`: node --import modules ahead of the app, with
+ * an IPC channel to it (bench/memory-probe.js).
+ */
+export async function launchApp(
+  name: string,
+  dbPath: string,
+  env: Record<string, string> = {},
+  preload: string[] = [],
+): Promise<Proc> {
   const port = await freePort();
   const out = fs.openSync(path.join(tmp, `${name}.log`), 'a');
-  const child = spawn(process.execPath, START_FLAGS, {
+  const args = [...START_FLAGS, ...preload.flatMap((p) => ['--import', p]), START_SCRIPT];
+  const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...appEnv(dbPath, port), ...env },
-    stdio: ['ignore', out, out],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...START_ENV, ...appEnv(dbPath, port), ...env },
+    stdio: preload.length ? ['ignore', out, out, 'ipc'] : ['ignore', out, out],
   });
   started.push(child);
   const url = `http://127.0.0.1:${port}`;

@@ -13,7 +13,7 @@ import { requestId } from '../lib/logger.ts';
 
 export const WEBHOOK_PATH = '/webhooks/stripe';
 const SIGNATURE_TOLERANCE_SECONDS = 300;
-const BODY_LIMIT = '512kb';
+const BODY_LIMIT = 512 * 1024;
 
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -52,7 +52,7 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
     let body: Buffer;
     pendingBodies++;
     try {
-      body = await readBodyWithin(req, { limit: BODY_LIMIT, deadlineMs: deps.config.bodies.webhookDeadlineMs });
+      body = await readBodyWithin(req, { limitBytes: BODY_LIMIT, deadlineMs: deps.config.bodies.webhookDeadlineMs });
     } catch (err) {
       // Too large (413), not whole within the deadline (408), or cut short / not matching its
       // Content-Length (400): nothing written.

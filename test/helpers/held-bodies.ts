@@ -2,6 +2,8 @@
 // raw POST: supertest always sends whole bodies. Used by test/reliability/slow-bodies.test.ts
 // and bench/held-bodies.ts.
 import net from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 export interface Held {
   socket: net.Socket;
@@ -22,14 +24,19 @@ function filler(bytes: number): Buffer {
   return b;
 }
 
-/** Opens `count` connections, each POSTing `bytes` of Content-Length and sending one byte short. */
+/**
+ * Opens `count` connections, each POSTing `bytes` of Content-Length and sending one byte short:
+ * at once, or with `drip`, `drip.bytes` every `drip.everyMs` (a slow sender; settles once the
+ * headers are sent).
+ */
 export async function holdBodies(
   port: number,
   path: string,
   count: number,
   bytes: number,
-  contentType = 'application/json',
+  opts: { contentType?: string; drip?: { bytes: number; everyMs: number } } = {},
 ): Promise<Held[]> {
+  const { contentType = 'application/json', drip } = opts;
   const held = await Promise.all(
     Array.from(
       { length: count },
@@ -53,7 +60,15 @@ export async function holdBodies(
               `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\n` +
                 `Stripe-Signature: t=1,v1=00\r\nContent-Length: ${bytes}\r\n\r\n`,
             );
-            socket.write(filler(bytes - 1), () => resolve({ socket, closed }));
+            if (!drip) return void socket.write(filler(bytes - 1), () => resolve({ socket, closed }));
+            let left = bytes - 1;
+            const timer = setInterval(() => {
+              if (socket.destroyed || left === 0) return clearInterval(timer);
+              const piece = filler(Math.min(drip.bytes, left));
+              left -= piece.length;
+              socket.write(piece);
+            }, drip.everyMs);
+            resolve({ socket, closed });
           });
         }),
     ),
@@ -87,4 +102,21 @@ export function rawPost(
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   });
+}
+
+let gc: (() => void) | undefined;
+/**
+ * This process's memory once V8 has collected its garbage: what is still referenced, not what
+ * V8 has yet to collect (it collects when it likes, so "after" figures would be a matter of
+ * timing). For tests only: gc() is not exposed to the app.
+ */
+export function collectedMemory(): NodeJS.MemoryUsage {
+  if (!gc) {
+    v8.setFlagsFromString('--expose-gc');
+    gc = vm.runInNewContext('gc') as () => void;
+  }
+  // The second collection finishes freeing the first one's array buffers (V8 frees them in the background).
+  gc();
+  gc();
+  return process.memoryUsage();
 }
