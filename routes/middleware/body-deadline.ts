@@ -26,12 +26,12 @@ export class BodyUnreadable extends Error {
   }
 }
 
-// Frees a buffer's memory on the spot instead of at V8's next collection: meanwhile, freed
-// pieces pile up by the megabyte in malloc's heap, which then keeps that size, and a half-read
-// body waits for a full collection, which a process left idle after an attack may not make for
-// minutes. An ArrayBuffer transferred to a closed port is detached and released at once (the
-// message is dropped). Only a Buffer that is the whole of its ArrayBuffer: never a slice of
-// Node's pool.
+// Frees a body buffer this module made, on the spot instead of at V8's next collection: a
+// half-read body would otherwise wait for a full collection, which a process left idle after
+// an attack may not make for minutes. An ArrayBuffer transferred to a closed port is detached
+// and released at once (the message is dropped). Only our own buffers, never a piece Node
+// handed us (native code may still point into it), and only one that is the whole of its
+// ArrayBuffer: never a slice of Node's pool.
 const closedPort = new MessageChannel().port1;
 closedPort.close();
 function release(buffer: Buffer): void {
@@ -46,10 +46,10 @@ function release(buffer: Buffer): void {
 /**
  * The raw body within `deadlineMs` (BodyDeadline past it, else BodyUnreadable), at most
  * `limitBytes`. Each piece is copied as it arrives into one buffer of the body's size and
- * freed at once, and that buffer too when the body is given up: pieces held until the body
- * was whole (dozens per body, scattered through malloc's heap) kept the process some 40 MB
- * larger after 1,000 held bodies (issue #17). With npm start's fixed malloc mmap threshold,
- * a body's buffer of 128 KB or more is mapped on its own and given back to the system.
+ * let go at once, and that buffer is freed when the body is given up: pieces held until the
+ * body was whole (dozens per body, scattered through malloc's heap) kept the process some
+ * 40 MB larger after 1,000 held bodies (issue #17). With npm start's fixed malloc mmap
+ * threshold, a body's buffer of 128 KB or more is mapped on its own and given back to the system.
  */
 export function readBodyWithin(
   req: IncomingMessage,
@@ -80,8 +80,6 @@ export function readBodyWithin(
         );
       piece.copy(body, received);
       received += piece.length;
-      // Copied: freed now, unless another listener still reads it.
-      if (req.listenerCount('data') === 1) release(piece);
     };
     const onEnd = () =>
       finish(
