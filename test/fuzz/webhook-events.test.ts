@@ -70,7 +70,8 @@ after(async () => {
 
 /** Why a 500 was answered, when it is one of the kinds answered so on purpose for now (see the top). */
 function knownFailure(): string | null {
-  const line = log.lines.find((l) => l.msg === 'webhook could not be recorded');
+  // The line that carries the error, whatever its message says.
+  const line = log.lines.find((l) => l.err !== undefined);
   if (!line) return null;
   const err = (line.err ?? {}) as { type?: string; code?: string; message?: string; stack?: string };
   if (line.result === 'refused') return 'refused facts';
@@ -86,7 +87,7 @@ function knownFailure(): string | null {
 }
 
 describe(`fuzzing POST /webhooks/stripe with signed, generated events (${RUNS} inputs)`, () => {
-  it('when the webhook gets signed events with generated facts, then never a 5xx beyond refused facts, and the totals add up', async (t) => {
+  it('when the webhook gets signed events with generated facts, then no 5xx but those answered on purpose, and the totals add up', async (t) => {
     const seen = statusTally();
     const accepted = statusTally();
     await fc.assert(
