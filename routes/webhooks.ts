@@ -90,7 +90,10 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
     }
     // constructEvent's tolerance only bounds the past: a signature "from the future" would stay
     // replayable until then. Stripe signs as it sends, so more than 5 minutes ahead is refused.
-    const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+    // The t= that Stripe's own parser checked the signature against: its last one, so an
+    // earlier, present t= cannot hide a future one.
+    const stamps = signature.split(',').filter((item) => item.split('=')[0] === 't');
+    const signedAt = Number.parseInt(stamps.at(-1)?.split('=')[1] ?? '', 10);
     if (!(signedAt <= Date.now() / 1000 + FUTURE_TOLERANCE_SECONDS)) {
       deps.logger.warn({ reqId, signedAt }, 'webhook rejected: signature timestamp in the future');
       rejected();

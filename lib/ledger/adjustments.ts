@@ -6,7 +6,7 @@
 import type { SqlTx } from '../db/statements.ts';
 import type { Contribution } from '../db/schema.ts';
 import type { LedgerContext } from './context.ts';
-import { checkMinor, checkRefund } from './facts-check.ts';
+import { checkChargeFacts, checkDisputeFacts } from './facts-check.ts';
 import { firstTimeSeen } from './stripe-events.ts';
 import { settleTotals } from './totals.ts';
 import type { ChargeFacts, DisputeFacts, EventRef, RecordOutcome } from './types.ts';
@@ -119,7 +119,7 @@ export function adjustmentWrites(ctx: LedgerContext) {
   const { tx, clock } = ctx;
   return {
     async recordCharge(facts: ChargeFacts, event?: EventRef): Promise<RecordOutcome> {
-      checkRefund(facts.amountMinor, facts.amountRefundedMinor);
+      checkChargeFacts(facts, event);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.chargeId, `refunded ${facts.amountRefundedMinor}`, now))) {
@@ -172,7 +172,7 @@ export function adjustmentWrites(ctx: LedgerContext) {
     },
 
     async recordDispute(facts: DisputeFacts, event?: EventRef): Promise<RecordOutcome> {
-      checkMinor('the disputed amount', facts.amountMinor);
+      checkDisputeFacts(facts, event);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.disputeId, facts.status, now)))

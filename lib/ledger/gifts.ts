@@ -8,7 +8,7 @@ import { adjustmentsFor } from './adjustments.ts';
 import { campaignAt } from './campaigns.ts';
 import { writeChange } from './change-log.ts';
 import type { LedgerContext } from './context.ts';
-import { checkMinor } from './facts-check.ts';
+import { checkEventRef, checkGiftFacts, checkId, isStripeId, RefusedFacts } from './facts-check.ts';
 import { firstTimeSeen } from './stripe-events.ts';
 import { settleTotals } from './totals.ts';
 import type { ContributionStatus, EventRef, GiftFacts, ManualGift, RecordOutcome, TimeSource } from './types.ts';
@@ -19,12 +19,13 @@ const RANK: Record<ContributionStatus, number> = { pending: 0, paid: 1, failed: 
 const TIME_RANK: Record<TimeSource, number> = { clock: 0, charge: 1, stripe: 2 };
 
 const GIFT_BY_STRIPE_ID = 'select * from contributions where stripe_id = ?';
+const GIFT_BY_PAYMENT = 'select stripe_id from contributions where payment_intent_id = ?';
 
 export function giftWrites(ctx: LedgerContext) {
   const { tx, clock, fundraiser, db } = ctx;
   return {
     async recordGift(facts: GiftFacts, event?: EventRef): Promise<RecordOutcome> {
-      checkMinor('the gift amount', facts.amountMinor);
+      checkGiftFacts(facts, event);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.stripeId, facts.status, now))) return { result: 'duplicate-event' };
@@ -56,6 +57,12 @@ export function giftWrites(ctx: LedgerContext) {
           }
         }
         const paymentIntentId = existing?.payment_intent_id ?? facts.paymentIntentId;
+        // One payment is one gift: a payment another gift holds cannot be this one's (it would
+        // fail the unique index on every retry).
+        if (paymentIntentId && paymentIntentId !== existing?.payment_intent_id) {
+          const holder = await trx.first<{ stripe_id: string }>(GIFT_BY_PAYMENT, [paymentIntentId]);
+          if (holder) throw new RefusedFacts(`payment ${paymentIntentId} already belongs to gift ${holder.stripe_id}`);
+        }
         const values = {
           status,
           paid_at: paidAt,
@@ -98,6 +105,8 @@ export function giftWrites(ctx: LedgerContext) {
     },
 
     async expireSession(checkoutSessionId: string, event?: EventRef): Promise<RecordOutcome> {
+      checkEventRef(event);
+      checkId('the Checkout Session id', checkoutSessionId);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, checkoutSessionId, 'expired', now))) return { result: 'duplicate-event' };
@@ -154,10 +163,12 @@ export function giftWrites(ctx: LedgerContext) {
     },
 
     async findGift(stripeId: string): Promise<Contribution | undefined> {
+      if (!isStripeId(stripeId)) return undefined;
       return db.selectFrom('contributions').selectAll().where('stripe_id', '=', stripeId).executeTakeFirst();
     },
 
     async linkOfPayment(paymentIntentId: string) {
+      if (!isStripeId(paymentIntentId)) return null;
       const gift = await db
         .selectFrom('contributions')
         .select(['stripe_id', 'frequency'])
@@ -173,6 +184,7 @@ export function giftWrites(ctx: LedgerContext) {
     },
 
     async knowsInvoice(invoiceId: string): Promise<boolean> {
+      if (!isStripeId(invoiceId)) return false;
       const row = await db
         .selectFrom('contributions')
         .select('id')

@@ -9,7 +9,7 @@
 import type { SqlTx } from '../db/statements.ts';
 import type { PledgesTable } from '../db/schema.ts';
 import type { LedgerContext } from './context.ts';
-import { checkMinor } from './facts-check.ts';
+import { checkPledgeFacts, checkPledgeStateFacts, checkRenewalFailureFacts } from './facts-check.ts';
 import { firstTimeSeen } from './stripe-events.ts';
 import type {
   EventRef,
@@ -84,7 +84,7 @@ export function pledgeWrites(ctx: LedgerContext) {
   const { tx, clock } = ctx;
   return {
     async recordPledge(facts: PledgeFacts, event?: EventRef): Promise<RecordOutcome> {
-      checkMinor('the monthly amount', facts.amountMinor);
+      checkPledgeFacts(facts, event);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.subscriptionId, 'pledge', now)))
@@ -112,7 +112,7 @@ export function pledgeWrites(ctx: LedgerContext) {
     },
 
     async updatePledge(facts: PledgeStateFacts, event?: EventRef): Promise<RecordOutcome> {
-      checkMinor('the monthly amount', facts.amountMinor);
+      checkPledgeStateFacts(facts, event);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.subscriptionId, `pledge ${facts.status}`, now)))
@@ -142,7 +142,7 @@ export function pledgeWrites(ctx: LedgerContext) {
     },
 
     async noteRenewalFailure(facts: RenewalFailureFacts, event?: EventRef): Promise<RecordOutcome> {
-      checkMinor('the monthly amount', facts.amountMinor);
+      checkRenewalFailureFacts(facts, event);
       return tx(async (trx): Promise<RecordOutcome> => {
         const now = clock();
         if (!(await firstTimeSeen(trx, event, facts.subscriptionId, 'pledge renewal failed', now)))

@@ -3,6 +3,7 @@
 // staff view and the silence alert.
 import type { SqlTx } from '../db/statements.ts';
 import type { LedgerContext } from './context.ts';
+import { checkEventRef, checkId } from './facts-check.ts';
 import type { EventRef, LastWebhook, RefusedEvents } from './types.ts';
 
 const INSERT_EVENT =
@@ -25,6 +26,8 @@ export function webhookStatus(ctx: LedgerContext) {
   return {
     async noteWebhook(event: EventRef, at: Date, otherApiVersion?: string): Promise<void> {
       if (ctx.dryRun) return;
+      checkEventRef(event);
+      if (otherApiVersion) checkId('the API version', otherApiVersion);
       const values = {
         last_received_at: at.toISOString(),
         last_event_id: event.id,

@@ -16,9 +16,14 @@ const maxmem = 64 * 1024 * 1024;
 
 export const MIN_PASSWORD_LENGTH = 12;
 
+// scrypt keys its HMAC with the password padded with zero bytes, so "pw" and "pw\0" hash alike:
+// a password holding NUL is never set, and never matches.
+const NUL = '\u0000';
+
 export async function hashPassword(password: string): Promise<string> {
   if (password.length < MIN_PASSWORD_LENGTH)
     throw new Error(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.includes(NUL)) throw new Error('a password cannot hold a NUL character');
   const salt = randomBytes(16);
   const key = await scrypt(password, salt, KEYLEN, { N, r: R, p: P, maxmem });
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
@@ -34,7 +39,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
     p: Number(p),
     maxmem,
   });
-  return timingSafeEqual(actual, expected);
+  // Checked after the work, so that such a guess takes as long as any other.
+  return timingSafeEqual(actual, expected) && !password.includes(NUL);
 }
 
 /** A hash of nothing, checked when the e-mail is unknown so both cases take the same time. */

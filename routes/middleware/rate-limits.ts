@@ -65,9 +65,14 @@ export function thankYouLimiter(stores: RateLimitStores, onLimited: OnLimited): 
   return rateLimit({ ...common, handler: onLimited, windowMs: 10 * MINUTE, limit: 120, store: stores('thank-you:') });
 }
 
-/** The account a login form names, as the accounts table spells it. */
-const accountOf = (req: Request) =>
-  normalEmail(String((req.body as Record<string, unknown> | undefined)?.email ?? '')).slice(0, 200);
+/**
+ * The account a login form names, as the accounts table spells it. Only text names one (as
+ * the login reads it): String() of a JSON object without a usable toString would throw.
+ */
+export const accountOf = (req: Pick<Request, 'body'>) => {
+  const email: unknown = (req.body as Record<string, unknown> | undefined)?.email;
+  return typeof email === 'string' ? normalEmail(email).slice(0, 200) : '';
+};
 
 /**
  * The per-account brake: the wait before an attempt on an account that has had `after`

@@ -32,6 +32,8 @@ export async function startLiveStack(
      * its apiVersion (undefined = the account's default), not through the emulator's default URL.
      */
     endpoint?: { apiVersion?: string };
+    /** The site's logger (default: the test config's, silent). */
+    logger?: TestApp['deps']['logger'];
   } = {},
 ): Promise<LiveStack> {
   const emulator = createEmulator({
@@ -66,6 +68,7 @@ export async function startLiveStack(
     env: { BASE_URL: siteUrl, STRIPE_API_URL: emu.url, STRIPE_WEBHOOK_SECRET: webhookSecret, ...opts.env },
     // The emulator stamps Stripe's times from the wall clock; the site reads the same one.
     now: 'real',
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   outer.use(t.app);
   if (!opts.endpoint) emulator.delivery.setUrl(webhookUrl);

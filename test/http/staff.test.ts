@@ -89,6 +89,16 @@ describe('staff access', () => {
     }
   });
 
+  it('when a JSON login sends an e-mail that String() cannot turn into text, then 401, not a 500', async () => {
+    // Found by test/fuzz/staff-login.test.ts: the login limit's account key threw on it.
+    const { agent, csrf } = await loginForm(t.app);
+    await agent
+      .post('/staff/login')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ _csrf: csrf, email: { toString: 'x' }, password: 'wrong password here' }))
+      .expect(401);
+  });
+
   it('when the login form has no CSRF token, then it is refused, and such junk cannot lock the account', async () => {
     const { agent } = await loginForm(t.app);
     for (let i = 0; i < 12; i++)

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { addressKey, loginDelayMs, networkKey } from '../../routes/middleware/rate-limits.ts';
+import { accountOf, addressKey, loginDelayMs, networkKey } from '../../routes/middleware/rate-limits.ts';
 
 describe('rate-limit keys', () => {
   it('when addresses share an IPv4 /24, then they share a network key, and not beyond it', () => {
@@ -34,5 +34,18 @@ describe('staff login brake', () => {
       [20, 21, 25, 29, 30, 1000].map((n) => loginDelayMs(n, brake)),
       [1000, 2000, 6000, 10_000, 10_000, 10_000],
     );
+  });
+});
+
+describe('the account a login names', () => {
+  it('when the e-mail is spelled in other letter cases or with spaces, then it is the account as stored', () => {
+    assert.equal(accountOf({ body: { email: '  Admin@Example.ORG\t' } }), 'admin@example.org');
+  });
+
+  it('when a JSON login sends an e-mail that is not text, then it names no account instead of throwing', () => {
+    // Found by test/fuzz/staff-login.test.ts: String() of { toString: 'x' } throws, and the login answered 500.
+    for (const email of [{ toString: 'x' }, { valueOf: 1, toString: null }, ['a@example.org'], 42, null])
+      assert.equal(accountOf({ body: { email } }), '', JSON.stringify(email));
+    assert.equal(accountOf({ body: undefined }), '');
   });
 });

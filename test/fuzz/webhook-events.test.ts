@@ -1,0 +1,123 @@
+// POST /webhooks/stripe at volume with events that are signed with the endpoint's secret but
+// carry generated, often impossible facts (test/fuzz/stripe-events.ts), among a few real gifts,
+// refunds and disputes: never a 5xx, and the totals still add up to their rows.
+//
+// Some 500s are answered on purpose for now, until #17's change to how refused events are
+// answered lands (then each is a 200 with result "refused", and its entry below can go):
+// facts the ledger refuses (RefusedFacts), objects Stripe does not know (resource_missing when
+// the site reads them), sessions without an amount, and objects not shaped as Stripe shapes them
+// that lib/payments cannot read (a TypeError there). They are counted and shown, not failed;
+// any other 5xx fails the test.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import Stripe from 'stripe';
+import { checkTotals } from '../../lib/ledger/check-totals.ts';
+import { ourMetadata, TEST_WEBHOOK_SECRET } from '../helpers/app.ts';
+import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import {
+  describeFailure,
+  errorLog,
+  fuzzParams,
+  rawClient,
+  RUNS,
+  statusTally,
+  type RawClient,
+  withoutFsync,
+} from './kit.ts';
+import { generatedEvent, type KnownIds } from './stripe-events.ts';
+
+const log = errorLog();
+let s: LiveStack;
+let client: RawClient;
+let known: KnownIds;
+before(async () => {
+  s = await startLiveStack({ logger: log.logger });
+  await withoutFsync(s.deps.db);
+  client = rawClient(s.siteUrl);
+  const st = s.emulator.state;
+  // A few real gifts, a partial refund and a dispute, delivered by the emulator as Stripe would.
+  for (const [amount, frequency] of [
+    ['25', 'once'],
+    ['5', 'once'],
+    ['100', 'once'],
+    ['10', 'monthly'],
+    ['30', 'monthly'],
+  ] as const) {
+    const id = await checkoutThroughForm(s.app, amount, frequency);
+    st.pay(id, 'card', `${frequency}-${amount}@example.org`);
+  }
+  await s.emulator.whenIdle();
+  const [first, second] = [...st.charges.keys()];
+  st.refund({ charge: first! }, 500);
+  st.dispute(second!);
+  await s.emulator.whenIdle();
+  known = {
+    sessions: [...st.sessions.keys()],
+    paymentIntents: [...st.paymentIntents.keys()],
+    charges: [...st.charges.keys()],
+    customers: [...st.customers.keys()],
+    subscriptions: [...st.subscriptions.keys()],
+    invoices: [...st.invoices.keys()],
+    disputes: [...st.disputes.keys()],
+    refunds: [...st.refunds.keys()],
+  };
+});
+after(async () => {
+  client.close();
+  await s.stop();
+});
+
+/** Why a 500 was answered, when it is one of the kinds answered so on purpose for now (see the top). */
+function knownFailure(): string | null {
+  // The line that carries the error, whatever its message says.
+  const line = log.lines.find((l) => l.err !== undefined);
+  if (!line) return null;
+  const err = (line.err ?? {}) as { type?: string; code?: string; message?: string; stack?: string };
+  if (line.result === 'refused') return 'refused facts';
+  if (err.code === 'resource_missing') return 'unknown to Stripe';
+  if (/has no amount_total or currency/.test(err.message ?? '')) return 'no amount';
+  // The first frame of this project's own code says where it failed; with none in the stack
+  // (it is cut at ten), a failure inside Stripe's client came from what lib/payments passed it.
+  const stack = err.stack ?? '';
+  const own = stack.split('\n').find((f) => !f.includes('node_modules') && /\/(lib|routes)\//.test(f));
+  if (own ? own.includes('/lib/payments/') : stack.includes('node_modules/stripe/'))
+    return 'not shaped as Stripe shapes it (lib/payments)';
+  return null;
+}
+
+describe(`fuzzing POST /webhooks/stripe with signed, generated events (${RUNS} inputs)`, () => {
+  it('when the webhook gets signed events with generated facts, then no 5xx but those answered on purpose, and the totals add up', async (t) => {
+    const seen = statusTally();
+    const accepted = statusTally();
+    await fc.assert(
+      fc.asyncProperty(generatedEvent(known, ourMetadata(s.config)), async (event) => {
+        const payload = JSON.stringify(event);
+        const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: TEST_WEBHOOK_SECRET });
+        const sent = {
+          method: 'POST',
+          path: '/webhooks/stripe',
+          headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+          body: payload,
+        };
+        log.clear();
+        const res = await client.send(sent);
+        if (res.status >= 500) {
+          const why = knownFailure();
+          assert.ok(why, `5xx: ${describeFailure(sent, res, log.lines)}`);
+          return void accepted.add(why);
+        }
+        seen.add(`${res.status} ${(JSON.parse(res.text) as { result?: string }).result ?? ''}`.trim());
+        assert.ok(res.status === 200 || res.status === 400, describeFailure(sent, res, log.lines));
+      }),
+      fuzzParams(),
+    );
+    t.diagnostic(`answers: ${String(seen)}; 500 on purpose: ${String(accepted) || 'none'}`);
+    assert.deepEqual(await checkTotals(s.deps.db), [], 'the totals no longer add up to their rows');
+    const rows = await s.deps.db.selectFrom('contributions').selectAll().execute();
+    for (const r of rows) {
+      for (const v of [r.amount_minor, r.refunded_minor, r.disputed_minor, r.dispute_lost_minor])
+        assert.ok(Number.isSafeInteger(Number(v)) && Number(v) >= 0, `contribution ${r.stripe_id}: ${v}`);
+    }
+  });
+});
