@@ -44,6 +44,11 @@ export function webhookStatus(ctx: LedgerContext) {
     async noteRefusedEvent(event: EventRef, reason: string, at: Date): Promise<void> {
       if (ctx.dryRun) return;
       const when = at.toISOString();
+      // What a refused event carries may be what made it refused (NUL, which PostgreSQL's text
+      // refuses; megabytes): kept readable and short, so keeping it never fails in turn.
+      const text = (v: unknown, max: number) => String(v).replace(/\0/g, '\uFFFD').slice(0, max);
+      event = { id: text(event.id, 255), type: text(event.type, 100) };
+      reason = text(reason, 1000);
       await db
         .insertInto('refused_events')
         .values({ event_id: event.id, type: event.type, reason, first_at: when, last_at: when, attempts: 1 })

@@ -93,7 +93,7 @@ async function inPinnedVersion(stripe: Stripe, object: { object?: string; id?: s
     case 'refund':
       return stripe.refunds.retrieve(id);
     default:
-      throw new Error(`cannot read a ${String(object.object)} in API version ${STRIPE_API_VERSION}`);
+      throw new RefusedFacts(`cannot read a ${String(object.object)} in API version ${STRIPE_API_VERSION}`);
   }
 }
 
@@ -120,6 +120,11 @@ export async function handleStripeEvent(deps: EventDeps, event: Stripe.Event): P
     });
   } catch (err) {
     if (stripeKnowsNothingOf(err)) throw new RefusedFacts(`Stripe does not know it: ${(err as Error).message}`);
+    // A field Stripe always sends is missing or of another type (null items, a null charge, an
+    // id no URL can carry): the same on every retry. Failures a retry can fix are never these:
+    // database, network and Stripe API errors have classes of their own.
+    if (err instanceof TypeError || err instanceof URIError)
+      throw new RefusedFacts(`the event's object cannot be read: ${err.message}`);
     throw err;
   }
 }
