@@ -2,7 +2,7 @@
 // each, and the optional "cover the fees" share. Kept beside config.ts (which reads them
 // through donateFormConfig) so that file stays small; a bad value names its variable.
 import { z } from 'zod';
-import { ConfigError } from './config-error.ts';
+import { ConfigError, parseSettings } from './config-error.ts';
 import type { Frequency } from './ledger/types.ts';
 
 /** The amounts the appeal's words name ($5: "if everyone gave"; $25: the average gift): always allowed. */
@@ -50,13 +50,7 @@ const schema = z.object({
 type Env = Record<string, string | undefined>;
 
 export function donateFormConfig(env: Env, bounds: { min: number; max: number }): DonateFormConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0]);
-    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(env[variable] ?? null)})`);
-  }
-  const e = parsed.data;
+  const e = parseSettings(schema, env);
   const lists = [
     ['once', 'DONATE_PRESETS_ONCE', e.DONATE_PRESETS_ONCE, 'DONATE_DEFAULT_ONCE', e.DONATE_DEFAULT_ONCE],
     ['monthly', 'DONATE_PRESETS_MONTHLY', e.DONATE_PRESETS_MONTHLY, 'DONATE_DEFAULT_MONTHLY', e.DONATE_DEFAULT_MONTHLY],

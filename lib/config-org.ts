@@ -3,7 +3,7 @@
 // pages' footer and on the thank-you page. Apart from the legal name (which defaults to
 // FUNDRAISER_ORG_NAME), an unset one is simply not shown.
 import { z } from 'zod';
-import { ConfigError } from './config-error.ts';
+import { parseSettings } from './config-error.ts';
 
 export interface OrgDetails {
   readonly legalName: string;
@@ -74,13 +74,7 @@ function contactOf(v: string | null | undefined): OrgDetails['contact'] {
 }
 
 export function loadOrgDetails(env: Record<string, string | undefined>, orgName: string): OrgDetails {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0]);
-    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(env[variable] ?? null)})`);
-  }
-  const e = parsed.data;
+  const e = parseSettings(schema, env);
   return Object.freeze({
     legalName: e.ORG_LEGAL_NAME ?? orgName,
     registration: e.ORG_REGISTRATION ?? null,

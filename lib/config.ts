@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { donateFormConfig, NAMED_AMOUNTS, type DonateFormConfig } from './config-donate.ts';
-import { ConfigError } from './config-error.ts';
+import { ConfigError, parseSettings } from './config-error.ts';
 import { checkEmulator, nodeEnv, trustProxy } from './config-safety.ts';
 import { loadOrgDetails, type OrgDetails } from './config-org.ts';
 
@@ -249,13 +249,7 @@ export interface Config {
 type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'configuration');
-    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(env[variable] ?? null)})`);
-  }
-  const e = parsed.data;
+  const e = parseSettings(schema, env);
   const mode = nodeEnv(e.NODE_ENV);
   const production = mode === 'production';
   const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
