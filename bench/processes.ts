@@ -118,6 +118,24 @@ export async function startBaseline(kind: 'express' | 'node', bytes: number): Pr
   return { name: `bare ${kind}`, url, child };
 }
 
+/**
+ * The Stripe emulator as a process of its own (npm run emulator), for an app started with
+ * STRIPE_API_URL: as with Stripe, the app's calls to it never queue behind the app's own work.
+ */
+export async function startEmulator(name: string): Promise<Proc> {
+  const port = await freePort();
+  const child = spawnTs(
+    'bin/emulator.ts',
+    // Nothing is paid, so no event is sent; the discard port takes any.
+    ['--port', String(port), '--webhook', 'http://127.0.0.1:9/', '--settle-after', 'never'],
+    { PATH: process.env.PATH, HOME: process.env.HOME },
+    path.join(tmp, `${name}.log`),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/_emulator`, child, name);
+  return { name, url, child };
+}
+
 export function stop(p: Proc): void {
   p.child.kill('SIGTERM');
 }

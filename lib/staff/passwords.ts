@@ -2,10 +2,27 @@
 // salt; the stored string carries its parameters so they can be raised later.
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) =>
-    scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+// scrypt runs on libuv's thread pool (4 threads), which also reads files (static files, log
+// lines) and looks up host names (Stripe's API). A brute force has hundreds of checks waiting;
+// let through, they held the whole pool (npm run bench:abuse: a reader's stylesheet waited 99 s,
+// log lines stalled). At most two run at once; the rest wait here, in turn.
+const MAX_RUNNING = 2;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  if (running < MAX_RUNNING) running++;
+  else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing check hands over its turn
+  try {
+    return await new Promise<Buffer>((resolve, reject) =>
+      scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+    );
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
 
 // N=2^15, r=8: 32 MiB and roughly 50-100 ms per check, OWASP's recommendation for scrypt.
 const N = 2 ** 15;
