@@ -225,7 +225,8 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
     });
   });
 
-  const settingsError = async (req: Request, res: Response, error: string) =>
+  /** The settings page again with the form's error (400); `extra`: what the form keeps of the input. */
+  const settingsError = async (req: Request, res: Response, error: string, extra: Record<string, unknown> = {}) =>
     render(
       req,
       res,
@@ -236,6 +237,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
         changes: await deps.ledger.recentChanges(),
         error,
         notice: null,
+        ...extra,
       },
       400,
     );
@@ -283,7 +285,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
   });
 
   router.use(staffPledgeRoutes(deps, { page, admin, csrf, render }));
-  router.use(staffStretchRoutes(deps, { page, admin, csrf, render }));
+  router.use(staffStretchRoutes(deps, { page, admin, csrf, render, settingsError }));
 
   router.use('/staff', ((err, req, res, next) => {
     if (!csrf.isCsrfError(err)) return next(err);
