@@ -5,7 +5,8 @@ import { configuredWindow } from './campaign-window.ts';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { donateFormConfig, NAMED_AMOUNTS, type DonateFormConfig } from './config-donate.ts';
+import { donateFormConfig, type DonateFormConfig } from './config-donate.ts';
+import { currencyDefaults } from './currencies.ts';
 import { ConfigError, parseSettings } from './config-error.ts';
 import { checkEmulator, nodeEnv, trustProxy } from './config-safety.ts';
 import { loadOrgDetails, type OrgDetails } from './config-org.ts';
@@ -115,7 +116,11 @@ const schema = z.object({
     z.coerce.number().int('must be a whole number of days').positive('must be greater than 0').optional(),
   ),
   READERS_PER_MONTH: positiveInt(4_000_000),
-  AVERAGE_GIFT_FALLBACK: positiveInt(25),
+  // Unset: the round average of the campaign's currency (lib/currencies.ts).
+  AVERAGE_GIFT_FALLBACK: z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : v),
+    z.coerce.number().int('must be a whole number').positive('must be greater than 0').optional(),
+  ),
   AVERAGE_GIFT_MIN_DONORS: positiveInt(20),
   LOGIN_LIMIT_PER_ACCOUNT: positiveInt(10),
   LOGIN_LIMIT_PER_IP: positiveInt(50),
@@ -124,14 +129,14 @@ const schema = z.object({
   APP_SECRET: optionalString.pipe(
     z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   ),
-  DONATION_MIN: positiveInt(2),
-  DONATION_MAX: positiveInt(10_000),
+  // DONATION_MIN/MAX and the presets are read per currency in lib/config-donate.ts.
   PORTAL_MONTHLY_AMOUNTS: z.preprocess(
-    (v) => (v === undefined || v === '' ? '5,10,25,50,100' : v),
+    (v) => (v === undefined || v === '' ? undefined : v),
     z
       .string()
       .regex(/^\s*\d+(\s*,\s*\d+){0,9}\s*$/, 'must be up to 10 whole amounts separated by commas, such as 5,10,25')
-      .transform((v) => [...new Set(v.split(',').map((n) => Number(n.trim())))].sort((a, b) => a - b)),
+      .transform((v) => [...new Set(v.split(',').map((n) => Number(n.trim())))].sort((a, b) => a - b))
+      .optional(),
   ),
   STRIPE_PORTAL_LOGIN_URL: optionalString.pipe(
     z.url('must be an absolute URL such as https://billing.stripe.com/p/login/...').optional(),
@@ -274,16 +279,16 @@ export function loadConfig(env: Env = process.env): Config {
   if (production && !e.APP_SECRET) {
     throw new ConfigError('APP_SECRET', 'is required when NODE_ENV=production (the same value on every instance)');
   }
-  if (e.DONATION_MIN > e.DONATION_MAX) {
-    throw new ConfigError('DONATION_MIN', `must not exceed DONATION_MAX (${e.DONATION_MAX})`);
-  }
-  const outOfBounds = e.PORTAL_MONTHLY_AMOUNTS.find(
-    (a) => (a < e.DONATION_MIN || a > e.DONATION_MAX) && !NAMED_AMOUNTS.includes(a),
+  const form = donateFormConfig(env, e.FUNDRAISER_CURRENCY, isKnownCurrency);
+  const main = form.currencies[0]!;
+  const portalAmounts = e.PORTAL_MONTHLY_AMOUNTS ?? currencyDefaults(main.currency)?.once ?? main.presets.monthly;
+  const outOfBounds = portalAmounts.find(
+    (a) => (a < main.min || a > main.max) && a !== main.smallGift && a !== main.averageGift,
   );
   if (outOfBounds !== undefined) {
     throw new ConfigError(
       'PORTAL_MONTHLY_AMOUNTS',
-      `${outOfBounds} is outside DONATION_MIN..DONATION_MAX (${e.DONATION_MIN}..${e.DONATION_MAX})`,
+      `${outOfBounds} is outside DONATION_MIN..DONATION_MAX (${main.min}..${main.max})`,
     );
   }
 
@@ -309,7 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     portal: Object.freeze({
       loginUrl: e.STRIPE_PORTAL_LOGIN_URL ?? null,
-      monthlyAmounts: Object.freeze(e.PORTAL_MONTHLY_AMOUNTS),
+      monthlyAmounts: Object.freeze([...portalAmounts]),
     }),
     trustProxy: trustProxy(e.TRUST_PROXY),
     metricsToken: e.METRICS_TOKEN ?? null,
@@ -328,7 +333,7 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     appealNumbers: Object.freeze({
       readersPerMonth: e.READERS_PER_MONTH,
-      averageGiftFallback: e.AVERAGE_GIFT_FALLBACK,
+      averageGiftFallback: e.AVERAGE_GIFT_FALLBACK ?? main.averageGift,
       averageGiftMinDonors: e.AVERAGE_GIFT_MIN_DONORS,
     }),
     staff: Object.freeze({
@@ -350,9 +355,9 @@ export function loadConfig(env: Env = process.env): Config {
       currency: e.FUNDRAISER_CURRENCY,
       window: configuredWindow(e.FUNDRAISER_CAMPAIGN_START, e.FUNDRAISER_CAMPAIGN_END),
       appealFile: path.resolve(PROJECT_ROOT, e.APPEAL_FILE ?? 'content/appeal.json'),
-      donationMin: e.DONATION_MIN,
-      donationMax: e.DONATION_MAX,
-      form: donateFormConfig(env, { min: e.DONATION_MIN, max: e.DONATION_MAX }),
+      donationMin: main.min,
+      donationMax: main.max,
+      form,
     }),
   });
 }

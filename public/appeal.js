@@ -1,7 +1,8 @@
 // Progressive enhancement only: the form works without this file (the server renders the
 // preselected amount and the button's words). This keeps them true as the reader chooses:
 // tiles per frequency, "Another amount" only once something is typed, the button's
-// "Donate $25 monthly", and errors found before sending, with the focus on the field.
+// "Donate $25 monthly", and errors found before sending, with the focus on the field. The
+// words and the locale come from the server (data-form), in the reader's language.
 (function () {
   var form = document.querySelector('form.donate');
   if (!form) return;
@@ -10,16 +11,22 @@
   var other = form.querySelector('input[name="other_amount"]');
   var otherRadio = form.querySelector('input[name="amount"][value="other"]');
   var cover = form.querySelector('input[name="cover_fees"]');
-  var giveWhat = form.querySelector('[data-give-what]');
+  var button = form.querySelector('[data-give-what]');
+  // With the script the button always says the current choice; the plain "Donate" is for without it.
+  var plain = form.querySelector('.give-plain');
+  if (plain) plain.remove();
   var feeAmount = form.querySelector('[data-fee-amount]');
   var error = document.getElementById('donate-error');
-  var digits = new Intl.NumberFormat('en-US', { style: 'currency', currency: cfg.currency }).resolvedOptions()
+  var locale = cfg.locale || 'en-US';
+  var digits = new Intl.NumberFormat(locale, { style: 'currency', currency: cfg.currency }).resolvedOptions()
     .maximumFractionDigits;
+  // The locale's decimal mark: "1.000" is a thousand in German (as lib/appeal/donation-options.ts reads it).
+  var commaDecimal = new Intl.NumberFormat(locale).format(1.5).indexOf(',') !== -1;
   var unit = Math.pow(10, digits);
 
   function money(minor) {
     var whole = minor % unit === 0;
-    return new Intl.NumberFormat('en-US', {
+    return new Intl.NumberFormat(locale, {
       style: 'currency',
       currency: cfg.currency,
       minimumFractionDigits: whole ? 0 : digits,
@@ -40,11 +47,15 @@
   function inList(t) {
     return cfg.presets[frequency()].indexOf(Number(t.value)) !== -1;
   }
+  function clean(raw) {
+    var bare = raw
+      .replace(/^\s*(?:[A-Za-z]{3}|[$€£¥]|[A-Za-z]{1,2}\$)\s*/, '')
+      .replace(/\s*(?:[A-Za-z]{3}|[€£¥])\s*$/, '')
+      .replace(/[\s\u00a0\u202f']/g, '');
+    return commaDecimal ? bare.replace(/\./g, '').replace(',', '.') : bare.replace(/,/g, '');
+  }
   function typed() {
-    var v = other.value
-      .trim()
-      .replace(/^[$€£]/, '')
-      .replace(/,/g, '');
+    var v = clean(other.value);
     return /^\d{1,9}$/.test(v) ? Number(v) : null;
   }
   function allowed(n, f) {
@@ -67,7 +78,7 @@
     var minor = a === null ? null : a * unit;
     if (feeAmount) feeAmount.textContent = minor === null ? '' : ' (' + money(fee(minor)) + ')';
     var charge = minor === null ? null : minor + (cover && cover.checked ? fee(minor) : 0);
-    giveWhat.textContent = charge === null ? '' : ' ' + money(charge) + ' ' + f;
+    button.textContent = charge === null ? cfg.buttons.none : cfg.buttons[f].replace(cfg.slot, money(charge));
   }
 
   function clearError() {
@@ -130,16 +141,13 @@
   // The server's own checks and words (lib/appeal/donation-options.ts), before anything is sent.
   form.addEventListener('submit', function (e) {
     if (checkedTile()) return;
-    var raw = other.value
-      .trim()
-      .replace(/^[$€£]/, '')
-      .replace(/,/g, '');
-    var range = 'between ' + money(cfg.min * unit) + ' and ' + money(cfg.max * unit);
+    var raw = clean(other.value);
+    var m = cfg.messages;
     var message = null;
-    if (raw === '') message = 'Please enter the amount you would like to give.';
-    else if (!/^\d+(\.\d+)?$/.test(raw)) message = 'Please enter the amount as a whole number ' + range + '.';
-    else if (!/^\d+(\.0+)?$/.test(raw)) message = 'Please enter a whole amount without cents, ' + range + '.';
-    else if (!allowed(parseInt(raw, 10), frequency())) message = 'Please give an amount ' + range + '.';
+    if (raw === '') message = m.enterAmount;
+    else if (!/^\d+(\.\d+)?$/.test(raw)) message = m.notNumber;
+    else if (!/^\d+(\.0+)?$/.test(raw)) message = m.cents;
+    else if (!allowed(parseInt(raw, 10), frequency())) message = m.range;
     if (message) {
       e.preventDefault();
       showError(message);

@@ -11,7 +11,13 @@ import { wantsJson } from './views.ts';
 function formStateOf(body: Record<string, unknown>): FormState {
   const s = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);
   const coverFees = ['1', 'on', 'true', 'yes'].includes(s(body.cover_fees) ?? '');
-  return { amount: s(body.amount), otherAmount: s(body.other_amount), frequency: s(body.frequency), coverFees };
+  return {
+    amount: s(body.amount),
+    otherAmount: s(body.other_amount),
+    frequency: s(body.frequency),
+    currency: s(body.currency),
+    coverFees,
+  };
 }
 
 export function donateRoutes(deps: AppDeps): Router {

@@ -1,15 +1,18 @@
 // What a reader may give, and the validation of the donate form. Amounts arrive as whole
-// currency units (the form and the JSON contract) and leave as minor units.
+// currency units (the form and the JSON contract) and leave as minor units, in the currency
+// the reader chose among those the site offers (the campaign's when none is named).
 import type { Config } from '../config.ts';
 import type { Frequency } from '../ledger/types.ts';
 import { formatMoney, toMinor } from '../money.ts';
-import { feeCoverMinor } from '../config-donate.ts';
+import { feeCoverMinor, formOf, type CurrencyForm } from '../config-donate.ts';
 
-/** The seed's two numbers: $5 ("if everyone gave $5") and $25 (the average gift); the tiles are configured. */
+/** The seed's two numbers: $5 ("if everyone gave $5") and $25 (the average gift); per currency in CurrencyForm. */
 export const PRESET_AMOUNTS = [5, 25] as const;
 export const AVERAGE_GIFT_PRESET = 25;
 
 export interface DonationChoice {
+  /** The currency the reader gives in (one the site offers). */
+  currency: string;
   /** The gift the donor chose, whole units and minor units. */
   amount: number;
   amountMinor: number;
@@ -22,8 +25,21 @@ export interface DonationChoice {
   preset: boolean;
 }
 
+/** A refusal as a catalog message (locales/<lang>/donate.json), its values already formatted. */
+export interface DonationMessage {
+  id: string;
+  values?: Record<string, string>;
+}
+
 export type DonationParse =
-  { ok: true; choice: DonationChoice } | { ok: false; error: string; field: 'amount' | 'frequency' };
+  | { ok: true; choice: DonationChoice }
+  | {
+      ok: false;
+      /** The refusal in English (API clients, logs); `message` is for the reader's language. */
+      error: string;
+      message: DonationMessage;
+      field: 'amount' | 'frequency' | 'currency';
+    };
 
 type FormInput = Record<string, unknown>;
 
@@ -35,43 +51,103 @@ function single(v: unknown): string | undefined {
 
 const COVER_FEES = new Set(['1', 'on', 'true', 'yes']);
 
-export function parseDonation(input: FormInput, fundraiser: Config['fundraiser']): DonationParse {
+/** English for each refusal; the catalogs hold the same messages for every language. */
+const ENGLISH: Record<string, (v: Record<string, string>) => string> = {
+  'donate.error.currency': (v) => `We cannot take gifts in ${v.currency} here. Please choose ${v.offered}.`,
+  'donate.error.frequencyTwice': () => 'Please choose one frequency: once or monthly, not both.',
+  'donate.error.frequency': () => 'Please choose to give once or monthly.',
+  'donate.error.enterAmount': () => 'Please enter the amount you would like to give.',
+  'donate.error.chooseAmount': () => 'Please choose an amount, or enter another amount.',
+  'donate.error.notNumber': (v) => `Please enter the amount as a whole number between ${v.min} and ${v.max}.`,
+  'donate.error.cents': (v) => `Please enter a whole amount without cents, between ${v.min} and ${v.max}.`,
+  'donate.error.range': (v) => `Please give an amount between ${v.min} and ${v.max}.`,
+};
+
+function refuse(
+  field: 'amount' | 'frequency' | 'currency',
+  id: string,
+  values: Record<string, string> = {},
+): DonationParse {
+  return { ok: false, field, message: { id, values }, error: ENGLISH[id]!(values) };
+}
+
+/** The currency a form names, when the site offers it; no name means the campaign's. */
+export function chosenCurrency(fundraiser: Config['fundraiser'], raw: unknown): CurrencyForm | undefined {
+  if (raw === undefined || raw === '') return fundraiser.form.currencies[0];
+  const code = single(raw)?.toLowerCase();
+  return code === undefined ? undefined : formOf(fundraiser.form, code);
+}
+
+const decimalMarks = new Map<string, string>();
+
+/** The locale's decimal mark: "." for en-US, "," for de-DE (where "." groups thousands). */
+function decimalMark(locale: string): string {
+  let mark = decimalMarks.get(locale);
+  if (mark === undefined) {
+    mark = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+    decimalMarks.set(locale, mark);
+  }
+  return mark;
+}
+
+/**
+ * What people type, as digits with "." for decimals: a currency sign or code and the
+ * locale's thousands separators go ("1.000" is a thousand in German, "1,000" in English).
+ */
+export function cleanAmount(raw: string, locale = 'en-US'): string {
+  const bare = raw
+    .replace(/^\s*(?:[A-Za-z]{3}|[$€£¥]|[A-Za-z]{1,2}\$)\s*/, '')
+    .replace(/\s*(?:[A-Za-z]{3}|[€£¥])\s*$/, '')
+    .replace(/[\s\u00a0\u202f']/g, '');
+  return decimalMark(locale) === ',' ? bare.replace(/\./g, '').replace(',', '.') : bare.replace(/,/g, '');
+}
+
+export function parseDonation(input: FormInput, fundraiser: Config['fundraiser'], locale = 'en-US'): DonationParse {
+  const offered = chosenCurrency(fundraiser, input.currency);
+  if (!offered) {
+    const names = fundraiser.form.currencies.map((c) => c.currency.toUpperCase());
+    const shown = single(input.currency)?.slice(0, 10).toUpperCase() || '?';
+    return refuse('currency', 'donate.error.currency', { currency: shown, offered: names.join(', ') });
+  }
   // A repeated field (frequency=monthly&frequency=once) is refused: guessing either could be wrong.
   if (input.frequency !== undefined && single(input.frequency) === undefined)
-    return { ok: false, field: 'frequency', error: 'Please choose one frequency: once or monthly, not both.' };
+    return refuse('frequency', 'donate.error.frequencyTwice');
   const f = single(input.frequency) ?? 'once';
-  if (f !== 'once' && f !== 'monthly') {
-    return { ok: false, field: 'frequency', error: 'Please choose to give once or monthly.' };
-  }
+  if (f !== 'once' && f !== 'monthly') return refuse('frequency', 'donate.error.frequency');
   // An amount typed in the field wins over a tile: the page's script empties the field when a
   // tile is chosen, so what the form shows is what is charged; without the script, typing an
   // amount is the more deliberate act than leaving the preselected tile as it was.
   let raw = single(input.other_amount);
   if (raw === undefined || raw === '') raw = single(input.amount);
-  const { currency, donationMin: min, donationMax: max } = fundraiser;
-  const range = `between ${formatMoney(toMinor(min, currency), currency)} and ${formatMoney(toMinor(max, currency), currency)}`;
+  const { currency, min, max } = offered;
+  const bounds = {
+    min: formatMoney(toMinor(min, currency), currency, locale),
+    max: formatMoney(toMinor(max, currency), currency, locale),
+  };
 
-  if (raw === 'other') return { ok: false, field: 'amount', error: 'Please enter the amount you would like to give.' };
-  if (raw === undefined || raw === '') {
-    return { ok: false, field: 'amount', error: 'Please choose an amount, or enter another amount.' };
-  }
-  const cleaned = raw.replace(/^[$€£]/, '').replace(/,/g, '');
-  if (!/^\d+(\.\d+)?$/.test(cleaned)) {
-    return { ok: false, field: 'amount', error: `Please enter the amount as a whole number ${range}.` };
-  }
-  if (!/^\d+(\.0+)?$/.test(cleaned)) {
-    return { ok: false, field: 'amount', error: `Please enter a whole amount without cents, ${range}.` };
-  }
+  if (raw === 'other') return refuse('amount', 'donate.error.enterAmount');
+  if (raw === undefined || raw === '') return refuse('amount', 'donate.error.chooseAmount');
+  const cleaned = cleanAmount(raw, locale);
+  if (!/^\d+([.]\d+)?$/.test(cleaned)) return refuse('amount', 'donate.error.notNumber', bounds);
+  if (!/^\d+(\.0+)?$/.test(cleaned)) return refuse('amount', 'donate.error.cents', bounds);
   const amount = Number.parseInt(cleaned, 10);
-  const preset = (PRESET_AMOUNTS as readonly number[]).includes(amount) || fundraiser.form.presets[f].includes(amount);
-  if (!preset && (amount < min || amount > max || !Number.isSafeInteger(amount))) {
-    return { ok: false, field: 'amount', error: `Please give an amount ${range}.` };
-  }
+  const named = amount === offered.smallGift || amount === offered.averageGift;
+  const preset = named || offered.presets[f].includes(amount);
+  if (!preset && (amount < min || amount > max || !Number.isSafeInteger(amount)))
+    return refuse('amount', 'donate.error.range', bounds);
   const amountMinor = toMinor(amount, currency);
   const percent = fundraiser.form.coverFeesPercent;
   const cover = percent > 0 && COVER_FEES.has(single(input.cover_fees) ?? '') ? feeCoverMinor(amountMinor, percent) : 0;
   return {
     ok: true,
-    choice: { amount, amountMinor, feeCoverMinor: cover, chargeMinor: amountMinor + cover, frequency: f, preset },
+    choice: {
+      currency,
+      amount,
+      amountMinor,
+      feeCoverMinor: cover,
+      chargeMinor: amountMinor + cover,
+      frequency: f,
+      preset,
+    },
   };
 }

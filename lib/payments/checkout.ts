@@ -32,11 +32,13 @@ function lineItem(
   monthly: MonthlyPrices,
 ): Stripe.Checkout.SessionCreateParams.LineItem {
   const { fundraiser } = config;
+  const { currency } = choice;
   if (choice.frequency === 'monthly') {
-    const price = monthly.prices.get(choice.chargeMinor);
+    // The prices setup made are in the campaign's currency; a gift in another names its amount inline.
+    const price = currency === fundraiser.currency ? monthly.prices.get(choice.chargeMinor) : undefined;
     if (price) return { quantity: 1, price };
     if (monthly.product) {
-      const price_data = { currency: fundraiser.currency, unit_amount: choice.chargeMinor, product: monthly.product };
+      const price_data = { currency, unit_amount: choice.chargeMinor, product: monthly.product };
       return { quantity: 1, price_data: { ...price_data, recurring: { interval: 'month' } } };
     }
   }
@@ -44,7 +46,7 @@ function lineItem(
   return {
     quantity: 1,
     price_data: {
-      currency: fundraiser.currency,
+      currency,
       unit_amount: choice.chargeMinor,
       product_data: {
         name: monthlyGift ? `Monthly donation to ${fundraiser.orgName}` : `Donation to ${fundraiser.orgName}`,
@@ -77,6 +79,7 @@ export async function createDonationCheckout(
     cancelled: '1',
     amount: String(choice.amount),
     frequency: choice.frequency,
+    ...(choice.currency !== fundraiser.currency ? { currency: choice.currency } : {}),
     ...(choice.feeCoverMinor > 0 ? { cover_fees: '1' } : {}),
   }).toString();
 
@@ -101,7 +104,7 @@ export async function createDonationCheckout(
   // The line item is in the key too: the same form sent while the prices were being set up (or
   // through two instances that see them differently) asks for other parameters, so another key.
   const idempotencyKey = createHash('sha256')
-    .update(`${fundraiser.id}|${req.formId}|${choice.chargeMinor}|${choice.frequency}|${slot}|`)
+    .update(`${fundraiser.id}|${req.formId}|${choice.chargeMinor}|${choice.currency}|${choice.frequency}|${slot}|`)
     .update(JSON.stringify(params.line_items))
     .digest('hex');
   return stripe.checkout.sessions.create(params, { idempotencyKey });

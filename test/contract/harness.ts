@@ -109,6 +109,7 @@ export async function startHarness(): Promise<Harness> {
   const checkout = (amount: number, frequency: 'once' | 'monthly' = 'once') =>
     createDonationCheckout(stripe, config, {
       choice: {
+        currency: config.fundraiser.currency,
         amount,
         amountMinor: amount * 100,
         feeCoverMinor: 0,

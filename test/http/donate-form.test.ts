@@ -35,7 +35,7 @@ async function post(fields: Record<string, string>, status: number) {
 const checked = (html: string, name: string) =>
   [...html.matchAll(new RegExp(`name="${name}" value="([^"]+)" checked`, 'g'))].map((m) => m[1]);
 const button = (html: string) =>
-  /<button type="submit" class="give">(.*?)<\/button>/
+  /<span class="give-what" data-give-what>(.*?)<\/span>/
     .exec(html)![1]!
     .replace(/<[^>]+>/g, '')
     .trim();
