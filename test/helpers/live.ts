@@ -43,6 +43,8 @@ export async function startLiveStack(
     apiVersion: STRIPE_API_VERSION,
     retry: { retryBaseMs: 20, maxDelayMs: 200, maxAttempts: 5, timeoutMs: 5000 },
     settleDelayMs: null,
+    // The account settles in the campaign's currency, as EMULATOR_ACCOUNT_CURRENCY's default has it.
+    accountCurrency: opts.env?.EMULATOR_ACCOUNT_CURRENCY ?? opts.env?.FUNDRAISER_CURRENCY ?? 'usd',
     ...opts.emulator,
   });
   const emu = await listenEmulator(emulator, 0);
