@@ -121,11 +121,12 @@ export async function checkoutThroughForm(
 /** Puts a session straight into the emulator, as if a site (this one, given its metadata) had created it. */
 export function seedSession(
   state: EmulatorState,
-  opts: { amount: number; mode?: 'payment' | 'subscription'; metadata: Stripe.Metadata },
+  opts: { amount: number; mode?: 'payment' | 'subscription'; metadata: Stripe.Metadata; currency?: string },
 ): string {
   const mode = opts.mode ?? 'payment';
   const session = checkoutSession({
     mode,
+    currency: opts.currency ?? 'usd',
     amount_total: opts.amount,
     amount_subtotal: opts.amount,
     metadata: opts.metadata,
