@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
-import { createEmulator, listenEmulator, type Emulator } from '../../emulator/emulator.ts';
+import { createEmulator, listenEmulator } from '../../emulator/emulator.ts';
 import { convertMinor, testExchangeRate } from '../../emulator/balance.ts';
 import { settleCharge } from '../../emulator/after-payment.ts';
 

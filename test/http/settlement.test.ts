@@ -64,7 +64,7 @@ async function expectCounted(raisedBefore: number, donorsBefore: number, settled
 }
 
 describe('gifts settled in the campaign currency', () => {
-  it('when a EUR gift is paid, then it counts its settled USD amount once, through webhooks, the thank-you page and reconcile, duplicates included', async () => {
+  it('when a EUR gift is paid, then it counts its settled USD amount once, by webhook, thank-you page and reconcile, duplicates included', async () => {
     const before = await progress();
     const id = await eurSession();
     st().pay(id, 'card', 'eur@example.org');
