@@ -50,6 +50,7 @@ async function main() {
       webhookSecret: config.stripe.webhookSecret,
       // Events in the version the site pins, as a webhook endpoint made by npm run stripe:setup would get them.
       apiVersion: STRIPE_API_VERSION,
+      accountCurrency: config.stripe.emulatorAccountCurrency,
     });
     emulatorApp = express();
     emulatorApp.disable('x-powered-by');

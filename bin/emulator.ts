@@ -27,6 +27,7 @@ const emulator = createEmulator({
   settleDelayMs: values['settle-after'] === 'never' ? null : Number(values['settle-after']),
   apiVersion: STRIPE_API_VERSION,
   accountApiVersion: values['account-api-version'],
+  accountCurrency: config.stripe.emulatorAccountCurrency,
 });
 const { url } = await listenEmulator(emulator, port, values.host);
 console.log(`Stripe emulator on ${url}; webhooks to ${emulator.delivery.url}; controls at ${url}/_emulator`);

@@ -1,7 +1,22 @@
 // Test controls for what happens to money after it was paid, beyond a plain refund or a
-// dispute (state.ts): a refund that fails, and the appeal of a lost dispute. Each changes the
-// objects as Stripe does and sends the events Stripe sends.
+// dispute (state.ts): a refund that fails, the appeal of a lost dispute, and a balance
+// transaction set after the payment. Each changes the objects as Stripe does and sends the
+// events Stripe sends.
+import { attachBalanceTransaction } from './balance.ts';
 import { EmulatorError, found, type EmulatorState } from './state.ts';
+
+/**
+ * Stripe sets a charge's balance transaction after the payment (asynchronous capture; the
+ * emulator does so only with `state.balanceLater`), and announces it with charge.updated.
+ */
+export function settleCharge(state: EmulatorState, chargeId: string) {
+  const charge = found(state.charges.get(chargeId), 'charge', chargeId);
+  if (charge.balance_transaction || charge.status !== 'succeeded')
+    throw new EmulatorError(400, `Charge ${chargeId} already has a balance transaction, or did not succeed.`);
+  attachBalanceTransaction(state, charge);
+  state.emit('charge.updated', charge, { balance_transaction: null });
+  return charge;
+}
 
 /**
  * The bank returns a refund (Stripe: the refund's status becomes `failed` and the charge's

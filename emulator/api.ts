@@ -101,6 +101,7 @@ export function apiRouter(
     ['disputes', state.disputes],
     ['events', state.events],
     ['payment_methods', state.paymentMethods],
+    ['balance_transactions', state.balanceTransactions],
   ];
   for (const [name, map] of retrievable) {
     router.get(`/v1/${name}/:id`, (req, res) => {
@@ -187,6 +188,7 @@ export function expand<T extends object>(state: EmulatorState, obj: T, paths: st
     default_price: state.prices,
     default_payment_method: state.paymentMethods,
     payment_method: state.paymentMethods,
+    balance_transaction: state.balanceTransactions,
   };
   for (const path of paths) {
     let target: Record<string, unknown> | undefined = out;

@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import * as catalog from './catalog-objects.ts';
 import * as make from './objects.ts';
 import { invalid, missingParam, noSuch } from './params.ts';
+import { canSettle } from './balance.ts';
 import { EmulatorError, type EmulatorState } from './state.ts';
 
 /** A form-encoded body as qs parses it. */
@@ -212,6 +213,15 @@ export function createSession(state: EmulatorState, b: Params, publicUrl: string
       'line_items',
     );
   }
+  // Stripe settles any currency it presents; the emulator only those of its test rates (balance.ts).
+  if (!canSettle(currency!, state.accountCurrency))
+    throw new EmulatorError(
+      400,
+      `The emulator has no test exchange rate from ${currency} to the account's ${state.accountCurrency}.`,
+      'invalid_request_error',
+      'currency_not_supported',
+      'line_items',
+    );
   const min = MINIMUM_CHARGE[currency!] ?? 50;
   if (total < min)
     throw new EmulatorError(

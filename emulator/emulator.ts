@@ -29,6 +29,8 @@ export interface EmulatorOptions {
    * Default: 2024-06-20, from before basil, as on an account opened before 2025.
    */
   accountApiVersion?: string;
+  /** The account's default currency, which every charge settles in (balance.ts); default usd. */
+  accountCurrency?: string;
 }
 
 export const DEFAULT_ACCOUNT_API_VERSION = '2024-06-20';
@@ -63,7 +65,12 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
     render: (event, apiVersion) => renderEvent(event, apiVersion, lookups),
   });
   const settleDelayMs = opts.settleDelayMs === undefined ? 5000 : opts.settleDelayMs;
-  const state = new EmulatorState(delivery, settleDelayMs, opts.apiVersion ?? Stripe.API_VERSION);
+  const state = new EmulatorState(
+    delivery,
+    settleDelayMs,
+    opts.apiVersion ?? Stripe.API_VERSION,
+    opts.accountCurrency ?? 'usd',
+  );
   const lookups: RenderLookups = {
     paymentOf: (invoiceId) => {
       const payment = [...state.invoicePayments.values()].find((p) => p.invoice === invoiceId);

@@ -6,6 +6,7 @@ import { EmulatorError, type EmulatorState, type PaymentChoice } from './state.t
 import type { WebhookDelivery } from './delivery.ts';
 import { formatMoney } from './money.ts';
 import { cancel, failRenewal, renew, updateSubscription } from './renewals.ts';
+import { settleCharge } from './after-payment.ts';
 
 export const esc = (s: unknown) =>
   String(s ?? '').replace(
@@ -136,6 +137,17 @@ export function pagesRouter(state: EmulatorState, delivery: WebhookDelivery): Ro
         body(req).amount === undefined || body(req).amount === '' ? undefined : Number(body(req).amount),
       ),
     ),
+  );
+  router.post(
+    '/_emulator/charges/:id/settle',
+    control((req) => settleCharge(state, id(req))),
+  );
+  router.post(
+    '/_emulator/balance-later',
+    control((req) => {
+      state.balanceLater = body(req).enabled !== false && body(req).enabled !== 'false';
+      return { balanceLater: state.balanceLater };
+    }),
   );
   router.post(
     '/_emulator/charges/:id/dispute',

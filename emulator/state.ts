@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import * as make from './objects.ts';
 import * as billing from './billing-objects.ts';
 import * as catalog from './catalog-objects.ts';
+import { attachBalanceTransaction } from './balance.ts';
 import type { WebhookDelivery } from './delivery.ts';
 import type { Dunning } from './renewals.ts';
 
@@ -61,6 +62,12 @@ export class EmulatorState {
   /** Prices made by price_data: retrievable, never listed (as Stripe's inline prices). */
   readonly inlinePrices = new Set<string>();
   readonly paymentMethods = new Map<string, Stripe.PaymentMethod>();
+  readonly balanceTransactions = new Map<string, Stripe.BalanceTransaction>();
+  /**
+   * Test hook: charges are made with `balance_transaction: null`, as Stripe's asynchronous
+   * capture may answer; settleCharge() (after-payment.ts) sets it later and sends charge.updated.
+   */
+  balanceLater = false;
   private readonly settleTimers = new Set<NodeJS.Timeout>();
   /** The account's retry setting for failed renewals (renewals.ts). */
   dunning: Dunning = { retries: 3, then: 'cancel' };
@@ -71,6 +78,8 @@ export class EmulatorState {
     private readonly settleDelayMs: number | null,
     /** Stamped on every event as api_version. */
     private readonly apiVersion: string,
+    /** The account's default currency: what every charge settles in (balance.ts). */
+    readonly accountCurrency = 'usd',
   ) {}
 
   emit<T extends Stripe.Event.Type>(
@@ -303,6 +312,7 @@ export class EmulatorState {
       this.prices,
       this.inlinePrices,
       this.paymentMethods,
+      this.balanceTransactions,
     ]) {
       m.clear();
     }
@@ -361,6 +371,7 @@ export class EmulatorState {
       billing_details: { address: null, email, name: 'Test Donor', phone: null, tax_id: null },
     });
     this.charges.set(ch.id, ch);
+    if (!this.balanceLater) attachBalanceTransaction(this, ch);
     pi.status = 'succeeded';
     pi.amount_received = pi.amount;
     pi.latest_charge = ch.id;

@@ -59,6 +59,13 @@ const schema = z.object({
       .optional(),
   ),
   STRIPE_API_URL: optionalString.pipe(z.url('must be an absolute URL such as http://localhost:12111').optional()),
+  // The emulator's account currency, which its charges settle in; unset = FUNDRAISER_CURRENCY.
+  EMULATOR_ACCOUNT_CURRENCY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z]{3}$/, 'must be a three-letter ISO currency code in lower case, such as usd')
+      .optional(),
+  ),
   FUNDRAISER_GOAL: positiveInt(250_000),
   FUNDRAISER_CURRENCY: z.preprocess(
     (v) => (v === undefined || v === '' ? 'usd' : v),
@@ -176,6 +183,8 @@ export interface Config {
     readonly apiUrl: string | undefined;
     /** true when the site mounts the emulator itself (no key and no STRIPE_API_URL). */
     readonly embeddedEmulator: boolean;
+    /** The emulated account's currency, which its charges settle in (EMULATOR_ACCOUNT_CURRENCY). */
+    readonly emulatorAccountCurrency: string;
   };
   /** Stripe's Customer Portal, where monthly donors manage their gift (lib/payments/portal.ts). */
   readonly portal: {
@@ -311,6 +320,7 @@ export function loadConfig(env: Env = process.env): Config {
       webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? EMULATOR_WEBHOOK_SECRET,
       apiUrl: embeddedEmulator ? baseUrl : e.STRIPE_API_URL?.replace(/\/+$/, ''),
       embeddedEmulator,
+      emulatorAccountCurrency: e.EMULATOR_ACCOUNT_CURRENCY ?? e.FUNDRAISER_CURRENCY,
     }),
     portal: Object.freeze({
       loginUrl: e.STRIPE_PORTAL_LOGIN_URL ?? null,

@@ -165,6 +165,8 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
       paidGifts: d.paidGifts,
       activePledges: d.pledges.active,
       pledges: d.pledges.byStatus,
+      byCurrency: d.byCurrency,
+      byLanguage: d.byLanguage,
       lastWebhook: d.lastWebhook,
       webhookWarning: d.webhookWarning,
       apiVersionWarning: d.apiVersionWarning,

@@ -29,6 +29,7 @@ import * as m0006 from './migrations/0006_api_version_warning.ts';
 import * as m0007 from './migrations/0007_write_probe.ts';
 import * as m0008 from './migrations/0008_refused_events.ts';
 import * as m0009 from './migrations/0009_stretch_and_fee_cover.ts';
+import * as m0010 from './migrations/0010_settlement_and_language.ts';
 
 export type Db = Kysely<Database>;
 
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '0007_write_probe': m0007,
   '0008_refused_events': m0008,
   '0009_stretch_and_fee_cover': m0009,
+  '0010_settlement_and_language': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

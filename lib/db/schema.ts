@@ -63,6 +63,15 @@ export interface ContributionsTable {
   dispute_lost_minor: number;
   /** 1 on the one row that counts its donor (session or pledge) in its campaign. */
   counted_donor: number;
+  /**
+   * What Stripe settled in the account's currency (the charge's balance transaction's gross
+   * `amount`), which is what counts toward the goal; = amount_minor for a gift in its campaign's
+   * currency. Null until Stripe has it (the gift waits, uncounted).
+   */
+  settled_minor: number | null;
+  settled_currency: string | null;
+  /** The reader's language (2 letters) from the checkout's metadata; null = unknown. */
+  language: string | null;
   campaign_id: number | null;
   paid_at: string | null;
   /** Where paid_at came from (see TimeSource): a better source later corrects it, and the campaign with it. */
@@ -98,6 +107,9 @@ export interface LedgerChargesTable {
   currency: string;
   amount_minor: number;
   amount_refunded_minor: number;
+  /** The charge's balance transaction (gross amount, currency), once read; it never changes after. */
+  settled_minor: number | null;
+  settled_currency: string | null;
   /** Stripe's time for the snapshot the refunded amount came from; newer snapshots win. */
   observed_at: string;
   updated_at: string;

@@ -10,6 +10,7 @@ import { checkChargeFacts, checkDisputeFacts } from './facts-check.ts';
 import { firstTimeSeen } from './stripe-events.ts';
 import { settleTotals } from './totals.ts';
 import type { ChargeFacts, DisputeFacts, EventRef, RecordOutcome } from './types.ts';
+import { campaignOnceSettled, settlementOf, type Settlement } from './settlement.ts';
 
 // Stripe's dispute statuses (API 2026-10-28.endive). Open and appealed disputes keep the money
 // counted and flag it; "lost" takes it off; the other closed ones leave it.
@@ -40,11 +41,12 @@ function disputeMovesOn(from: { status: string; observed: string }, to: { status
   return a === 2 && b === 1 && to.observed >= from.observed;
 }
 
-// A gift's charges and disputes, in one statement. A null payment intent matches nothing.
+// A gift's charges (their refunds and settlement) and disputes, in one statement. A null
+// payment intent matches nothing.
 const ADJUSTMENTS =
-  "select 'charge' as kind, amount_refunded_minor as amount, '' as status from ledger_charges " +
-  'where invoice_id = ? or payment_intent_id = ? ' +
-  "union all select 'dispute' as kind, amount_minor as amount, status from ledger_disputes " +
+  "select 'charge' as kind, amount_refunded_minor as amount, '' as status, settled_minor, settled_currency " +
+  'from ledger_charges where invoice_id = ? or payment_intent_id = ? ' +
+  "union all select 'dispute' as kind, amount_minor as amount, status, null, null from ledger_disputes " +
   'where invoice_id = ? or payment_intent_id = ?';
 
 export interface Adjustments {
@@ -53,37 +55,52 @@ export interface Adjustments {
   dispute_lost_minor: number;
 }
 
-/** Refunded, disputed and lost amounts from the charges and disputes linked to a gift. */
-export async function adjustmentsFor(
+type LinkedRow = { kind: 'charge' | 'dispute'; amount: number; status: string } & Settlement;
+
+/**
+ * Refunded, disputed and lost amounts from the charges and disputes linked to a gift, and what
+ * its charge settled at when a charge event said so first (null: not known from a charge).
+ */
+export async function linkedFacts(
   trx: SqlTx,
   link: { paymentIntentId: string | null; stripeId: string },
-): Promise<Adjustments> {
+): Promise<{ adjustments: Adjustments; settlement: Settlement | null }> {
   const { stripeId, paymentIntentId } = link;
-  const rows = await trx.all<{ kind: 'charge' | 'dispute'; amount: number; status: string }>(ADJUSTMENTS, [
-    stripeId,
-    paymentIntentId,
-    stripeId,
-    paymentIntentId,
-  ]);
+  const rows = await trx.all<LinkedRow>(ADJUSTMENTS, [stripeId, paymentIntentId, stripeId, paymentIntentId]);
   const out: Adjustments = { refunded_minor: 0, disputed_minor: 0, dispute_lost_minor: 0 };
+  let settlement: Settlement | null = null;
   for (const r of rows) {
     const amount = Number(r.amount);
-    if (r.kind === 'charge') out.refunded_minor += amount;
-    else if (r.status === 'lost') out.dispute_lost_minor += amount;
+    if (r.kind === 'charge') {
+      out.refunded_minor += amount;
+      settlement ??= settlementOf({
+        settledMinor: nullableNumber(r.settled_minor),
+        settledCurrency: r.settled_currency,
+      });
+    } else if (r.status === 'lost') out.dispute_lost_minor += amount;
     else if (!CLOSED.has(r.status)) out.disputed_minor += amount;
   }
-  return out;
+  return { adjustments: out, settlement };
 }
 
-/** Re-reads a gift's refunds and disputes and moves the totals by the difference. */
+const nullableNumber = (v: number | null) => (v === null ? null : Number(v));
+
+/** Re-reads a gift's refunds, disputes and settlement and moves the totals by the difference. */
 async function recompute(trx: SqlTx, before: Contribution, at: string): Promise<boolean> {
-  const adj = await adjustmentsFor(trx, { paymentIntentId: before.payment_intent_id, stripeId: before.stripe_id });
+  const link = { paymentIntentId: before.payment_intent_id, stripeId: before.stripe_id };
+  const { adjustments: adj, settlement } = await linkedFacts(trx, link);
+  // A settlement, once known, never changes (a balance transaction is final).
+  const learnt = before.settled_minor === null ? settlement : null;
   const same =
+    !learnt &&
     Number(before.refunded_minor) === adj.refunded_minor &&
     Number(before.disputed_minor) === adj.disputed_minor &&
     Number(before.dispute_lost_minor) === adj.dispute_lost_minor;
   if (same) return false;
-  const after = await trx.update('contributions', before.id, { ...adj, updated_at: at });
+  const settled = learnt
+    ? { ...learnt, campaign_id: await campaignOnceSettled(trx, before.campaign_id, learnt.settled_currency!) }
+    : {};
+  const after = await trx.update('contributions', before.id, { ...adj, ...settled, updated_at: at });
   await settleTotals(trx, before, after, at);
   return true;
 }
@@ -134,6 +151,7 @@ export function adjustmentWrites(ctx: LedgerContext) {
           .where('id', '=', facts.chargeId)
           .executeTakeFirst();
         const link = mergedLink(existing, facts);
+        const settlement = settlementOf(facts);
         if (!existing) {
           await q
             .insertInto('ledger_charges')
@@ -144,6 +162,8 @@ export function adjustmentWrites(ctx: LedgerContext) {
               currency: facts.currency,
               amount_minor: facts.amountMinor,
               amount_refunded_minor: facts.amountRefundedMinor,
+              settled_minor: settlement?.settled_minor ?? null,
+              settled_currency: settlement?.settled_currency ?? null,
               observed_at: observed,
               updated_at: at,
             })
@@ -155,13 +175,15 @@ export function adjustmentWrites(ctx: LedgerContext) {
             (observed === existing.observed_at && facts.amountRefundedMinor > Number(existing.amount_refunded_minor));
           const learnsLink =
             (!existing.invoice_id && facts.invoiceId) || (!existing.payment_intent_id && facts.paymentIntentId);
-          if (!newer && !learnsLink) return { result: 'recorded', changed: false };
+          const learnsSettlement = existing.settled_minor === null && settlement !== null;
+          if (!newer && !learnsLink && !learnsSettlement) return { result: 'recorded', changed: false };
           await q
             .updateTable('ledger_charges')
             .set({
               payment_intent_id: link.paymentIntentId,
               invoice_id: link.invoiceId,
               ...(newer ? { amount_refunded_minor: facts.amountRefundedMinor, observed_at: observed } : {}),
+              ...(learnsSettlement ? settlement : {}),
               updated_at: at,
             })
             .where('id', '=', facts.chargeId)

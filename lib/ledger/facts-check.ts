@@ -1,5 +1,5 @@
 // What the ledger refuses to fold into the totals, however well signed the event: money that
-// is not a whole, non-negative, safe number of minor units, a refund larger than its charge, or
+// is not a whole, non-negative, safe number of minor units (a settled amount too), a refund larger than its charge, or
 // facts no Stripe object holds (an id, a time, a currency of the wrong form; see below).
 // Refused facts throw before anything is written, so a bad figure never moves the bar. No
 // retry can change them: the webhook acknowledges the event, logs it loudly, counts it and
@@ -75,6 +75,23 @@ export function checkCurrency(value: unknown): void {
   if (typeof value !== 'string' || !/^[a-z]{3}$/.test(value)) refuse('the currency', value, 'a three-letter code');
 }
 
+/** A settlement is both an amount and a currency, or neither (not known yet). */
+export function checkSettlement(f: { settledMinor?: number | null; settledCurrency?: string | null }): void {
+  const amount = f.settledMinor ?? null;
+  const currency = f.settledCurrency ?? null;
+  if (amount === null && currency === null) return;
+  if (amount === null || currency === null) refuse('the settlement', amount ?? currency, 'an amount with its currency');
+  checkMinor('the settled amount', amount);
+  if (typeof currency !== 'string' || !/^[a-z]{3}$/.test(currency))
+    refuse('the settled currency', currency, 'a three-letter code');
+}
+
+/** The reader's language as the checkout's metadata names it: two lower-case letters, or nothing. */
+export function checkLanguage(value: unknown): void {
+  if (value === null || value === undefined) return;
+  if (typeof value !== 'string' || !/^[a-z]{2}$/.test(value)) refuse('the language', value, 'a two-letter code');
+}
+
 export function checkTime(name: string, value: unknown): void {
   const t = value instanceof Date ? value.getTime() : NaN;
   if (!(t >= 0 && t < LATEST_TIME)) refuse(name, value, 'a time between 1970 and 9999');
@@ -120,6 +137,8 @@ export function checkGiftFacts(f: GiftFacts, event?: EventRef): void {
   checkOneOf('the gift status', f.status, GIFT_STATUSES);
   checkOneOf('the time source', f.timeSource, TIME_SOURCES);
   checkCurrency(f.currency);
+  checkSettlement(f);
+  checkLanguage(f.language);
   checkTime('the time paid', f.occurredAt);
 }
 
@@ -130,6 +149,7 @@ export function checkChargeFacts(f: ChargeFacts, event?: EventRef): void {
   checkOptionalId('the payment intent id', f.paymentIntentId);
   checkOptionalId('the invoice id', f.invoiceId);
   checkCurrency(f.currency);
+  checkSettlement(f);
   checkTime('the time observed', f.observedAt);
 }
 

@@ -4,13 +4,14 @@
 // path, so its statements are plain SQL (lib/db/statements.ts).
 import { randomUUID } from 'node:crypto';
 import type { Contribution } from '../db/schema.ts';
-import { adjustmentsFor } from './adjustments.ts';
+import { linkedFacts } from './adjustments.ts';
 import { campaignAt } from './campaigns.ts';
 import { writeChange } from './change-log.ts';
 import type { LedgerContext } from './context.ts';
 import { checkEventRef, checkGiftFacts, checkId, isStripeId, RefusedFacts } from './facts-check.ts';
 import { firstTimeSeen } from './stripe-events.ts';
 import { settleTotals } from './totals.ts';
+import { campaignOnceSettled, countsIn, settlementOf, UNSETTLED, type Settlement } from './settlement.ts';
 import type { ContributionStatus, EventRef, GiftFacts, ManualGift, RecordOutcome, TimeSource } from './types.ts';
 
 // A gift's status only moves forward: pending -> paid | failed | expired. A late or replayed
@@ -19,6 +20,27 @@ const RANK: Record<ContributionStatus, number> = { pending: 0, paid: 1, failed: 
 const TIME_RANK: Record<TimeSource, number> = { clock: 0, charge: 1, stripe: 2 };
 
 const GIFT_BY_STRIPE_ID = 'select * from contributions where stripe_id = ?';
+
+/**
+ * What a gift settled at: once known it stays (a balance transaction is final); else Stripe's
+ * figure from these facts or from a charge event that came first; a gift in the campaign's
+ * currency settles at its own amount, with no lookup.
+ */
+function settledAt(
+  existing: Contribution | undefined,
+  facts: GiftFacts,
+  fromCharge: Settlement | null,
+  campaignCurrency: string,
+): Settlement {
+  if (existing && existing.settled_minor !== null) {
+    return { settled_minor: existing.settled_minor, settled_currency: existing.settled_currency };
+  }
+  const known = settlementOf(facts) ?? fromCharge;
+  if (known) return known;
+  if (facts.currency === campaignCurrency)
+    return { settled_minor: facts.amountMinor, settled_currency: facts.currency };
+  return UNSETTLED;
+}
 const GIFT_BY_PAYMENT = 'select stripe_id from contributions where payment_intent_id = ?';
 
 export function giftWrites(ctx: LedgerContext) {
@@ -40,7 +62,11 @@ export function giftWrites(ctx: LedgerContext) {
           existing?.status === 'paid' &&
           facts.status === 'paid' &&
           TIME_RANK[facts.timeSource] > TIME_RANK[existing.paid_at_source ?? 'clock'];
-        if (existing && status === existing.status && !learnsPayment && !betterTime) {
+        const paymentIntentId = existing?.payment_intent_id ?? facts.paymentIntentId;
+        const linked = await linkedFacts(trx, { paymentIntentId, stripeId: facts.stripeId });
+        const settlement = settledAt(existing, facts, linked.settlement, fundraiser.currency);
+        const learnsSettlement = existing?.settled_minor === null && settlement.settled_minor !== null;
+        if (existing && status === existing.status && !learnsPayment && !betterTime && !learnsSettlement) {
           return { result: 'recorded', changed: false, contribution: existing };
         }
 
@@ -49,14 +75,15 @@ export function giftWrites(ctx: LedgerContext) {
         let paidAtSource = existing?.paid_at_source ?? null;
         if (!existing || becomesPaid || betterTime) {
           const campaign = await campaignAt(trx, fundraiser, facts.occurredAt, now);
-          // Money in another currency than the campaign's is kept but not added to its bar.
-          campaignId = campaign && campaign.currency === facts.currency ? campaign.id : null;
+          // A campaign counts in its own currency: a gift that settled in another is kept outside it.
+          campaignId = campaign && countsIn(campaign.currency, settlement.settled_currency) ? campaign.id : null;
           if (becomesPaid || betterTime) {
             paidAt = facts.occurredAt.toISOString();
             paidAtSource = facts.timeSource;
           }
+        } else if (learnsSettlement) {
+          campaignId = await campaignOnceSettled(trx, campaignId, settlement.settled_currency!);
         }
-        const paymentIntentId = existing?.payment_intent_id ?? facts.paymentIntentId;
         // One payment is one gift: a payment another gift holds cannot be this one's (it would
         // fail the unique index on every retry).
         if (paymentIntentId && paymentIntentId !== existing?.payment_intent_id) {
@@ -71,7 +98,9 @@ export function giftWrites(ctx: LedgerContext) {
           payment_intent_id: paymentIntentId,
           customer_id: existing?.customer_id ?? facts.customerId,
           email: existing?.email ?? facts.email,
-          ...(await adjustmentsFor(trx, { paymentIntentId, stripeId: facts.stripeId })),
+          ...linked.adjustments,
+          ...settlement,
+          language: existing?.language ?? facts.language ?? null,
           updated_at: at,
         };
         const row = existing
@@ -98,7 +127,8 @@ export function giftWrites(ctx: LedgerContext) {
           betterTime &&
           status === existing?.status &&
           row.campaign_id === existing.campaign_id &&
-          !learnsPayment
+          !learnsPayment &&
+          !learnsSettlement
         );
         return { result: 'recorded', changed, contribution: row };
       });
@@ -147,6 +177,9 @@ export function giftWrites(ctx: LedgerContext) {
             disputed_minor: 0,
             dispute_lost_minor: 0,
             counted_donor: 0,
+            settled_minor: input.amountMinor,
+            settled_currency: fundraiser.currency,
+            language: null,
             campaign_id: campaign && campaign.currency === fundraiser.currency ? campaign.id : null,
             paid_at: input.receivedAt.toISOString(),
             paid_at_source: 'stripe',

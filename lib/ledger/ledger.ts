@@ -8,8 +8,10 @@
 //   pledges.ts      monthly pledges (link, state: past due, paused, ending, ended)
 //   campaigns.ts    campaign rows, the goal, the sync of the settings
 //   progress.ts     the figures on show, kept in memory, with a revision
-//   reports.ts      what staff see (dashboard, gift list, CSV); statements.ts yearly per donor
-//   figures.ts      the counting rule; totals.ts keeps the running totals by it
+//   reports.ts      what staff see (dashboard, gift list, CSV); reports-currency.ts by currency
+//                   and language; statements.ts yearly per donor
+//   figures.ts      the counting rule; totals.ts keeps the running totals by it; settlement.ts
+//                   what a gift in another currency settled at, and the campaign it counts in
 //   stripe-events.ts, change-log.ts, check-totals.ts: bookkeeping and the invariant's check
 import { adjustmentWrites } from './adjustments.ts';
 import { campaignWrites } from './campaigns.ts';

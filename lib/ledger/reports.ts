@@ -7,7 +7,8 @@ import type { Db } from '../db/database.ts';
 import { apiVersionDrift, refusedEventsWarning, refusedSince, webhookSilence } from '../monitoring.ts';
 import { STRIPE_API_VERSION } from '../payments/stripe.ts';
 import { formatMoney, minorDigits, toMinor } from '../money.ts';
-import { NET_SQL, netOf } from './figures.ts';
+import { COUNTED_SQL, netOf } from './figures.ts';
+import { giftsByCurrency, giftsByLanguage, type CurrencyRow, type LanguageRow } from './reports-currency.ts';
 import {
   PLEDGE_STATUSES,
   type ContributionStatus,
@@ -26,6 +27,8 @@ export interface Dashboard {
   pledges: PledgeSummary;
   daily: Array<{ day: string; net: number }>;
   recent: GiftRow[];
+  byCurrency: CurrencyRow[];
+  byLanguage: LanguageRow[];
   lastWebhook: { at: string; type: string } | null;
   webhookWarning: string | null;
   apiVersionWarning: string | null;
@@ -76,6 +79,9 @@ function gifts(db: Db) {
       'contributions.refunded_minor',
       'contributions.disputed_minor',
       'contributions.dispute_lost_minor',
+      'contributions.settled_minor',
+      'contributions.settled_currency',
+      'contributions.language',
       'contributions.email',
       'contributions.donor_name',
       'contributions.note',
@@ -106,7 +112,7 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
   const progress = await deps.progress();
   const campaign = await db
     .selectFrom('campaigns')
-    .select('id')
+    .select(['id', 'starts_at', 'ends_at'])
     .where('slug', '=', progress.campaign)
     .executeTakeFirstOrThrow();
   // By the tile the donor chose: the gift without what was added for fees, against the
@@ -145,7 +151,8 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
   const day = sql<string>`substr(paid_at, 1, 10)`;
   const daily = await db
     .selectFrom('contributions')
-    .select([day.as('day'), (eb) => eb.fn.sum<number>(sql.raw(NET_SQL)).as('net')])
+    // What counts toward the goal: in the campaign's currency, at what Stripe settled.
+    .select([day.as('day'), (eb) => eb.fn.sum<number>(sql.raw(COUNTED_SQL)).as('net')])
     .where('campaign_id', '=', campaign.id)
     .where('status', '=', 'paid')
     .groupBy(day)
@@ -164,6 +171,8 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     pledges: await pledgeSummary(db),
     daily: daily.map((d) => ({ day: d.day, net: Number(d.net) })),
     recent,
+    byCurrency: await giftsByCurrency(db, campaign),
+    byLanguage: await giftsByLanguage(db, campaign),
     lastWebhook: last ? { at: last.at, type: last.type } : null,
     webhookWarning,
     apiVersionWarning: apiVersionDrift(last, deps.clock(), STRIPE_API_VERSION),
@@ -253,11 +262,19 @@ export const CSV_COLUMNS = [
   'pledge_status',
   // Part of `amount` the donor added to cover fees (already in amount and net, not extra).
   'fee_cover',
+  // The reader's language, and what Stripe settled the payment at in the account's currency
+  // (what counts toward the goal; empty while Stripe has not settled it).
+  'language',
+  'settled_amount',
+  'settled_currency',
 ] as const;
+
+const majorOf = (minor: number, currency: string) =>
+  (minor / 10 ** minorDigits(currency)).toFixed(minorDigits(currency));
 
 /** One CSV record; money in major units with the currency's decimals ("25.00"). */
 function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_COLUMNS)[number], string> {
-  const major = (minor: number) => (minor / 10 ** minorDigits(r.currency)).toFixed(minorDigits(r.currency));
+  const major = (minor: number) => majorOf(minor, r.currency);
   return {
     id: String(r.id),
     created_at: r.created_at,
@@ -281,6 +298,12 @@ function csvRecord(r: GiftRow, withEmail: boolean): Record<(typeof CSV_COLUMNS)[
     note: r.note ?? '',
     pledge_status: r.pledge_status ?? '',
     fee_cover: major(Number(r.fee_cover_minor)),
+    language: r.language ?? '',
+    settled_amount:
+      r.settled_minor === null || r.settled_currency === null
+        ? ''
+        : majorOf(Number(r.settled_minor), r.settled_currency),
+    settled_currency: r.settled_currency ?? '',
   };
 }
 

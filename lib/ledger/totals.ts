@@ -45,7 +45,7 @@ export async function settleTotals(
 }
 
 const DONOR_ROWS =
-  'select id, counted_donor, status, campaign_id, amount_minor, refunded_minor, disputed_minor, dispute_lost_minor ' +
+  'select id, counted_donor, status, campaign_id, amount_minor, settled_minor, refunded_minor, disputed_minor, dispute_lost_minor ' +
   'from contributions where donor_key = ? and campaign_id = ? order by id';
 
 /**

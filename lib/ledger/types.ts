@@ -37,6 +37,15 @@ export interface GiftFacts {
   amountMinor: number;
   /** The part of amountMinor the donor added to cover fees (from the session's metadata); shown, never added. */
   feeCoverMinor?: number;
+  /**
+   * What Stripe settled for the payment in the account's currency (its charge's balance
+   * transaction: gross `amount` and `currency`), when read; counted toward the goal. Not needed
+   * for a gift in its campaign's currency (settled = amount); absent or null: not known yet.
+   */
+  settledMinor?: number | null;
+  settledCurrency?: string | null;
+  /** The reader's language (two lower-case letters) from the checkout's metadata; null: unknown. */
+  language?: string | null;
   /** When Stripe says this happened; decides the campaign a payment counts toward. */
   occurredAt: Date;
   /** How trustworthy occurredAt is; a paid gift is re-timed when a better source arrives. */
@@ -52,6 +61,9 @@ export interface ChargeFacts {
   amountMinor: number;
   /** Stripe's cumulative refunded amount: stored as is, so replays and reorders are harmless. */
   amountRefundedMinor: number;
+  /** The charge's balance transaction (gross amount, currency), when read: the gift's settlement. */
+  settledMinor?: number | null;
+  settledCurrency?: string | null;
   observedAt: Date;
 }
 

@@ -74,7 +74,7 @@ export type Confirmation =
  * Stripe); otherwise the session is retrieved and recorded as it stands.
  */
 export async function confirmCheckout(
-  deps: FulfilDeps & { stripe: Stripe; clock: () => Date },
+  deps: FulfilDeps & { clock: () => Date },
   sessionId: string,
 ): Promise<Confirmation> {
   const known = await deps.ledger.findGift(sessionId);
@@ -84,7 +84,10 @@ export async function confirmCheckout(
   }
   let session: Stripe.Checkout.Session;
   try {
-    session = await deps.stripe.checkout.sessions.retrieve(sessionId, { expand: ['subscription.latest_invoice'] });
+    // The payment's balance transaction too: a gift in another currency counts at what it settled at.
+    session = await deps.stripe.checkout.sessions.retrieve(sessionId, {
+      expand: ['subscription.latest_invoice', 'payment_intent.latest_charge.balance_transaction'],
+    });
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return { kind: 'not-found' };
     return { kind: 'unavailable', error };

@@ -9,7 +9,7 @@
 import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from './stripe.ts';
 import { RefusedFacts } from '../ledger/facts-check.ts';
-import { recordChargeRefunds, recordDispute, type ChargeDeps } from './record-charges.ts';
+import { recordChargeRefunds, recordChargeSettlement, recordDispute, type ChargeDeps } from './record-charges.ts';
 import { recordRenewalFailure, recordSubscriptionState } from './record-pledges.ts';
 import {
   expireCheckoutSession,
@@ -61,6 +61,10 @@ const handlers: { [T in Stripe.Event.Type]?: Handler<ObjectOf<T>> } = {
   'customer.subscription.resumed': recordSubscriptionState,
   'customer.subscription.deleted': recordSubscriptionState,
   'charge.refunded': (deps, charge, source) => recordChargeRefunds(deps, charge, source),
+  // What a payment in another currency settled at (its balance transaction), which counts it:
+  // charge.updated is how Stripe says a balance transaction that was null at payment is set.
+  'charge.succeeded': recordChargeSettlement,
+  'charge.updated': recordChargeSettlement,
   'charge.refund.updated': refundChanged,
   // Stripe's docs name these for every payment method (charge.refund.updated does not fire for
   // all of them): a refund that fails or is cancelled gives the money back. (refund.created is

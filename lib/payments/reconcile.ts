@@ -110,7 +110,8 @@ export async function reconcile(
   for await (const session of stripe.checkout.sessions.list({
     created,
     limit: 100,
-    expand: ['data.payment_intent.latest_charge'],
+    // With its balance transaction: a gift in another currency counts at what it settled at.
+    expand: ['data.payment_intent.latest_charge.balance_transaction'],
   })) {
     if (session.status === 'open') continue;
     const intent = typeof session.payment_intent === 'object' ? session.payment_intent : null;

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import type { Ledger } from '../ledger/types.ts';
 import { knownDisputeStatus } from '../ledger/adjustments.ts';
 import { idOf, isOurs, METADATA_FUNDRAISER, type FulfilOutcome, type Source } from './record-gifts.ts';
+import { readChargeSettlement, settlementOfCharge } from './settlement.ts';
 
 export interface ChargeDeps {
   ledger: Ledger;
@@ -63,6 +64,42 @@ export async function recordChargeRefunds(
       currency: charge.currency,
       amountMinor: charge.amount,
       amountRefundedMinor: charge.amount_refunded,
+      // Reconciliation may list charges with their balance transaction; an event carries its id only.
+      ...settlementOfCharge(charge),
+      observedAt: source.occurredAt,
+    },
+    source.event,
+  );
+}
+
+/**
+ * charge.succeeded / charge.updated: a charge in another currency than the campaign's, once
+ * Stripe has its balance transaction (set with the charge, or a moment later, which Stripe
+ * announces with charge.updated), tells the ledger what its gift settled at. Stored with the
+ * charge (with its refunded amount, a snapshot like any other), so a gift recorded later picks
+ * it up; a gift waiting for it is counted now, once. A charge in the campaign's currency
+ * settles at its own amount and costs no call.
+ */
+export async function recordChargeSettlement(
+  deps: ChargeDeps,
+  charge: Stripe.Charge,
+  source: Source,
+): Promise<FulfilOutcome> {
+  if (charge.currency === deps.fundraiser.currency)
+    return { result: 'ignored', reason: "a charge in the campaign's currency settles at its own amount" };
+  if (!charge.balance_transaction) return { result: 'ignored', reason: 'Stripe has not settled the charge yet' };
+  const link = await linkOf(deps, idOf(charge.payment_intent), charge.metadata);
+  if (!link) return { result: 'ignored', reason: 'charge does not belong to a gift of this fundraiser' };
+  const settled = await readChargeSettlement(deps.stripe, charge);
+  return deps.ledger.recordCharge(
+    {
+      chargeId: charge.id,
+      paymentIntentId: link.paymentIntentId,
+      invoiceId: link.invoiceId,
+      currency: charge.currency,
+      amountMinor: charge.amount,
+      amountRefundedMinor: charge.amount_refunded,
+      ...settled,
       observedAt: source.occurredAt,
     },
     source.event,

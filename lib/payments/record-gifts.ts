@@ -6,6 +6,7 @@ import { RefusedFacts } from '../ledger/facts-check.ts';
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { EventRef, Ledger, RecordOutcome, TimeSource } from '../ledger/types.ts';
+import { languageOf, readInvoiceSettlement, readPaymentSettlement, type SettlementFacts } from './settlement.ts';
 
 /** Metadata every Checkout Session the site creates carries, so its events can be told apart. */
 export const METADATA_FUNDRAISER = 'fundraiser';
@@ -28,6 +29,24 @@ export function feeCoverOf(metadata: Stripe.Metadata | null | undefined, paidMin
 export interface FulfilDeps {
   ledger: Ledger;
   fundraiser: Config['fundraiser'];
+  /** To read what a payment in another currency settled at. */
+  stripe: Stripe;
+}
+
+/**
+ * What a paid gift in another currency than the campaign's settled at, read from Stripe; null
+ * for a gift in the campaign's currency (it settles at its own amount), one whose settlement
+ * the ledger already has (a replay costs no call), or while Stripe has none yet.
+ */
+async function settlementFor(
+  deps: FulfilDeps,
+  gift: { stripeId: string; currency: string },
+  read: () => Promise<SettlementFacts | null>,
+): Promise<SettlementFacts | null> {
+  if (gift.currency === deps.fundraiser.currency) return null;
+  const known = await deps.ledger.findGift(gift.stripeId);
+  if (known && known.settled_minor !== null) return null;
+  return read();
 }
 
 /** The event a call comes from, or none (thank-you page, reconciliation). */
@@ -83,6 +102,11 @@ export async function fulfilCheckoutSession(deps: FulfilDeps, input: SessionInpu
   if (session.payment_status === 'no_payment_required') return { result: 'ignored', reason: 'no payment was required' };
 
   const status = session.payment_status === 'paid' ? 'paid' : input.failed ? 'failed' : 'pending';
+  const gift = { stripeId: session.id, currency: session.currency };
+  const settled =
+    status === 'paid'
+      ? await settlementFor(deps, gift, () => readPaymentSettlement(deps.stripe, session.payment_intent))
+      : null;
   return deps.ledger.recordGift(
     {
       stripeId: session.id,
@@ -98,6 +122,8 @@ export async function fulfilCheckoutSession(deps: FulfilDeps, input: SessionInpu
       currency: session.currency,
       amountMinor: session.amount_total,
       feeCoverMinor: feeCoverOf(session.metadata, session.amount_total),
+      ...settled,
+      language: languageOf(session.metadata),
       occurredAt: input.occurredAt,
       timeSource: input.timeSource ?? (input.event ? 'stripe' : 'clock'),
     },
@@ -131,6 +157,8 @@ export async function recordPaidInvoice(
   }
   const subscriptionId = idOf(details.subscription)!;
   const paidAt = invoice.status_transitions.paid_at;
+  const gift = { stripeId: invoice.id, currency: invoice.currency };
+  const settled = await settlementFor(deps, gift, () => readInvoiceSettlement(deps.stripe, invoice.id));
   return deps.ledger.recordGift(
     {
       stripeId: invoice.id,
@@ -145,6 +173,8 @@ export async function recordPaidInvoice(
       currency: invoice.currency,
       amountMinor: invoice.amount_paid,
       feeCoverMinor: feeCoverOf(details.metadata, invoice.amount_paid),
+      ...settled,
+      language: languageOf(details.metadata),
       // The invoice says when it was paid; that moment picks the campaign, whichever path records it.
       occurredAt: paidAt ? new Date(paidAt * 1000) : input.occurredAt,
       timeSource: paidAt || input.event ? 'stripe' : 'clock',

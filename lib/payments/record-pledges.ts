@@ -6,6 +6,9 @@ import type Stripe from 'stripe';
 import type { PledgeFacts, PledgeStatus } from '../ledger/types.ts';
 import { idOf, isOurs, type FulfilDeps, type FulfilOutcome, type Source } from './record-gifts.ts';
 
+/** Pledges move no money, so they need no Stripe lookup. */
+type PledgeDeps = Pick<FulfilDeps, 'ledger' | 'fundraiser'>;
+
 /** The pledge state a subscription is in, or null for a status the site does not know. */
 export function pledgeStatusOf(sub: Stripe.Subscription): PledgeStatus | null {
   switch (sub.status) {
@@ -45,7 +48,7 @@ function pledgeOf(sub: Stripe.Subscription): PledgeFacts {
 
 /** A subscription changed (customer.subscription.updated/deleted/paused/resumed, or reconcile's read). */
 export async function recordSubscriptionState(
-  deps: FulfilDeps,
+  deps: PledgeDeps,
   sub: Stripe.Subscription,
   source: Source,
 ): Promise<FulfilOutcome> {
@@ -74,7 +77,7 @@ export async function recordSubscriptionState(
 
 /** A renewal's payment failed (invoice.payment_failed): the pledge is past due while Stripe retries. */
 export async function recordRenewalFailure(
-  deps: FulfilDeps,
+  deps: PledgeDeps,
   invoice: Stripe.Invoice,
   source: Source,
 ): Promise<FulfilOutcome> {

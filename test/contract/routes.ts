@@ -6,8 +6,12 @@ import type { Harness } from './harness.ts';
 
 /** The expand options the site sends (lib/payments/confirm.ts, reconcile.ts), by route. */
 export const SITE_EXPANDS: Record<string, string[][]> = {
-  '/v1/checkout/sessions/:id': [['subscription.latest_invoice'], ['payment_intent.latest_charge']],
-  '/v1/checkout/sessions': [['data.payment_intent.latest_charge']],
+  '/v1/checkout/sessions/:id': [
+    ['subscription.latest_invoice', 'payment_intent.latest_charge.balance_transaction'],
+    ['payment_intent.latest_charge'],
+  ],
+  '/v1/checkout/sessions': [['data.payment_intent.latest_charge.balance_transaction']],
+  '/v1/payment_intents/:id': [['latest_charge.balance_transaction']],
   '/v1/refunds': [['data.charge']],
 };
 

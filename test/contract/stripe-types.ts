@@ -22,6 +22,7 @@ export interface ContractRoots {
   product: Stripe.Product;
   price: Stripe.Price;
   paymentMethod: Stripe.PaymentMethod;
+  balanceTransaction: Stripe.BalanceTransaction;
   portalConfiguration: Stripe.BillingPortal.Configuration;
   portalSession: Stripe.BillingPortal.Session;
 }

@@ -43,6 +43,8 @@ export async function startLiveStack(
     apiVersion: STRIPE_API_VERSION,
     retry: { retryBaseMs: 20, maxDelayMs: 200, maxAttempts: 5, timeoutMs: 5000 },
     settleDelayMs: null,
+    // The account settles in the campaign's currency, as EMULATOR_ACCOUNT_CURRENCY's default has it.
+    accountCurrency: opts.env?.EMULATOR_ACCOUNT_CURRENCY ?? opts.env?.FUNDRAISER_CURRENCY ?? 'usd',
     ...opts.emulator,
   });
   const emu = await listenEmulator(emulator, 0);
@@ -119,11 +121,12 @@ export async function checkoutThroughForm(
 /** Puts a session straight into the emulator, as if a site (this one, given its metadata) had created it. */
 export function seedSession(
   state: EmulatorState,
-  opts: { amount: number; mode?: 'payment' | 'subscription'; metadata: Stripe.Metadata },
+  opts: { amount: number; mode?: 'payment' | 'subscription'; metadata: Stripe.Metadata; currency?: string },
 ): string {
   const mode = opts.mode ?? 'payment';
   const session = checkoutSession({
     mode,
+    currency: opts.currency ?? 'usd',
     amount_total: opts.amount,
     amount_subtotal: opts.amount,
     metadata: opts.metadata,

@@ -28,12 +28,16 @@ const OPEN = new Set([
   'appeal_under_review',
 ]);
 
-export function expectedTotals(state: EmulatorState, fundraiserId: string): ExpectedTotals {
+export function expectedTotals(state: EmulatorState, fundraiserId: string, campaignCurrency = 'usd'): ExpectedTotals {
   const t: ExpectedTotals = { raised: 0, gross: 0, refunded: 0, disputed: 0, disputeLost: 0, donors: 0 };
   const donors = new Set<string>();
 
   const count = (amount: number, pi: Stripe.PaymentIntent | undefined, donorKey: string) => {
     const charge = pi && typeof pi.latest_charge === 'string' ? state.charges.get(pi.latest_charge) : undefined;
+    // The campaign counts in the account's currency (usd here), at what Stripe settled: the
+    // charge's balance transaction. Without one yet, nothing counts.
+    const bt = state.balanceTransactions.get(String(charge?.balance_transaction));
+    if (!bt || bt.currency !== campaignCurrency) return;
     const disputes = charge ? [...state.disputes.values()].filter((d) => d.charge === charge.id) : [];
     const refunded = Math.min(amount, charge?.amount_refunded ?? 0);
     const lost = Math.min(amount - refunded, sum(disputes.filter((d) => d.status === 'lost').map((d) => d.amount)));
@@ -41,12 +45,17 @@ export function expectedTotals(state: EmulatorState, fundraiserId: string): Expe
       amount - refunded - lost,
       sum(disputes.filter((d) => OPEN.has(d.status)).map((d) => d.amount)),
     );
-    t.gross += amount;
-    t.refunded += refunded;
-    t.disputeLost += lost;
-    t.disputed += open;
-    t.raised += amount - refunded - lost;
-    if (amount - refunded - lost > 0) donors.add(donorKey);
+    // The README's rule: each part at the gift's own settled/charged ratio, rounded half up, as
+    // running sums (refunded, refunded + lost, + open), so the parts add up to what settled.
+    const settled = bt.amount;
+    const inSettled = (x: number) => (amount === 0 ? 0 : Math.floor((2 * x * settled + amount) / (2 * amount)));
+    const off = inSettled(refunded + lost);
+    t.gross += settled;
+    t.refunded += inSettled(refunded);
+    t.disputeLost += off - inSettled(refunded);
+    t.disputed += inSettled(refunded + lost + open) - off;
+    t.raised += settled - off;
+    if (settled - off > 0) donors.add(donorKey);
   };
 
   for (const s of state.sessions.values()) {

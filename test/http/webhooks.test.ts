@@ -17,6 +17,7 @@ import {
 } from '../helpers/app.ts';
 import { breakInserts } from '../helpers/database.ts';
 import { fulfilCheckoutSession } from '../../lib/payments/record-gifts.ts';
+import { charge, paymentIntent } from '../../emulator/objects.ts';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -296,11 +297,16 @@ describe('POST /webhooks/stripe', () => {
     await assertTotals(2500, 1);
   });
 
-  it('when the payment is in another currency than the campaign, then it is kept but not added to the bar', async () => {
-    const eur = completedSession(t.config, { currency: 'eur' });
+  it('when the payment is in another currency and Stripe has not settled it yet, then it is kept, paid, but not added to the bar', async () => {
+    // The payment comes expanded with its charge, whose balance transaction Stripe has not set yet.
+    const pi = paymentIntent({ amount: 2500, currency: 'eur', status: 'succeeded' });
+    pi.latest_charge = charge({ amount: 2500, currency: 'eur', payment_intent: pi.id });
+    const eur = completedSession(t.config, { currency: 'eur', payment_intent: pi });
     await deliver(t.app, sessionEvent('checkout.session.completed', eur)).expect(200);
     await assertTotals(0, 0);
-    assert.equal((await t.deps.ledger.findGift(eur.id))?.status, 'paid');
+    const gift = await t.deps.ledger.findGift(eur.id);
+    assert.equal(gift?.status, 'paid');
+    assert.equal(gift?.settled_minor, null, 'it waits for its settlement (test/http/settlement.test.ts)');
   });
 });
 
@@ -313,7 +319,7 @@ describe('campaign windows through the webhook', () => {
       const session = completedSession(fixed.config, { amount_total: 700 });
       // The page loads at 00:00:01, after the window: our clock puts the gift in no campaign.
       await fulfilCheckoutSession(
-        { ledger: fixed.deps.ledger, fundraiser: fixed.config.fundraiser },
+        { ledger: fixed.deps.ledger, fundraiser: fixed.config.fundraiser, stripe: fixed.deps.stripe },
         { session, occurredAt: new Date('2026-12-31T00:00:01Z') },
       );
       assert.equal((await fixed.deps.ledger.progress()).raised, 0);

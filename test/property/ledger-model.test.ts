@@ -4,6 +4,11 @@
 // shuffled and duplicated leaves the ledger exactly where the reference model (computed from
 // Stripe's final state) says, and every pledge in its subscription's final state.
 //
+// Gifts come in usd (the campaign's and the emulated account's currency) and in eur, gbp and
+// jpy, which count at what the emulator's balance transactions settled them at (its fixed test
+// rates); some of those have their balance transaction set a step after the payment, as Stripe's
+// asynchronous capture does (charge.updated), and their refunds and disputes come off in usd.
+//
 // Each step of a history happens two seconds after the one before (its events are stamped so),
 // as real steps are apart by days: within one second, Stripe's timestamps cannot order them.
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +23,7 @@ import { expectedTotals, totalsOf } from '../helpers/model.ts';
 import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
 import { emptyLedger, freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { cancel, failRenewal, renew, updateSubscription } from '../../emulator/renewals.ts';
-import { appealDispute, failRefund } from '../../emulator/after-payment.ts';
+import { appealDispute, failRefund, settleCharge } from '../../emulator/after-payment.ts';
 
 const RUNS = 300;
 
@@ -28,6 +33,9 @@ type Cmd =
       amount: number;
       how: 'card' | 'delayed_success' | 'delayed_failure' | 'abandon' | 'expire';
       ours: boolean;
+      currency: string;
+      /** The balance transaction is set a step after the payment (charge.updated). */
+      late: boolean;
     }
   | {
       t: 'monthly';
@@ -35,11 +43,14 @@ type Cmd =
       /** Each month paid (true) or its renewal failing (false); failures are retried per the dunning setting. */
       months: boolean[];
       then: 'keep' | 'cancel' | 'end_at_period_end' | 'pause';
+      currency: string;
     }
   | { t: 'refund'; target: number; fraction: number; fails: boolean }
   | { t: 'dispute'; target: number; outcome: 'won' | 'lost' | 'open' | 'appeal_won' | 'appeal_lost' | 'appealing' };
 
 const amount = fc.integer({ min: 2, max: 500 }).map((n) => n * 100);
+// Half in the campaign's currency; the rest settled into it at the emulator's test rates.
+const currency = fc.constantFrom('usd', 'usd', 'usd', 'eur', 'gbp', 'jpy');
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   {
     weight: 4,
@@ -48,6 +59,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
       amount,
       how: fc.constantFrom('card', 'card', 'delayed_success', 'delayed_failure', 'abandon', 'expire'),
       ours: fc.integer({ min: 0, max: 4 }).map((n) => n > 0),
+      currency,
+      late: fc.boolean(),
     }),
   },
   {
@@ -57,6 +70,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
       amount,
       months: fc.array(fc.boolean(), { maxLength: 4 }),
       then: fc.constantFrom('keep', 'cancel', 'end_at_period_end', 'pause'),
+      currency,
     }),
   },
   {
@@ -120,7 +134,7 @@ function play(cmds: Cmd[], fundraiserId: string): void {
     if (c.t === 'gift' || c.t === 'monthly') {
       const mode = c.t === 'gift' ? 'payment' : 'subscription';
       const metadata: Stripe.Metadata = c.t === 'gift' && !c.ours ? { shop: 'x' } : { fundraiser: fundraiserId };
-      const session = st.sessions.get(seedSession(st, { amount: c.amount, mode, metadata }))!;
+      const session = st.sessions.get(seedSession(st, { amount: c.amount, mode, metadata, currency: c.currency }))!;
       if (c.t === 'gift') {
         if (c.how === 'abandon') continue;
         if (c.how === 'expire') {
@@ -128,11 +142,18 @@ function play(cmds: Cmd[], fundraiserId: string): void {
           nextStep();
           continue;
         }
+        const late = c.late && c.currency !== 'usd';
+        st.balanceLater = late;
         st.pay(session.id, c.how, 'p@example.org');
         nextStep();
         if (c.how !== 'card') st.settle(session.id, c.how === 'delayed_success' ? 'succeeded' : 'failed');
+        st.balanceLater = false;
         const ch = chargeOfPi(session.payment_intent);
         if (ch) charges.push(ch);
+        if (ch && late) {
+          nextStep();
+          settleCharge(st, ch);
+        }
       } else {
         st.pay(session.id, 'card', 'm@example.org');
         nextStep();

@@ -80,6 +80,44 @@ describe('facts no Stripe object holds', () => {
     await refused(() => ledger.recordGift(gift({ email: 'a\u0000@example.org' }), event()), /e-mail/);
   });
 
+  it('when a settled amount is negative or not whole, or its currency not 3 lower-case letters, then it is refused and nothing is written', async () => {
+    const eur = { currency: 'eur', amountMinor: 2500 };
+    for (const settledMinor of [-1, 2.5, Number.NaN, 2 ** 53, '2700'])
+      await refused(
+        () => ledger.recordGift(gift({ ...eur, settledMinor, settledCurrency: 'usd' }), event()),
+        /settled amount/,
+      );
+    for (const settledCurrency of ['USD', 'us', 'usdx', 'u$d', 7])
+      await refused(
+        () => ledger.recordGift(gift({ ...eur, settledMinor: 2700, settledCurrency }), event()),
+        /settled currency/,
+      );
+    await refused(() => ledger.recordGift(gift({ ...eur, settledMinor: 2700 }), event()), /settlement/);
+    await refused(() => ledger.recordGift(gift({ ...eur, settledCurrency: 'usd' }), event()), /settlement/);
+    const charge = {
+      chargeId: 'ch_test_refuses_settled',
+      paymentIntentId: null,
+      invoiceId: null,
+      currency: 'eur',
+      amountMinor: 2500,
+      amountRefundedMinor: 0,
+      observedAt: new Date(),
+    };
+    await refused(
+      () => ledger.recordCharge({ ...charge, settledMinor: -5, settledCurrency: 'usd' }, event()),
+      /settled amount/,
+    );
+    await refused(
+      () => ledger.recordCharge({ ...charge, settledMinor: 2700, settledCurrency: 'US' }, event()),
+      /settled currency/,
+    );
+  });
+
+  it("when a gift's language is not two lower-case letters, then it is refused and nothing is written", async () => {
+    for (const language of ['deu', 'DE', 'd', 'de-AT', 3])
+      await refused(() => ledger.recordGift(gift({ language }), event()), /language/);
+  });
+
   it('when the event id holds a NUL, then nothing is written for it', async () => {
     await refused(
       () => ledger.recordGift(gift(), { id: 'evt_\u0000', type: 'checkout.session.completed' }),
