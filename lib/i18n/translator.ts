@@ -52,7 +52,8 @@ function percentFormat(locale: string): Intl.NumberFormat {
   return f;
 }
 
-function buildTranslator(lang: Language, catalogs: Readonly<Record<Language, Catalog>>): Translator {
+/** One language's Translator over these catalogs (translators() builds each once from locales/). */
+export function buildTranslator(lang: Language, catalogs: Readonly<Record<Language, Catalog>>): Translator {
   const locale = LOCALES[lang];
   // A key missing here falls back to the source language's message (the catalog test names it).
   const messages = { ...catalogs[SOURCE_LANGUAGE], ...catalogs[lang] };
