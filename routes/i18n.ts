@@ -58,10 +58,17 @@ export interface LanguageLink {
 export function languageLinks(config: Config, current: Language, url = '/'): LanguageLink[] {
   const languages = config.i18n.languages;
   if (languages.length < 2) return [];
-  const u = new URL(url, 'http://x');
+  // Only this site's path and query are kept: an address Node cannot read ("///") links to the appeal.
+  let u: URL;
+  try {
+    u = new URL(url, 'http://site.invalid');
+  } catch {
+    u = new URL('/', 'http://site.invalid');
+  }
+  const path = u.pathname.replace(/^\/+/, '/');
   return languages.map((lang) => {
     u.searchParams.set('lang', lang);
-    return { lang, name: LANGUAGE_NAMES[lang], href: u.pathname + u.search, current: lang === current };
+    return { lang, name: LANGUAGE_NAMES[lang], href: path + u.search, current: lang === current };
   });
 }
 
