@@ -115,7 +115,7 @@ describe('Checkout in the reader’s language', () => {
       const res = await request(s.app).get(`/thank-you?session_id=${unpaid}&lang=${lang}`).expect(200);
       assert.equal(htmlLang(res.text), lang);
       const bank = await give({ Cookie: `lang=${lang}` });
-      s.emulator.state.pay(bank, 'us_bank_account', 'reader@example.org');
+      s.emulator.state.pay(bank, 'delayed_success', 'reader@example.org');
       await s.emulator.whenIdle();
       const processing = await request(s.app).get(`/thank-you?session_id=${bank}&lang=${lang}`).expect(200);
       assert.equal(htmlLang(processing.text), lang);
