@@ -31,10 +31,13 @@ import { staffRoutes } from './routes/staff.ts';
 import { viewHelpers, viewRenderer, wantsJson, type RenderView } from './routes/views.ts';
 import { loadAssets } from './routes/assets.ts';
 import { COMPRESS_MIN_BYTES } from './routes/middleware/encoding.ts';
+import { languageLocals, languageMiddleware, requestLanguage, translatorOf } from './routes/i18n.ts';
+import { translator } from './lib/i18n/translator.ts';
 
 export type Site = (req: IncomingMessage, res: ServerResponse) => void;
 
-const FAILED = 'Something went wrong on our side. Please try again in a moment.';
+// Before any language is known (a throw in the front door itself).
+const FAILED = translator('en').t('error.failed');
 
 export function createApp(deps: AppDeps): Site {
   const security = capturedSecurityHeaders(deps.config);
@@ -70,14 +73,16 @@ function fastLaneError(deps: AppDeps, render: RenderView, security: Record<strin
   return (req, res, err, type) => {
     deps.logger.error({ err, url: req.url }, 'request failed');
     if (res.headersSent) return void res.destroy();
+    const tr = translator(requestLanguage(deps.config, req, type === 'html'));
+    const failed = tr.t('error.failed');
     const answer = (contentType: string, body: string) => {
       res.writeHead(500, { ...security, 'cache-control': 'no-store', 'content-type': contentType });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (type === 'json') return answer('application/json; charset=utf-8', JSON.stringify({ error: FAILED }));
-    render('error', { title: 'Something went wrong', message: FAILED }).then(
+    if (type === 'json') return answer('application/json; charset=utf-8', JSON.stringify({ error: failed }));
+    render('error', { ...languageLocals(deps.config, tr), title: tr.t('error.failedTitle'), message: failed }).then(
       (html) => answer('text/html; charset=utf-8', html),
-      () => answer('text/plain; charset=utf-8', FAILED),
+      () => answer('text/plain; charset=utf-8', failed),
     );
   };
 }
@@ -92,6 +97,8 @@ function expressApp(deps: AppDeps): express.Express {
   app.set('views', path.join(PROJECT_ROOT, 'views'));
   const assets = loadAssets(path.join(PROJECT_ROOT, 'public'));
   app.locals.h = viewHelpers(deps.config, assets.url);
+  // English until a page's language is chosen (languageMiddleware); staff pages stay in it.
+  Object.assign(app.locals, languageLocals(deps.config, translator('en')));
   const render = viewRenderer(app);
 
   app.use((req, res, next) => {
@@ -116,6 +123,7 @@ function expressApp(deps: AppDeps): express.Express {
   // per banner view would be most of the log. They are counted in /metrics, and their errors
   // are logged by the error handler. They set no cookies, so a CDN may cache them.
   app.use(apiRoutes(deps));
+  app.use(languageMiddleware(deps.config));
   app.use(embedRoutes(deps, render));
   app.use(appealRoutes(deps));
 
@@ -153,8 +161,9 @@ function expressApp(deps: AppDeps): express.Express {
 
   app.use((req, res) => {
     res.status(404);
-    if (wantsJson(req)) return void res.json({ error: 'Not found' });
-    res.render('error', { title: 'Page not found', message: 'There is nothing at this address.' });
+    const { t } = translatorOf(res);
+    if (wantsJson(req)) return void res.json({ error: t('error.notFoundJson') });
+    res.render('error', { title: t('error.notFoundTitle'), message: t('error.notFound') });
   });
 
   const onError: ErrorRequestHandler = (err: { status?: unknown }, req, res, _next) => {
@@ -167,10 +176,10 @@ function expressApp(deps: AppDeps): express.Express {
     }
     if (res.headersSent) return;
     res.status(status);
-    const message =
-      status === 413 ? 'That request was too large.' : status < 500 ? 'That request could not be understood.' : FAILED;
+    const { t } = translatorOf(res);
+    const message = t(status === 413 ? 'error.tooLarge' : status < 500 ? 'error.badRequest' : 'error.failed');
     if (wantsJson(req)) return void res.json({ error: message });
-    res.render('error', { title: status < 500 ? 'Bad request' : 'Something went wrong', message });
+    res.render('error', { title: t(status < 500 ? 'error.badRequestTitle' : 'error.failedTitle'), message });
   };
   app.use(onError);
   return app;

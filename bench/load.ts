@@ -12,6 +12,8 @@ export interface LoadSpec {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** Headers each request adds in turn (readers in several languages): autocannon cycles them per connection. */
+  cycleHeaders?: Array<Record<string, string>>;
   connections: number;
   seconds: number;
   /** Signed Stripe events: a new paid gift per request, or the same few again and again. */
@@ -64,6 +66,12 @@ async function main() {
   const baseRequest = { method: spec.method ?? 'GET', headers: spec.headers ?? {}, body: spec.body };
 
   let requests: autocannon.Request[] | undefined;
+  if (spec.cycleHeaders) {
+    requests = spec.cycleHeaders.map((h) => ({
+      method: baseRequest.method,
+      headers: { ...baseRequest.headers, ...h },
+    }));
+  }
   if (spec.webhook) {
     const webhook = spec.webhook;
     // Built and signed before the clock starts (signatures stay valid five minutes), so the

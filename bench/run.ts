@@ -177,8 +177,19 @@ async function main() {
     path: string;
     accept?: Record<string, string>;
     headers?: (etag: string | null) => Record<string, string>;
+    /** Readers in several languages: each request sends the next of these. */
+    cycle?: Array<Record<string, string>>;
   }> = [
     { scenario: 'GET / (appeal)', path: '/' },
+    // Four offered languages and one the site lacks (English then), as a page view each: one
+    // prebuilt body per language, so the ratio should stay within noise of the row above.
+    {
+      scenario: 'GET / (appeal), Accept-Language varied',
+      path: '/',
+      cycle: ['en-US,en;q=0.9', 'de-DE,de;q=0.9', 'fr-FR,fr;q=0.9', 'es-ES,es;q=0.9', 'pt-BR,pt;q=0.9'].map((l) => ({
+        'accept-language': l,
+      })),
+    },
     { scenario: 'GET / (appeal), a browser: gzip', path: '/', accept: BROWSER },
     { scenario: 'GET /api/progress', path: '/api/progress' },
     {
@@ -199,8 +210,8 @@ async function main() {
     const r = await compare(p.scenario, {
       express: spec(express.url, { headers: p.headers?.(baseEtag) }),
       node: spec(node.url),
-      small: spec(small.url + p.path, { headers: { ...accept, ...p.headers?.(smallEtag) } }),
-      large: spec(large.url + p.path, { headers: { ...accept, ...p.headers?.(largeEtag) } }),
+      small: spec(small.url + p.path, { headers: { ...accept, ...p.headers?.(smallEtag) }, cycleHeaders: p.cycle }),
+      large: spec(large.url + p.path, { headers: { ...accept, ...p.headers?.(largeEtag) }, cycleHeaders: p.cycle }),
     });
     stop(express);
     stop(node);

@@ -127,6 +127,22 @@ function linePrice(state: EmulatorState, item: Params, i: number): LinePrice {
   return { price: catalog.price({ ...fields, product: product.id }), productName: name, product };
 }
 
+// The languages Stripe's hosted Checkout is offered in (its API reference's enum for `locale`).
+const CHECKOUT_LOCALES = new Set(
+  (
+    'auto bg cs da de el en en-GB es es-419 et fi fil fr fr-CA hi-IN hr hu id it ja ko lt lv ms mt nb nl pl pt ' +
+    'pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW'
+  ).split(' '),
+);
+
+/** `locale`: one of Stripe's, echoed on the session (null when not given, as Stripe answers). */
+function localeParam(v: unknown): Stripe.Checkout.Session.Locale | null {
+  if (v === undefined || v === '') return null;
+  if (typeof v !== 'string' || !CHECKOUT_LOCALES.has(v))
+    throw invalid(`Invalid locale: must be one of ${[...CHECKOUT_LOCALES].join(', ')}`, 'locale');
+  return v;
+}
+
 export function createSession(state: EmulatorState, b: Params, publicUrl: string): Stripe.Checkout.Session {
   const mode = str(b.mode);
   if (mode !== 'payment' && mode !== 'subscription') {
@@ -289,8 +305,10 @@ export function createSession(state: EmulatorState, b: Params, publicUrl: string
       );
     }
   }
+  const locale = localeParam(b.locale);
   const session = make.checkoutSession({
     ...(expiresAt ? { expires_at: expiresAt } : {}),
+    locale,
     mode,
     amount_subtotal: total,
     amount_total: total,

@@ -10,6 +10,7 @@ import { currencyDefaults } from './currencies.ts';
 import { ConfigError, parseSettings } from './config-error.ts';
 import { checkEmulator, nodeEnv, trustProxy } from './config-safety.ts';
 import { loadOrgDetails, type OrgDetails } from './config-org.ts';
+import { i18nConfig, type I18nConfig } from './config-i18n.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -244,6 +245,8 @@ export interface Config {
   };
   /** Legal name, registration, address, privacy, contact, where the money goes (lib/config-org.ts). */
   readonly org: OrgDetails;
+  /** The languages offered to readers and the default (lib/config-i18n.ts). */
+  readonly i18n: I18nConfig;
   readonly fundraiser: {
     readonly id: string;
     readonly orgName: string;
@@ -357,6 +360,7 @@ export function loadConfig(env: Env = process.env): Config {
     // Outside production a per-process secret is fine: forms simply renew after a restart.
     secret: e.APP_SECRET ?? randomBytes(32).toString('hex'),
     org: loadOrgDetails(env, e.FUNDRAISER_ORG_NAME),
+    i18n: i18nConfig(env),
     fundraiser: Object.freeze({
       id: e.FUNDRAISER_ID,
       orgName: e.FUNDRAISER_ORG_NAME,

@@ -5,7 +5,7 @@ import type Stripe from 'stripe';
 import type session from 'express-session';
 import type { Store } from 'express-rate-limit';
 import type { Config } from './config.ts';
-import { loadAppeal, type AppealContent } from './appeal/content.ts';
+import { loadAppeals, type AppealTexts } from './appeal/content.ts';
 import { openDatabase, migrateToLatest, ping, type Db } from './db/database.ts';
 import { writeCheck } from './db/write-check.ts';
 import { createLedger } from './ledger/ledger.ts';
@@ -31,7 +31,8 @@ export interface AppDeps {
   clock: () => Date;
   /** Waits (the staff login's brake); tests record the wait instead. */
   sleep?: (ms: number) => Promise<void>;
-  appeal: AppealContent;
+  /** The appeal's words per language (content/appeal.json, appeal.de.json, ...). */
+  appeal: AppealTexts;
   staffAccounts: StaffAccounts;
   stores: {
     /** A rate-limit counter store, shared by every instance; the prefix names the limit. */
@@ -78,7 +79,7 @@ export async function buildDeps(
     portal: createPortal({ stripe, config, logger, clock }),
     logger,
     clock,
-    appeal: loadAppeal(config.fundraiser.appealFile, config.fundraiser.orgName),
+    appeal: loadAppeals(config.fundraiser.appealFile, config.fundraiser.orgName, config.i18n.languages),
     staffAccounts: staffAccounts(db),
     stores: {
       rateLimit: (prefix) => new DatabaseStore(db, prefix, clock),

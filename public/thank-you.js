@@ -8,7 +8,8 @@
   var status = box.querySelector('[data-copy-status]');
   button.hidden = false;
   function done(ok) {
-    status.textContent = ok ? 'Link copied.' : 'Select the link and copy it.';
+    // The page's own words, in its language.
+    status.textContent = box.getAttribute(ok ? 'data-copied' : 'data-copy-failed');
     if (!ok) field.select();
   }
   button.addEventListener('click', function () {

@@ -2,7 +2,8 @@
 // message) is the same for everyone but for its form id, so it is a fast-lane entry, rendered
 // once per revision of the figures with a slot for the id. A query that chooses an amount or
 // carries a notice (a cancelled checkout) is rendered by the Express route, as are the donate
-// form's errors (renderAppeal).
+// form's errors (renderAppeal). The landing page is kept per language too: a ?lang= choice
+// goes to Express, which remembers it in the lang cookie; the fast lane then reads that cookie.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
@@ -11,11 +12,13 @@ import type { AppDeps } from '../lib/wiring.ts';
 import type { Progress } from '../lib/ledger/types.ts';
 import { appealNumbers, fillCopy } from '../lib/appeal/copy.ts';
 import { formView } from '../lib/appeal/form-view.ts';
-import { englishWords } from '../lib/appeal/english-words.ts';
 import type { FastEntry } from './fast-lane.ts';
 import { NO_STORE } from './middleware/public-cache.ts';
 import type { RenderView } from './views.ts';
 import { formOf, type DonateFormConfig } from '../lib/config-donate.ts';
+import { translator, type Translate, type Translator } from '../lib/i18n/translator.ts';
+import { langQueryOf, languageLocals, requestLanguage, translatorOf } from './i18n.ts';
+import type { Config } from '../lib/config.ts';
 
 export interface FormState {
   amount?: string;
@@ -30,19 +33,38 @@ export interface FormState {
 
 // Matches the form id's own pattern, so the slot is valid markup wherever the id goes.
 const FORM_ID_SLOT = 'form-id-slot-3f9c2a7d1e';
-const CANCELLED = 'Your checkout was cancelled and nothing was charged. You can try again whenever you like.';
 
-function appealLocals(deps: AppDeps, progress: Progress, form: FormState, formId: string) {
-  const numbers = appealNumbers(deps.config, progress);
+/** The appeal in each offered language, for search engines: ?lang=xx, and the bare URL for everyone else. */
+function alternates(config: Config) {
+  const url = (p: string) => new URL(p, config.baseUrl).href;
+  return [
+    ...config.i18n.languages.map((lang) => ({ hreflang: lang, href: url(`/?lang=${lang}`) })),
+    { hreflang: 'x-default', href: url('/') },
+  ];
+}
+
+function appealLocals(
+  deps: AppDeps,
+  progress: Progress,
+  form: FormState,
+  formId: string,
+  tr: Translator,
+  url?: string,
+) {
+  const numbers = appealNumbers(deps.config, progress, tr);
+  const appeal = deps.appeal[tr.lang];
   return {
-    title: deps.appeal.title,
-    // The landing page and its variants (?amount=25, a cancelled checkout) are one page to search engines.
+    ...languageLocals(deps.config, tr, url),
+    title: appeal.title,
+    // The landing page and its variants (?amount=25, a cancelled checkout, ?lang=de) are one page to
+    // search engines, which learn the languages from the hreflang alternates.
     canonical: '/',
-    appeal: { ...deps.appeal, letter: deps.appeal.letter.map((p) => fillCopy(p, numbers)) },
+    alternates: alternates(deps.config),
+    appeal: { ...appeal, letter: appeal.letter.map((p) => fillCopy(p, numbers)) },
     org: deps.config.fundraiser.orgName,
     progress,
     // What the form shows checked, typed and on its button (the defaults when nothing was chosen).
-    view: formView(deps.config.fundraiser, form, englishWords),
+    view: formView(deps.config.fundraiser, form, tr),
     siteUrl: deps.config.fundraiser.siteUrl,
     // Each page view gets its own: posting the same form twice (a double click, a retry)
     // then finds the same Checkout Session instead of opening a second one.
@@ -56,7 +78,11 @@ const FORM_ID_BYTES = 36;
 const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);
 
 /** What a query on GET / asks for; nothing chosen is the landing page (a campaign tag chooses nothing). */
-function formFromQuery(q: Record<string, unknown>, form: DonateFormConfig): FormState | null {
+function formFromQuery(
+  q: Record<string, unknown>,
+  form: DonateFormConfig,
+  t: Translate = translator('en').t,
+): FormState | null {
   const amount = str(q.amount);
   const frequency = str(q.frequency);
   const currency = str(q.currency)?.toLowerCase();
@@ -71,15 +97,16 @@ function formFromQuery(q: Record<string, unknown>, form: DonateFormConfig): Form
     frequency,
     currency,
     coverFees: q.cover_fees === '1',
-    notice: cancelled ? CANCELLED : undefined,
+    notice: cancelled ? t('appeal.cancelled') : undefined,
   };
 }
 
-/** The landing page is the plain request: no query, or one that chooses nothing. */
+/** The landing page is the plain request: no query, or one that chooses nothing (a language is remembered by Express). */
 function isLanding(req: IncomingMessage, form: DonateFormConfig): boolean {
   const url = req.url ?? '';
   const q = url.indexOf('?');
-  return q === -1 || formFromQuery(parseQuery(url.slice(q + 1)), form) === null;
+  if (q === -1) return true;
+  return langQueryOf(url) === undefined && formFromQuery(parseQuery(url.slice(q + 1)), form) === null;
 }
 
 export function appealFastEntries(deps: AppDeps, render: RenderView, security: Record<string, string>): FastEntry[] {
@@ -88,9 +115,10 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
       path: '/',
       serves: (req) => isLanding(req, deps.config.fundraiser.form),
       type: 'html',
-      // Each page carries its own form id, so no cache may keep it.
-      headers: { ...security, 'cache-control': NO_STORE },
-      body: (p) => render('appeal', appealLocals(deps, p, {}, FORM_ID_SLOT)),
+      // Each page carries its own form id, so no cache may keep it; its words follow the reader's language.
+      headers: { ...security, 'cache-control': NO_STORE, vary: 'Accept-Language, Cookie' },
+      language: (req) => requestLanguage(deps.config, req),
+      body: (p, lang) => render('appeal', appealLocals(deps, p, {}, FORM_ID_SLOT, translator(lang))),
       splice: { slot: FORM_ID_SLOT, value: newFormId, bytes: FORM_ID_BYTES },
     },
   ];
@@ -100,13 +128,15 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
 export async function renderAppeal(deps: AppDeps, res: Response, form: FormState, status = 200): Promise<void> {
   const progress = await deps.ledger.progress();
   res.set('Cache-Control', NO_STORE);
-  res.status(status).render('appeal', appealLocals(deps, progress, form, newFormId()));
+  const locals = appealLocals(deps, progress, form, newFormId(), translatorOf(res), res.locals.pageUrl as string);
+  res.status(status).render('appeal', locals);
 }
 
 export function appealRoutes(deps: AppDeps): Router {
   const router = Router();
   router.get('/', async (req, res) => {
-    await renderAppeal(deps, res, formFromQuery(req.query, deps.config.fundraiser.form) ?? {});
+    const t = translatorOf(res).t;
+    await renderAppeal(deps, res, formFromQuery(req.query, deps.config.fundraiser.form, t) ?? {});
   });
   return router;
 }

@@ -7,6 +7,7 @@ import { parseDonation } from '../lib/appeal/donation-options.ts';
 import { createDonationCheckout } from '../lib/payments/checkout.ts';
 import { renderAppeal, type FormState } from './appeal.ts';
 import { wantsJson } from './views.ts';
+import { chooserFor, translatorOf, useLanguage } from './i18n.ts';
 
 function formStateOf(body: Record<string, unknown>): FormState {
   const s = (v: unknown) => (typeof v === 'string' ? v.slice(0, 20) : undefined);
@@ -23,24 +24,35 @@ function formStateOf(body: Record<string, unknown>): FormState {
 export function donateRoutes(deps: AppDeps): Router {
   const router = Router();
 
+  // The form says the language it was shown in (the appeal's and the banners' hidden field), so
+  // answers and Checkout follow it; without one, the language chosen for the request stands.
+  const formLanguage = (req: Request, res: Response, next: NextFunction) => {
+    const lang = chooserFor(deps.config).offered((req.body as Record<string, unknown> | undefined)?.lang);
+    if (lang) useLanguage(res, deps.config, lang, '/');
+    next();
+  };
+
   const limited = (req: Request, res: Response, next: NextFunction) => {
-    const error =
-      'Too many donation attempts have come from your network just now. Nothing was charged; please wait a few minutes and try again.';
+    const error = translatorOf(res).t('error.donateLimited');
     if (wantsJson(req)) return void res.status(429).json({ error });
     renderAppeal(deps, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 429).catch(next);
   };
 
   router.post(
     '/donate',
+    formLanguage,
     refuseCrossSite(deps.config.baseUrl, deps.config.embed.allowedOrigins),
     ...donateLimiters(deps.config, deps.stores.rateLimit, limited),
     async (req, res) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const form = formStateOf(body);
-      const parsed = parseDonation(body, deps.config.fundraiser);
+      const tr = translatorOf(res);
+      const parsed = parseDonation(body, deps.config.fundraiser, tr.locale);
       if (!parsed.ok) {
-        if (wantsJson(req)) return void res.status(400).json({ error: parsed.error });
-        return renderAppeal(deps, res, { ...form, error: parsed.error, errorField: parsed.field }, 400);
+        // In the reader's language, JSON too: the script banner shows it as it comes.
+        const error = tr.t(parsed.message.id, parsed.message.values);
+        if (wantsJson(req)) return void res.status(400).json({ error });
+        return renderAppeal(deps, res, { ...form, error, errorField: parsed.field }, 400);
       }
       const formId =
         typeof body.form_id === 'string' && /^[\w-]{16,64}$/.test(body.form_id) ? body.form_id : crypto.randomUUID();
@@ -51,6 +63,7 @@ export function donateRoutes(deps: AppDeps): Router {
           choice: parsed.choice,
           formId,
           now: deps.clock(),
+          lang: translatorOf(res).lang,
           ...(monthly ? { monthlyPrices: await deps.portal.monthlyPrices() } : {}),
         });
         url = session.url;
@@ -59,8 +72,7 @@ export function donateRoutes(deps: AppDeps): Router {
         url = null;
       }
       if (!url) {
-        const error =
-          'We could not reach our payment processor just now. Nothing was charged; please try again in a moment.';
+        const error = translatorOf(res).t('error.donateGateway');
         if (wantsJson(req)) return void res.status(502).json({ error });
         return renderAppeal(deps, res, { ...form, error }, 502);
       }
@@ -72,8 +84,7 @@ export function donateRoutes(deps: AppDeps): Router {
   const onCrossSite: ErrorRequestHandler = (err, req, res, next) => {
     if (!(err instanceof CrossSiteRequestError)) return next(err);
     req.log.warn({ from: err.from }, 'donate form refused: posted from another site');
-    const error =
-      'This form was sent from another site, so nothing was started. If you meant to give, please choose your gift here.';
+    const error = translatorOf(res).t('error.donateCrossSite');
     if (wantsJson(req)) return void res.status(403).json({ error });
     void renderAppeal(deps, res, { ...formStateOf((req.body ?? {}) as Record<string, unknown>), error }, 403).catch(
       next,

@@ -1,11 +1,12 @@
 // What the banner shows, for both embeds: the iframe page renders it, and the script embed
 // gets it as /embed/banner.json (fields are only ever added to that contract). Built once per
-// revision of the figures by the fast lane.
+// revision of the figures and language by the fast lane; its words are in the reader's language.
 import type { AppDeps } from '../lib/wiring.ts';
-import { parseDonation, PRESET_AMOUNTS } from '../lib/appeal/donation-options.ts';
+import { parseDonation } from '../lib/appeal/donation-options.ts';
 import { appealNumbers, fillCopy } from '../lib/appeal/copy.ts';
-import { formatMoney, toMinor } from '../lib/money.ts';
+import { toMinor } from '../lib/money.ts';
 import type { Progress } from '../lib/ledger/types.ts';
+import type { Translator } from '../lib/i18n/translator.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -28,7 +29,13 @@ function bannerAmounts(form: AppDeps['config']['fundraiser']['form']) {
 function offered(deps: AppDeps, list: readonly number[]): number[] {
   const ok = (a: number) => parseDonation({ amount: String(a) }, deps.config.fundraiser).ok;
   const amounts = list.filter(ok);
-  return amounts.length ? amounts : [...PRESET_AMOUNTS];
+  return amounts.length ? amounts : namedAmounts(deps);
+}
+
+/** The amounts the appeal's words name in the campaign's currency ($5 and $25; ¥500 and ¥3,000). */
+function namedAmounts(deps: AppDeps): number[] {
+  const main = deps.config.fundraiser.form.currencies[0]!;
+  return [main.smallGift, main.averageGift];
 }
 
 /** Until when a gift (or "I already gave") hides the banner: EMBED_GIFT_HIDE_DAYS, else the campaign's end. */
@@ -37,43 +44,57 @@ export function giftHiddenUntil(deps: AppDeps, now: Date, progress: Progress): D
   return days ? new Date(now.getTime() + days * DAY_MS) : new Date(progress.endsAt);
 }
 
-export function bannerModel(deps: AppDeps, progress: Progress) {
+export function bannerModel(deps: AppDeps, progress: Progress, tr: Translator) {
   const { currency } = progress;
   const { baseUrl, fundraiser, embed, org } = deps.config;
-  const numbers = appealNumbers(deps.config, progress);
-  const donors = `${numbers.donors} ${progress.donors === 1 ? 'donor' : 'donors'}`;
-  const money = (a: number) => formatMoney(toMinor(a, currency), currency);
+  const { t } = tr;
+  const numbers = appealNumbers(deps.config, progress, tr);
+  const donors = t('banner.donors', { count: progress.donors });
+  const money = (a: number) => tr.money(toMinor(a, currency), currency);
+  const appeal = deps.appeal[tr.lang];
   const amounts = bannerAmounts(fundraiser.form);
   const once = offered(deps, amounts.once);
   const monthly = offered(deps, amounts.monthly);
   const defaultAmount = once.includes(fundraiser.form.defaults.once) ? fundraiser.form.defaults.once : once[0]!;
   return {
-    label: `${fundraiser.orgName} fundraiser`,
-    headline: deps.appeal.headline,
-    text: fillCopy(deps.appeal.banner, numbers),
-    raisedText: formatMoney(progress.raised, currency),
-    ofGoalText: `raised of ${formatMoney(progress.goal, currency)} · ${donors}`,
+    /** The language of the words (the script banner marks its box with it). */
+    lang: tr.lang,
+    label: t('banner.label', { org: fundraiser.orgName }),
+    headline: appeal.headline,
+    text: fillCopy(appeal.banner, numbers),
+    raisedText: tr.money(progress.raised, currency),
+    ofGoalText: t('banner.ofGoal', { goal: tr.money(progress.goal, currency), donors }),
     barPercent: Math.min(100, Math.max(0, progress.percent)),
     // The drawn width: from the first gift at least a sliver, so a reader sees the bar move
     // (barPercent and the text keep the true figure).
     fillPercent: progress.raised > 0 ? Math.min(100, Math.max(1.5, progress.percent)) : 0,
     // Links to the appeal with an amount chosen (the first contract; kept for old embeds).
-    links: PRESET_AMOUNTS.map((a) => ({ text: `Give ${money(a)}`, href: `${baseUrl}/?amount=${a}#main` })),
-    closeLabel: 'Close the fundraiser banner',
+    links: namedAmounts(deps).map((a) => ({
+      text: t('banner.give', { amount: money(a) }),
+      href: `${baseUrl}/?amount=${a}&lang=${tr.lang}#main`,
+    })),
+    closeLabel: t('banner.close'),
     closeDays: embed.closeDays,
     // The choice inside the banner: a form posted to donateUrl in the top window.
     donateUrl: `${baseUrl}/donate`,
-    otherAmountUrl: `${baseUrl}/#main`,
+    otherAmountUrl: `${baseUrl}/?lang=${tr.lang}#main`,
     amounts: once.map((a) => ({ value: a, text: money(a), monthly: monthly.includes(a) })),
     defaultAmount,
     frequencies: [
-      { value: 'once', text: 'Once' },
-      { value: 'monthly', text: 'Monthly' },
+      { value: 'once', text: t('banner.once') },
+      { value: 'monthly', text: t('banner.monthly') },
     ],
-    monthlySuffix: '/month',
-    giveText: `Give ${money(defaultAmount)}`,
-    laterLabel: 'Maybe later',
-    gaveLabel: 'I already gave',
+    monthlySuffix: t('banner.perMonth'),
+    giveText: t('banner.give', { amount: money(defaultAmount) }),
+    // The script fills in the amount chosen: "Give {amount} monthly".
+    giveOnceTemplate: t('banner.giveOnce', { amount: '{amount}' }),
+    giveMonthlyTemplate: t('banner.giveMonthly', { amount: '{amount}' }),
+    howOftenLabel: t('banner.howOften'),
+    amountLabel: t('banner.amount'),
+    otherAmountText: t('banner.otherAmount'),
+    privacyText: t('banner.privacy'),
+    laterLabel: t('banner.later'),
+    gaveLabel: t('banner.gave'),
     /** "I already gave" hides it this many days; null = until campaignEndsAt. */
     giftHideDays: embed.giftHideDays,
     campaignEndsAt: progress.endsAt,

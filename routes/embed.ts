@@ -18,6 +18,8 @@ import { CrossSiteRequestError, refuseCrossSite } from './middleware/cross-site.
 import type { RenderView } from './views.ts';
 import { bannerModel, DAY_MS, giftHiddenUntil } from './embed-model.ts';
 import { bodyDeadline } from './middleware/body-deadline.ts';
+import { translator, type Translator } from '../lib/i18n/translator.ts';
+import { langQueryOf, languageLocals, requestLanguage, translatorOf } from './i18n.ts';
 
 const HIDE_COOKIE = 'fr_banner';
 
@@ -59,8 +61,13 @@ export function writeHidden(res: Response, deps: AppDeps, rec: BannerHidden): vo
 }
 
 /** The iframe banner, shown. */
-function bannerHtml(deps: AppDeps, render: RenderView, progress: Progress): Promise<string> {
-  return render('embed/banner', { hidden: null, banner: bannerModel(deps, progress), title: 'Fundraiser' });
+function bannerHtml(deps: AppDeps, render: RenderView, progress: Progress, tr: Translator): Promise<string> {
+  return render('embed/banner', {
+    ...languageLocals(deps.config, tr),
+    hidden: null,
+    banner: bannerModel(deps, progress, tr),
+    title: tr.t('banner.title'),
+  });
 }
 
 const closedIt = (req: IncomingMessage) => req.headers.cookie?.includes(`${HIDE_COOKIE}=`) ?? false;
@@ -72,21 +79,25 @@ export function embedFastEntries(deps: AppDeps, render: RenderView, security: Re
       path: '/embed/banner.json',
       type: 'json',
       cors: true,
-      headers: { ...security, ...PUBLIC_FIGURES_HEADERS },
-      body: (p) => JSON.stringify(bannerModel(deps, p)),
+      // Fetched without cookies (credentials: 'omit'): ?lang= or Accept-Language, so a CDN keys on those.
+      headers: { ...security, ...PUBLIC_FIGURES_HEADERS, vary: 'Accept-Language' },
+      language: (req) => requestLanguage(deps.config, req, false),
+      body: (p, lang) => JSON.stringify(bannerModel(deps, p, translator(lang))),
     },
     {
       // Shown or hidden depends on the reader's cookie, so no shared cache may keep it (the
       // script embed's banner.json is the CDN-friendly one); the ETag still makes reloads cheap.
       path: '/embed/banner',
-      serves: (req) => !closedIt(req),
+      // A ?lang= choice goes to Express, which remembers it.
+      serves: (req) => !closedIt(req) && langQueryOf(req.url) === undefined,
       type: 'html',
       headers: {
         ...framableBy(security, deps.config.embed.allowedOrigins),
         'cache-control': 'private, no-cache',
-        vary: 'Cookie',
+        vary: 'Cookie, Accept-Language',
       },
-      body: (p) => bannerHtml(deps, render, p),
+      language: (req) => requestLanguage(deps.config, req),
+      body: (p, lang) => bannerHtml(deps, render, p, translator(lang)),
     },
   ];
 }
@@ -114,12 +125,13 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
     allowFramingByHosts(res, deps.config);
     res.set('Cache-Control', 'private, no-cache');
     res.vary('Cookie');
+    const tr = translatorOf(res);
     const hidden = readHidden(req, deps.clock());
     if (hidden) {
       const manageUrl = `${deps.config.baseUrl}/manage`;
-      return void res.render('embed/banner', { hidden, banner: null, title: 'Fundraiser', manageUrl });
+      return void res.render('embed/banner', { hidden, banner: null, title: tr.t('banner.title'), manageUrl });
     }
-    res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress()));
+    res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress(), tr));
   });
 
   // "Close" (x), "Maybe later" and "I already gave" inside the iframe: plain form buttons
@@ -135,10 +147,7 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
       allowFramingByHosts(res, deps.config);
       const why = (req.body as Record<string, unknown> | undefined)?.why ?? 'close';
       if (why !== 'close' && why !== 'later' && why !== 'gave') {
-        return void res
-          .status(400)
-          .type('text')
-          .send('That request could not be understood; the banner was not changed.');
+        return void res.status(400).type('text').send(translatorOf(res).t('banner.closeBad'));
       }
       const now = deps.clock();
       const until =
@@ -153,7 +162,7 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
   const onCrossSite: ErrorRequestHandler = (err, req, res, next) => {
     if (!(err instanceof CrossSiteRequestError)) return next(err);
     deps.logger.warn({ from: err.from }, 'banner close refused: posted from another site');
-    res.status(403).type('text').send('This form was sent from another site, so the banner was not closed.');
+    res.status(403).type('text').send(translatorOf(res).t('banner.closeRefused'));
   };
   router.use('/embed/banner/close', onCrossSite);
 

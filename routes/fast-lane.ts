@@ -1,7 +1,7 @@
 // The fast lane: what the host site fetches on every page view (the figures, the banner, the
 // landing appeal), answered on node:http ahead of Express from prebuilt responses. Each
 // route file declares its own entries (a path and a body built from the figures); this
-// engine keeps each body, its ETag and headers once per revision of the figures (and its
+// engine keeps each body, its ETag and headers once per revision of the figures and language (and its
 // brotli and gzip forms, compressed on first demand, once per revision, with an ETag each),
 // chooses the encoding by Accept-Encoding, answers If-None-Match with 304, adds CORS for host
 // sites, and writes. A request is a lookup and a write. What an entry does not serve (another method, a cookie, a query that chooses
@@ -12,6 +12,7 @@ import etag from 'etag';
 import fresh from 'fresh';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { Progress } from '../lib/ledger/types.ts';
+import type { Language } from '../lib/i18n/languages.ts';
 import {
   BROTLI_FAST,
   chooseEncoding,
@@ -31,8 +32,13 @@ export interface FastEntry {
   headers: Record<string, string>;
   /** Host sites in EMBED_ALLOWED_ORIGINS may read it from a browser. */
   cors?: boolean;
-  /** The body for these figures: built once per revision. */
-  body(progress: Progress): Promise<string> | string;
+  /**
+   * The language this request gets, for a body that has words in it: such a body is kept per
+   * revision and language (and says its language in Content-Language).
+   */
+  language?(req: IncomingMessage): Language;
+  /** The body for these figures (in this language): built once per revision and language. */
+  body(progress: Progress, lang: Language): Promise<string> | string;
   /**
    * A fresh value per response, written where `slot` stands (the appeal's form id), always
    * `bytes` long, so the headers are built once too. Such a body has no ETag.
@@ -82,9 +88,10 @@ function withVary(headers: Record<string, string>, compressed: boolean): Record<
   return { ...headers, vary: headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding' };
 }
 
-function prebuild(entry: FastEntry, text: string): Prebuilt {
+function prebuild(entry: FastEntry, text: string, lang: Language): Prebuilt {
   const compressible = Buffer.byteLength(text) >= COMPRESS_MIN_BYTES;
-  const own = withVary(entry.headers, compressible);
+  const headers = entry.language ? { ...entry.headers, 'content-language': lang } : entry.headers;
+  const own = withVary(headers, compressible);
   const base = { ...own, 'content-type': TYPES[entry.type] };
   const variants = new Map<Encoding, Variant>();
   let build: (encoding: Encoding) => Variant;
@@ -139,6 +146,7 @@ function prebuild(entry: FastEntry, text: string): Prebuilt {
 
 export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneError): FastLane {
   const allowed = new Set(deps.config.embed.allowedOrigins);
+  const { defaultLanguage } = deps.config.i18n;
   const corsOf = (req: IncomingMessage): Record<string, string> | null => {
     const origin = req.headers.origin;
     if (origin === undefined || !allowed.has(origin)) return null;
@@ -151,18 +159,20 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
         ok: deps.metrics.fastLaneRequests.labels(entry.path, '200'),
         same: deps.metrics.fastLaneRequests.labels(entry.path, '304'),
       };
-      let kept: { revision: number; value: Promise<Prebuilt> } | null = null;
-      // Built once per revision of the figures, for every concurrent caller; a failed build is not kept.
-      const prebuilt = (progress: Progress): Promise<Prebuilt> => {
-        if (kept?.revision !== progress.revision) {
-          const value = Promise.resolve(entry.body(progress)).then((text) => prebuild(entry, text));
-          const mine = { revision: progress.revision, value };
-          kept = mine;
+      // One body per language (at most the site's few), each for the latest revision it was asked for.
+      const kept = new Map<Language, { revision: number; value: Promise<Prebuilt> }>();
+      // Built once per revision of the figures and language, for every concurrent caller; a failed build is not kept.
+      const prebuilt = (progress: Progress, lang: Language): Promise<Prebuilt> => {
+        let mine = kept.get(lang);
+        if (mine?.revision !== progress.revision) {
+          const value = Promise.resolve(entry.body(progress, lang)).then((text) => prebuild(entry, text, lang));
+          const built = { revision: progress.revision, value };
+          kept.set(lang, (mine = built));
           value.catch(() => {
-            if (kept === mine) kept = null;
+            if (kept.get(lang) === built) kept.delete(lang);
           });
         }
-        return kept.value;
+        return mine.value;
       };
 
       const send = (req: IncomingMessage, res: ServerResponse, prebuilt: Prebuilt) => {
@@ -197,6 +207,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const lane = lanes.get(path);
     if (!lane || (lane.entry.serves && !lane.entry.serves(req))) return false;
+    const lang = lane.entry.language ? lane.entry.language(req) : defaultLanguage;
     let progress: Promise<Progress>;
     try {
       progress = deps.ledger.progress();
@@ -204,7 +215,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
       progress = Promise.reject(err);
     }
     progress
-      .then(lane.prebuilt)
+      .then((p) => lane.prebuilt(p, lang))
       .then((b) => lane.send(req, res, b))
       .catch((err) => onError(req, res, err, lane.entry.type));
     return true;

@@ -10,21 +10,23 @@ import { minorDigits } from '../lib/money.ts';
 import { thankYouLimiter } from './middleware/rate-limits.ts';
 import { writeHidden } from './embed.ts';
 import { giftHiddenUntil } from './embed-model.ts';
+import { translatorOf } from './i18n.ts';
+import type { Translate } from '../lib/i18n/translator.ts';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
 
 export function thankYouRoutes(deps: AppDeps): Router {
   const router = Router();
-  const limit = thankYouLimiter(deps.stores.rateLimit, (_req, res) =>
-    res.status(429).render('error', {
-      title: 'Too many requests',
-      message: 'Please wait a few minutes and reload this page.',
-      noindex: true,
-    }),
-  );
+  const limit = thankYouLimiter(deps.stores.rateLimit, (_req, res) => {
+    const { t } = translatorOf(res);
+    res
+      .status(429)
+      .render('error', { title: t('error.tooManyTitle'), message: t('error.tooManyReload'), noindex: true });
+  });
 
   router.get('/thank-you', limit, async (req, res) => {
     res.set('Cache-Control', 'private, no-store');
+    const { t } = translatorOf(res);
     const id = typeof req.query.session_id === 'string' ? req.query.session_id : '';
     if (!SESSION_ID.test(id)) return notFound(res);
 
@@ -39,15 +41,13 @@ export function thankYouRoutes(deps: AppDeps): Router {
         { err: confirmation.error, session: id },
         'could not retrieve a Checkout Session for the thank-you page',
       );
-      return void res.status(502).render('error', {
-        title: 'We could not confirm your gift just yet',
-        message:
-          'Our payment processor did not answer. If you paid, your gift is safe and will be recorded; please reload this page in a minute.',
-      });
+      return void res
+        .status(502)
+        .render('error', { title: t('thanks.unavailableTitle'), message: t('thanks.unavailable') });
     }
     const { outcome, monthly, amount, currency, email } = confirmation;
     const page = {
-      title: outcome === 'paid' ? 'Thank you' : 'Your gift',
+      title: outcome === 'paid' ? t('thanks.title') : t('thanks.titleOther'),
       noindex: true,
       outcome,
       monthly,
@@ -58,7 +58,7 @@ export function thankYouRoutes(deps: AppDeps): Router {
       sessionId: id,
       makeMonthly: outcome === 'paid' && !monthly ? monthlyOffer(amount, currency) : null,
       share:
-        outcome === 'paid' || outcome === 'processing' ? shareLinks(deps.config.baseUrl, fundraiser.orgName) : null,
+        outcome === 'paid' || outcome === 'processing' ? shareLinks(deps.config.baseUrl, fundraiser.orgName, t) : null,
     };
     res.render('thank-you', { ...page, ...(await afterGift(res, outcome, monthly)) });
   });
@@ -88,27 +88,32 @@ export function thankYouRoutes(deps: AppDeps): Router {
    */
   function monthlyOffer(amount: number, currency: string) {
     const unit = 10 ** minorDigits(currency);
-    if (currency !== deps.config.fundraiser.currency || amount % unit !== 0) return null;
-    const parsed = parseDonation({ amount: String(amount / unit), frequency: 'monthly' }, deps.config.fundraiser);
+    if (amount % unit !== 0) return null;
+    // In the gift's own currency, when the site still offers it.
+    const parsed = parseDonation(
+      { amount: String(amount / unit), frequency: 'monthly', currency },
+      deps.config.fundraiser,
+    );
     return parsed.ok
-      ? { amount: parsed.choice.amount, amountMinor: parsed.choice.amountMinor, formId: randomUUID() }
+      ? { amount: parsed.choice.amount, amountMinor: parsed.choice.amountMinor, currency, formId: randomUUID() }
       : null;
   }
   return router;
 }
 
 /** Plain links to share the appeal: no third-party script, nothing loaded until the reader clicks. */
-function shareLinks(baseUrl: string, org: string) {
+function shareLinks(baseUrl: string, org: string, t: Translate) {
   const url = `${baseUrl}/`;
-  const text = `I just gave to keep ${org} online, independent and ad-free. You can help too:`;
+  const text = t('thanks.shareText', { org });
+  const subject = t('thanks.shareSubject', { org });
   const q = encodeURIComponent;
   return {
     url,
     links: [
       {
-        name: 'E-mail',
+        name: t('thanks.emailName'),
         newTab: false,
-        href: `mailto:?subject=${q(`Help keep ${org} online`)}&body=${q(`${text} ${url}`)}`,
+        href: `mailto:?subject=${q(subject)}&body=${q(`${text} ${url}`)}`,
       },
       { name: 'WhatsApp', newTab: true, href: `https://wa.me/?text=${q(`${text} ${url}`)}` },
       { name: 'Facebook', newTab: true, href: `https://www.facebook.com/sharer/sharer.php?u=${q(url)}` },
@@ -116,20 +121,15 @@ function shareLinks(baseUrl: string, org: string) {
       {
         name: 'Reddit',
         newTab: true,
-        href: `https://www.reddit.com/submit?url=${q(url)}&title=${q(`Help keep ${org} online`)}`,
+        href: `https://www.reddit.com/submit?url=${q(url)}&title=${q(subject)}`,
       },
     ],
   };
 }
 
 function notFound(res: Response): void {
-  res.status(404).render('error', {
-    title: 'We could not find that gift',
-    message:
-      'This thank-you link does not match a donation made on this site. If you have just given, ' +
-      'check the link in your browser, or your e-mail receipt from Stripe.',
-    noindex: true,
-  });
+  const { t } = translatorOf(res);
+  res.status(404).render('error', { title: t('thanks.notFoundTitle'), message: t('thanks.notFound'), noindex: true });
 }
 
 /** "reader@example.org" -> "r•••@example.org": enough to recognise, little to leak if the URL is shared. */

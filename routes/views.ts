@@ -4,6 +4,8 @@ import type { Application, Request } from 'express';
 import type { Config } from '../lib/config.ts';
 import { formatMoney, formatNumber, minorDigits, toMinor } from '../lib/money.ts';
 import type { PledgeStatus } from '../lib/ledger/types.ts';
+import { translator } from '../lib/i18n/translator.ts';
+import { escapeHtml } from './i18n.ts';
 
 export function viewHelpers(config: Config, asset: (name: string) => string) {
   const currency = config.fundraiser.currency;
@@ -21,7 +23,10 @@ export function viewHelpers(config: Config, asset: (name: string) => string) {
     major: (minor: number, cur: string = currency) => minor / 10 ** minorDigits(cur),
     number: (n: number) => formatNumber(n),
     currencySymbol: currencySymbol(currency),
-    percentText,
+    /** The staff pages' share of the goal (in English; readers' pages use their Translator's percent). */
+    percentText: (p: number) => translator('en').percent(p),
+    /** For markup built around a message's words (tHtml's slots). */
+    escape: escapeHtml,
     barWidth: (p: number) => Math.min(100, Math.max(0, p)),
     /** The true share of the goal raised, unrounded (the text rounds it down, never up). */
     share: (raised: number, goal: number) => (goal > 0 ? (raised / goal) * 100 : 0),
@@ -59,18 +64,6 @@ const PLEDGE_STATE_WORDS: ReadonlyArray<{ status: PledgeStatus; label: string; m
   { status: 'paused', label: 'Paused', means: 'Collection paused; nothing is charged meanwhile' },
   { status: 'ended', label: 'Ended', means: 'Cancelled by the donor, staff, or after failed payments' },
 ];
-
-/**
- * "0%", "less than 0.01%", "0.01%", "0.4%", "3%", "150%": rounded down, so it never claims more
- * than was raised, with decimals only where a whole number would read as nothing.
- */
-function percentText(p: number): string {
-  if (!(p > 0)) return '0%';
-  if (p < 0.01) return 'less than 0.01%';
-  // The epsilon keeps 0.29 (stored as 0.28999...) from showing as 0.28.
-  if (p < 1) return `${Math.floor(p * 100 + 1e-9) / 100}%`;
-  return `${formatNumber(Math.floor(p + 1e-9))}%`;
-}
 
 /** A first gift on a big goal would fill no visible pixel: from the first cent the bar shows this much. */
 const MIN_FILL_PERCENT = 2;

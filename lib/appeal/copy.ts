@@ -1,9 +1,10 @@
 // The numbers in the appeal's words come from the ledger and the settings, never from the
 // text: the average gift is the real one once enough donors exist, else a configured figure.
+// They are written in the reader's language ("4 million", "4 Millionen", "$25", "25 $").
 import type { Config } from '../config.ts';
 import type { Progress } from '../ledger/types.ts';
-import { PRESET_AMOUNTS } from './donation-options.ts';
-import { formatMoney, formatNumber, minorDigits, toMinor } from '../money.ts';
+import type { Translator } from '../i18n/translator.ts';
+import { minorDigits, toMinor } from '../money.ts';
 
 export interface AppealNumbers {
   averageGift: string;
@@ -12,7 +13,7 @@ export interface AppealNumbers {
   smallGift: string;
 }
 
-export function appealNumbers(config: Config, progress: Progress): AppealNumbers {
+export function appealNumbers(config: Config, progress: Progress, tr: Translator): AppealNumbers {
   const { averageGiftFallback, averageGiftMinDonors, readersPerMonth } = config.appealNumbers;
   const unit = 10 ** minorDigits(progress.currency);
   const average =
@@ -20,17 +21,18 @@ export function appealNumbers(config: Config, progress: Progress): AppealNumbers
       ? Math.round(progress.raised / progress.donors / unit) * unit
       : toMinor(averageGiftFallback, progress.currency);
   return {
-    averageGift: formatMoney(average, progress.currency),
-    readers: readersText(readersPerMonth),
-    donors: formatNumber(progress.donors),
-    smallGift: formatMoney(toMinor(PRESET_AMOUNTS[0], progress.currency), progress.currency),
+    averageGift: tr.money(average, progress.currency),
+    readers: readersText(readersPerMonth, tr),
+    donors: tr.number(progress.donors),
+    // "If everyone gave {smallGift}": the campaign currency's own small round amount (¥500, not ¥5).
+    smallGift: tr.money(toMinor(config.fundraiser.form.currencies[0]!.smallGift, progress.currency), progress.currency),
   };
 }
 
 /** 4000000 -> "4 million", 250000 -> "250,000": how a person would write it in a letter. */
-function readersText(n: number): string {
-  if (n >= 1_000_000 && n % 100_000 === 0) return `${formatNumber(n / 1_000_000)} million`;
-  return formatNumber(n);
+function readersText(n: number, tr: Translator): string {
+  if (n >= 1_000_000 && n % 100_000 === 0) return tr.t('numbers.million', { n: n / 1_000_000 });
+  return tr.number(n);
 }
 
 export function fillCopy(text: string, n: AppealNumbers): string {

@@ -6,10 +6,6 @@ import type { Frequency } from '../ledger/types.ts';
 import { formatMoney, toMinor } from '../money.ts';
 import { feeCoverMinor, formOf, type CurrencyForm } from '../config-donate.ts';
 
-/** The seed's two numbers: $5 ("if everyone gave $5") and $25 (the average gift); per currency in CurrencyForm. */
-export const PRESET_AMOUNTS = [5, 25] as const;
-export const AVERAGE_GIFT_PRESET = 25;
-
 export interface DonationChoice {
   /** The currency the reader gives in (one the site offers). */
   currency: string;
@@ -33,13 +29,7 @@ export interface DonationMessage {
 
 export type DonationParse =
   | { ok: true; choice: DonationChoice }
-  | {
-      ok: false;
-      /** The refusal in English (API clients, logs); `message` is for the reader's language. */
-      error: string;
-      message: DonationMessage;
-      field: 'amount' | 'frequency' | 'currency';
-    };
+  | { ok: false; message: DonationMessage; field: 'amount' | 'frequency' | 'currency' };
 
 type FormInput = Record<string, unknown>;
 
@@ -51,24 +41,12 @@ function single(v: unknown): string | undefined {
 
 const COVER_FEES = new Set(['1', 'on', 'true', 'yes']);
 
-/** English for each refusal; the catalogs hold the same messages for every language. */
-const ENGLISH: Record<string, (v: Record<string, string>) => string> = {
-  'donate.error.currency': (v) => `We cannot take gifts in ${v.currency} here. Please choose ${v.offered}.`,
-  'donate.error.frequencyTwice': () => 'Please choose one frequency: once or monthly, not both.',
-  'donate.error.frequency': () => 'Please choose to give once or monthly.',
-  'donate.error.enterAmount': () => 'Please enter the amount you would like to give.',
-  'donate.error.chooseAmount': () => 'Please choose an amount, or enter another amount.',
-  'donate.error.notNumber': (v) => `Please enter the amount as a whole number between ${v.min} and ${v.max}.`,
-  'donate.error.cents': (v) => `Please enter a whole amount without cents, between ${v.min} and ${v.max}.`,
-  'donate.error.range': (v) => `Please give an amount between ${v.min} and ${v.max}.`,
-};
-
 function refuse(
   field: 'amount' | 'frequency' | 'currency',
   id: string,
   values: Record<string, string> = {},
 ): DonationParse {
-  return { ok: false, field, message: { id, values }, error: ENGLISH[id]!(values) };
+  return { ok: false, field, message: { id, values } };
 }
 
 /** The currency a form names, when the site offers it; no name means the campaign's. */

@@ -10,6 +10,8 @@ import { NO_MONTHLY_PRICES, type MonthlyPrices } from './portal.ts';
 // For people reading Stripe's dashboard: the campaign on show when the gift was started. The
 // ledger does not read it: a payment counts toward the campaign of the moment it was paid.
 const METADATA_CAMPAIGN = 'campaign';
+/** The reader's language, as the gift records it. */
+export const METADATA_LANG = 'lang';
 
 const SLOT_MS = 10 * 60_000;
 
@@ -20,6 +22,8 @@ export interface CheckoutRequest {
   now: Date;
   /** The monthly product and prices npm run stripe:setup made (portal.ts); empty: named inline. */
   monthlyPrices?: MonthlyPrices;
+  /** The reader's language ("de"): Checkout's own and the thank-you page's, and kept on the gift. */
+  lang: string;
 }
 
 /**
@@ -68,6 +72,7 @@ export async function createDonationCheckout(
     [METADATA_FUNDRAISER]: fundraiser.id,
     [METADATA_CAMPAIGN]: displayedWindow(fundraiser.window, req.now).slug,
     frequency: choice.frequency,
+    [METADATA_LANG]: req.lang,
     // The gift is recorded once, at what Stripe says was paid (the fee cover included): this
     // only says how much of it the donor added for the fees.
     ...(choice.feeCoverMinor > 0
@@ -81,6 +86,7 @@ export async function createDonationCheckout(
     frequency: choice.frequency,
     ...(choice.currency !== fundraiser.currency ? { currency: choice.currency } : {}),
     ...(choice.feeCoverMinor > 0 ? { cover_fees: '1' } : {}),
+    lang: req.lang,
   }).toString();
 
   // Short-lived sessions leave card testers a small window. The expiry is taken from a
@@ -98,7 +104,9 @@ export async function createDonationCheckout(
     // Copied onto the payment or subscription so refunds, disputes and invoices map back.
     ...(monthly ? { subscription_data: { metadata } } : { payment_intent_data: { metadata } }),
     expires_at: expiresAt,
-    success_url: `${config.baseUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`,
+    // Stripe's page in the reader's language, and the thank-you page after it too.
+    locale: req.lang,
+    success_url: `${config.baseUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}&lang=${encodeURIComponent(req.lang)}`,
     cancel_url: cancel.toString(),
   };
   // The line item is in the key too: the same form sent while the prices were being set up (or
@@ -106,6 +114,8 @@ export async function createDonationCheckout(
   const idempotencyKey = createHash('sha256')
     .update(`${fundraiser.id}|${req.formId}|${choice.chargeMinor}|${choice.currency}|${choice.frequency}|${slot}|`)
     .update(JSON.stringify(params.line_items))
+    // The same form in another language asks for another locale: another key too.
+    .update(`|${req.lang}`)
     .digest('hex');
   return stripe.checkout.sessions.create(params, { idempotencyKey });
 }

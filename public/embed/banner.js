@@ -42,7 +42,8 @@
       amount.checked = true;
     }
     var text = amount.parentNode.querySelector('span').firstChild.textContent;
-    button.textContent = 'Give ' + text + (monthly ? ' monthly' : ' once');
+    // The words come from the page, in its language: "Give {amount} monthly".
+    button.textContent = form.getAttribute(monthly ? 'data-give-monthly' : 'data-give-once').replace('{amount}', text);
   }
   form.addEventListener('change', update);
   update();

@@ -35,7 +35,10 @@
   }
   if (hiddenUntil()) return;
 
-  fetch(base + '/embed/banner.json', { credentials: 'omit' })
+  // The banner's words come with its figures, in the reader's language (Accept-Language), or in
+  // the one the host names: <script src=".../embed.js" data-lang="de">.
+  var lang = script.getAttribute('data-lang');
+  fetch(base + '/embed/banner.json' + (lang ? '?lang=' + encodeURIComponent(lang) : ''), { credentials: 'omit' })
     .then(function (r) {
       return r.ok ? r.json() : null;
     })
@@ -95,6 +98,7 @@
       '@container (min-width:640px){.b{display:grid;grid-template-columns:minmax(0,1fr) auto;column-gap:24px}' +
       '.b>h2,.t,.f,.bar{grid-column:1}.b>form{grid-column:2;grid-row:1/span 4;align-self:center}.d{grid-column:1/-1}}';
     var box = el('section', { class: 'b', 'aria-label': b.label });
+    if (b.lang) box.setAttribute('lang', b.lang);
     if (b.headline) box.appendChild(el('h2', {}, b.headline));
     box.appendChild(el('p', { class: 't' }, b.text));
     var fig = el('p', { class: 'f' });
@@ -153,13 +157,14 @@
       });
       return fs;
     }
-    form.appendChild(group('q', 'How often', b.frequencies, 'frequency', 'once'));
-    var amounts = group('a', 'Amount', b.amounts, 'amount', b.defaultAmount);
+    if (b.lang) form.appendChild(el('input', { type: 'hidden', name: 'lang', value: b.lang }));
+    form.appendChild(group('q', b.howOftenLabel || 'How often', b.frequencies, 'frequency', 'once'));
+    var amounts = group('a', b.amountLabel || 'Amount', b.amounts, 'amount', b.defaultAmount);
     form.appendChild(amounts);
     var row = el('div', { class: 'r' });
     var button = el('button', { type: 'submit', class: 'g' }, b.giveText);
     row.appendChild(button);
-    row.appendChild(el('a', { href: b.otherAmountUrl, target: '_top' }, 'Other amount'));
+    row.appendChild(el('a', { href: b.otherAmountUrl, target: '_top' }, b.otherAmountText || 'Other amount'));
     form.appendChild(row);
     function update() {
       var monthly = form.querySelector('input[name=frequency]:checked').value === 'monthly';
@@ -176,7 +181,10 @@
           amounts.querySelector('label:not([hidden]) input');
         amount.checked = true;
       }
-      button.textContent = 'Give ' + amount.nextSibling.firstChild.textContent + (monthly ? ' monthly' : ' once');
+      // The server's words in the reader's language ("Give {amount} monthly"); older servers sent none.
+      var words =
+        (monthly ? b.giveMonthlyTemplate : b.giveOnceTemplate) || 'Give {amount}' + (monthly ? ' monthly' : ' once');
+      button.textContent = words.replace('{amount}', amount.nextSibling.firstChild.textContent);
     }
     form.addEventListener('change', update);
     update();
@@ -205,7 +213,7 @@
           return b.giftHideDays ? days(b.giftHideDays)() : new Date(b.campaignEndsAt).getTime();
         }),
       );
-    if (b.privacyUrl) d.appendChild(el('a', { href: b.privacyUrl, target: '_top' }, 'Privacy'));
+    if (b.privacyUrl) d.appendChild(el('a', { href: b.privacyUrl, target: '_top' }, b.privacyText || 'Privacy'));
     var close = hider('\u00d7', 'x', 'close', days(b.closeDays));
     close.setAttribute('aria-label', b.closeLabel);
     d.appendChild(close);

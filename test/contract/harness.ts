@@ -119,6 +119,7 @@ export async function startHarness(): Promise<Harness> {
       },
       formId: randomUUID(),
       now: new Date(),
+      lang: 'en',
     });
 
   const pay = async (sessionId: string, choice: 'card' | 'delayed_success' | 'delayed_failure' = 'card') => {

@@ -111,6 +111,7 @@ describe('the banner on a host page', () => {
     // arrows move within a radio group. Passing the other-amount field on the way to Donate
     // changes nothing.
     await page.keyboard.press('Tab'); // skip link
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Tab'); // the language switcher's four links
     await page.keyboard.press('Tab'); // "Once"
     await page.keyboard.press('Tab'); // the checked amount: $25
     assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).value), '25');

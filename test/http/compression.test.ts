@@ -66,7 +66,7 @@ describe('the fast lane: bodies compressed once per revision', () => {
     assert.equal(decoded(br), plain.body.toString());
     assert.equal(decoded(gz), plain.body.toString());
     for (const r of [plain, br, gz]) {
-      assert.equal(r.headers.vary, 'Cookie, Accept-Encoding');
+      assert.equal(r.headers.vary, 'Cookie, Accept-Language, Accept-Encoding');
       assert.equal(Number(r.headers['content-length']), r.body.length);
     }
     assert.ok(br.body.length < plain.body.length * 0.7, `brotli ${br.body.length} of ${plain.body.length} bytes`);
@@ -97,7 +97,7 @@ describe('the fast lane: bodies compressed once per revision', () => {
     const same = await get('/embed/banner', { 'accept-encoding': 'br', 'if-none-match': br.headers.etag! });
     assert.equal(same.status, 304);
     assert.equal(same.headers.etag, br.headers.etag);
-    assert.equal(same.headers.vary, 'Cookie, Accept-Encoding');
+    assert.equal(same.headers.vary, 'Cookie, Accept-Language, Accept-Encoding');
     assert.equal(same.body.length, 0);
     const other = await get('/embed/banner', { 'accept-encoding': 'gzip', 'if-none-match': br.headers.etag! });
     assert.equal(other.status, 200);
@@ -127,7 +127,7 @@ describe('the fast lane: bodies compressed once per revision', () => {
     const b = await get('/', { 'accept-encoding': 'gzip' });
     // Brotli cannot carry a spliced value (see splicedGzip), so a browser gets gzip here.
     assert.equal(a.headers['content-encoding'], 'gzip');
-    assert.equal(a.headers.vary, 'Accept-Encoding');
+    assert.equal(a.headers.vary, 'Accept-Language, Cookie, Accept-Encoding');
     assert.equal(Number(a.headers['content-length']), a.body.length);
     assert.equal(a.headers.etag, undefined, 'a page unique to its response has no ETag');
     const id = (html: string) => /name="form_id" value="([0-9a-f-]{36})"/.exec(html)?.[1];

@@ -146,8 +146,10 @@ describe('POST /donate: checkout', () => {
     assert.equal(session.metadata?.fundraiser, s.config.fundraiser.id);
     assert.match(session.metadata?.campaign ?? '', /^\d{4}$/);
     assert.deepEqual(s.emulator.state.extras.get(session.id)!.paymentIntentMetadata, session.metadata);
-    assert.equal(session.success_url, `${s.siteUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}`);
-    assert.equal(session.cancel_url, `${s.siteUrl}/?cancelled=1&amount=25&frequency=once`);
+    assert.equal(session.success_url, `${s.siteUrl}/thank-you?session_id={CHECKOUT_SESSION_ID}&lang=en`);
+    assert.equal(session.cancel_url, `${s.siteUrl}/?cancelled=1&amount=25&frequency=once&lang=en`);
+    assert.equal(session.locale, 'en');
+    assert.equal(session.metadata?.lang, 'en');
   });
 
   it('when monthly is chosen, then the session is a subscription with a monthly price and the campaign on the subscription', async () => {

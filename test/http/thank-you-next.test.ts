@@ -53,7 +53,7 @@ describe('the thank-you page after a one-off gift', () => {
     assert.match(page, /Make it monthly\?/);
     assert.deepEqual(
       { ...formFields(page, '/donate'), form_id: 'x' },
-      { form_id: 'x', amount: '40', frequency: 'monthly' },
+      { form_id: 'x', amount: '40', frequency: 'monthly', currency: 'usd', lang: 'en' },
     );
     assert.match(page, />Give \$40 monthly</);
     assert.match(page, /href="mailto:\?subject=[^"]+&amp;body=[^"]*http%3A%2F%2F127\.0\.0\.1/);
