@@ -162,3 +162,38 @@ export function minimumWholeAmount(currency: string): number {
   const minor = minimumChargeMinor(currency);
   return minor === null ? 1 : Math.ceil(minor / 10 ** minorDigits(currency));
 }
+
+const EURO_REGIONS = 'AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK'.split(' ');
+
+/** The currency people in a region pay in, for the regions whose currency lib/currencies.ts knows. */
+const REGION_CURRENCY: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(EURO_REGIONS.map((r) => [r, 'eur'])),
+  US: 'usd',
+  GB: 'gbp',
+  CA: 'cad',
+  AU: 'aud',
+  NZ: 'nzd',
+  CH: 'chf',
+  LI: 'chf',
+  SG: 'sgd',
+  JP: 'jpy',
+  SE: 'sek',
+  NO: 'nok',
+  DK: 'dkk',
+  HK: 'hkd',
+  BR: 'brl',
+  PL: 'pln',
+  MX: 'mxn',
+  IN: 'inr',
+};
+
+/** The currency of a language tag's region ("de-AT" and "de": eur; "en-GB": gbp), or undefined. */
+export function currencyOfLanguageTag(tag: string): string | undefined {
+  try {
+    // A tag without a region ("de") has a likely one (Germany): CLDR's likely subtags, through Intl.
+    const region = new Intl.Locale(tag).maximize().region;
+    return region ? REGION_CURRENCY[region] : undefined;
+  } catch {
+    return undefined;
+  }
+}

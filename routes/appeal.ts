@@ -16,8 +16,9 @@ import type { FastEntry } from './fast-lane.ts';
 import { NO_STORE } from './middleware/public-cache.ts';
 import type { RenderView } from './views.ts';
 import { formOf, type DonateFormConfig } from '../lib/config-donate.ts';
+import { CURRENCY_COOKIE, currencyChooserFor } from '../lib/appeal/currency-choice.ts';
 import { translator, type Translate, type Translator } from '../lib/i18n/translator.ts';
-import { langQueryOf, languageLocals, requestLanguage, translatorOf } from './i18n.ts';
+import { langQueryOf, languageLocals, REMEMBERED, requestLanguage, translatorOf } from './i18n.ts';
 import type { Config } from '../lib/config.ts';
 
 export interface FormState {
@@ -110,6 +111,7 @@ function isLanding(req: IncomingMessage, form: DonateFormConfig): boolean {
 }
 
 export function appealFastEntries(deps: AppDeps, render: RenderView, security: Record<string, string>): FastEntry[] {
+  const currencies = currencyChooserFor(deps.config.fundraiser.form);
   return [
     {
       path: '/',
@@ -118,7 +120,15 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
       // Each page carries its own form id, so no cache may keep it; its words follow the reader's language.
       headers: { ...security, 'cache-control': NO_STORE, vary: 'Accept-Language, Cookie' },
       language: (req) => requestLanguage(deps.config, req),
-      body: (p, lang) => render('appeal', appealLocals(deps, p, {}, FORM_ID_SLOT, translator(lang))),
+      // Only when readers may choose: the one-currency site keeps one body per language.
+      ...(currencies.choosing
+        ? {
+            currency: (req: IncomingMessage) =>
+              currencies.choose({ cookieHeader: req.headers.cookie, acceptLanguage: req.headers['accept-language'] }),
+          }
+        : {}),
+      body: (p, lang, currency) =>
+        render('appeal', appealLocals(deps, p, { currency }, FORM_ID_SLOT, translator(lang))),
       splice: { slot: FORM_ID_SLOT, value: newFormId, bytes: FORM_ID_BYTES },
     },
   ];
@@ -136,7 +146,19 @@ export function appealRoutes(deps: AppDeps): Router {
   const router = Router();
   router.get('/', async (req, res) => {
     const t = translatorOf(res).t;
-    await renderAppeal(deps, res, formFromQuery(req.query, deps.config.fundraiser.form, t) ?? {});
+    const currencies = currencyChooserFor(deps.config.fundraiser.form);
+    const form = formFromQuery(req.query, deps.config.fundraiser.form, t) ?? {};
+    // A currency the reader picked is remembered, as a picked language is.
+    const picked = currencies.choosing ? currencies.offered(req.query.currency) : null;
+    if (picked) res.cookie(CURRENCY_COOKIE, picked, { ...REMEMBERED, secure: deps.config.isHttps });
+    // An amount in the address without a currency (the banner's "Give $5" links) is the campaign's.
+    const guess = req.query.amount === undefined;
+    form.currency =
+      picked ??
+      (guess
+        ? currencies.choose({ cookieHeader: req.headers.cookie, acceptLanguage: req.headers['accept-language'] })
+        : form.currency);
+    await renderAppeal(deps, res, form);
   });
   return router;
 }

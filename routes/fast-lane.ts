@@ -37,8 +37,10 @@ export interface FastEntry {
    * revision and language (and says its language in Content-Language).
    */
   language?(req: IncomingMessage): Language;
-  /** The body for these figures (in this language): built once per revision and language. */
-  body(progress: Progress, lang: Language): Promise<string> | string;
+  /** The currency the request's form shows first (the appeal): the body is kept per currency too. */
+  currency?(req: IncomingMessage): string;
+  /** The body for these figures (in this language and currency): built once per revision and variant. */
+  body(progress: Progress, lang: Language, currency?: string): Promise<string> | string;
   /**
    * A fresh value per response, written where `slot` stands (the appeal's form id), always
    * `bytes` long, so the headers are built once too. Such a body has no ETag.
@@ -159,17 +161,21 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
         ok: deps.metrics.fastLaneRequests.labels(entry.path, '200'),
         same: deps.metrics.fastLaneRequests.labels(entry.path, '304'),
       };
-      // One body per language (at most the site's few), each for the latest revision it was asked for.
-      const kept = new Map<Language, { revision: number; value: Promise<Prebuilt> }>();
-      // Built once per revision of the figures and language, for every concurrent caller; a failed build is not kept.
-      const prebuilt = (progress: Progress, lang: Language): Promise<Prebuilt> => {
-        let mine = kept.get(lang);
+      // One body per language and currency (at most the site's few of each), each for the latest
+      // revision it was asked for.
+      const kept = new Map<string, { revision: number; value: Promise<Prebuilt> }>();
+      // Built once per revision of the figures and variant, for every concurrent caller; a failed build is not kept.
+      const prebuilt = (progress: Progress, lang: Language, currency: string | undefined): Promise<Prebuilt> => {
+        const key = currency ? `${lang}|${currency}` : lang;
+        let mine = kept.get(key);
         if (mine?.revision !== progress.revision) {
-          const value = Promise.resolve(entry.body(progress, lang)).then((text) => prebuild(entry, text, lang));
+          const value = Promise.resolve(entry.body(progress, lang, currency)).then((text) =>
+            prebuild(entry, text, lang),
+          );
           const built = { revision: progress.revision, value };
-          kept.set(lang, (mine = built));
+          kept.set(key, (mine = built));
           value.catch(() => {
-            if (kept.get(lang) === built) kept.delete(lang);
+            if (kept.get(key) === built) kept.delete(key);
           });
         }
         return mine.value;
@@ -208,6 +214,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
     const lane = lanes.get(path);
     if (!lane || (lane.entry.serves && !lane.entry.serves(req))) return false;
     const lang = lane.entry.language ? lane.entry.language(req) : defaultLanguage;
+    const currency = lane.entry.currency?.(req);
     let progress: Promise<Progress>;
     try {
       progress = deps.ledger.progress();
@@ -215,7 +222,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
       progress = Promise.reject(err);
     }
     progress
-      .then((p) => lane.prebuilt(p, lang))
+      .then((p) => lane.prebuilt(p, lang, currency))
       .then((b) => lane.send(req, res, b))
       .catch((err) => onError(req, res, err, lane.entry.type));
     return true;

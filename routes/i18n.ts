@@ -8,7 +8,8 @@ import { LANG_COOKIE, languageChooser, type LanguageChooser } from '../lib/i18n/
 import { LANGUAGE_NAMES, type Language } from '../lib/i18n/languages.ts';
 import { translator, type MessageValues, type Translator } from '../lib/i18n/translator.ts';
 
-const YEAR_MS = 365 * 86_400_000;
+/** A reader's choice (language, currency) is kept a year, for this site only, out of scripts' reach. */
+export const REMEMBERED = { maxAge: 365 * 86_400_000, sameSite: 'lax', httpOnly: true, path: '/' } as const;
 
 // One chooser per configuration, so its Accept-Language answers are shared by both lanes.
 const choosers = new WeakMap<Config, LanguageChooser>();
@@ -114,7 +115,7 @@ export function languageMiddleware(config: Config): RequestHandler {
       acceptLanguage: req.headers['accept-language'],
     });
     if (explicit && req.method === 'GET') {
-      res.cookie(LANG_COOKIE, explicit, { maxAge: YEAR_MS, sameSite: 'lax', secure, httpOnly: true, path: '/' });
+      res.cookie(LANG_COOKIE, explicit, { ...REMEMBERED, secure });
     }
     // A page's own address for the switcher; a posted form's answer links back to the appeal.
     res.locals.pageUrl = req.method === 'GET' ? req.originalUrl : '/';

@@ -6,6 +6,8 @@ import type { DonationChoice } from '../appeal/donation-options.ts';
 import { displayedWindow } from '../campaign-window.ts';
 import { METADATA_FEE_COVER, METADATA_FUNDRAISER, METADATA_GIFT } from './record-gifts.ts';
 import { NO_MONTHLY_PRICES, type MonthlyPrices } from './portal.ts';
+import { translator, type Translate } from '../i18n/translator.ts';
+import { isShipped, SOURCE_LANGUAGE } from '../i18n/languages.ts';
 
 // For people reading Stripe's dashboard: the campaign on show when the gift was started. The
 // ledger does not read it: a payment counts toward the campaign of the moment it was paid.
@@ -34,6 +36,7 @@ function lineItem(
   config: Config,
   choice: DonationChoice,
   monthly: MonthlyPrices,
+  t: Translate,
 ): Stripe.Checkout.SessionCreateParams.LineItem {
   const { fundraiser } = config;
   const { currency } = choice;
@@ -53,7 +56,8 @@ function lineItem(
       currency,
       unit_amount: choice.chargeMinor,
       product_data: {
-        name: monthlyGift ? `Monthly donation to ${fundraiser.orgName}` : `Donation to ${fundraiser.orgName}`,
+        // Named in the reader's language: Checkout and the receipt show it to them.
+        name: t(monthlyGift ? 'donate.product.monthly' : 'donate.product.once', { org: fundraiser.orgName }),
       },
       ...(monthlyGift ? { recurring: { interval: 'month' as const } } : {}),
     },
@@ -68,6 +72,7 @@ export async function createDonationCheckout(
   const { choice } = req;
   const { fundraiser } = config;
   const monthly = choice.frequency === 'monthly';
+  const words = translator(isShipped(req.lang) ? req.lang : SOURCE_LANGUAGE);
   const metadata = {
     [METADATA_FUNDRAISER]: fundraiser.id,
     [METADATA_CAMPAIGN]: displayedWindow(fundraiser.window, req.now).slug,
@@ -97,7 +102,7 @@ export async function createDonationCheckout(
   const expiresAt = Math.floor(((slot + 1) * SLOT_MS) / 1000) + 31 * 60;
   const params: Stripe.Checkout.SessionCreateParams = {
     mode: monthly ? 'subscription' : 'payment',
-    line_items: [lineItem(config, choice, req.monthlyPrices ?? NO_MONTHLY_PRICES)],
+    line_items: [lineItem(config, choice, req.monthlyPrices ?? NO_MONTHLY_PRICES, words.t)],
     metadata,
     // The button says "Donate", monthly too (Stripe accepts it in subscription mode).
     submit_type: 'donate',

@@ -92,6 +92,51 @@ describe('a campaign in dollars that also takes euros and pounds', () => {
   });
 });
 
+describe('which currency the form shows first', () => {
+  let s: LiveStack;
+  before(async () => {
+    s = await startLiveStack({ env: { DONATE_CURRENCIES: 'usd,eur,gbp' } });
+  });
+  after(() => s.stop());
+  const shown = (html: string) => /name="currency" value="([a-z]+)"/.exec(html)?.[1];
+
+  it("when the browser's first language names a region, then that region's currency is shown if offered", async () => {
+    for (const [header, currency] of [
+      ['de-DE,de;q=0.9,en;q=0.5', 'eur'],
+      ['de', 'eur'],
+      ['fr-CA,fr;q=0.9', 'usd'],
+      ['en-GB,en;q=0.8', 'gbp'],
+      ['en-US,en;q=0.8', 'usd'],
+      ['ja-JP', 'usd'],
+      ['', 'usd'],
+    ] as const) {
+      const res = await request(s.app).get('/').set('Accept-Language', header).expect(200);
+      assert.equal(shown(res.text), currency, header);
+      assert.match(res.headers.vary ?? '', /Accept-Language.*Cookie/);
+    }
+  });
+
+  it('when a reader picks a currency, then it is remembered in a cookie and the landing page shows it', async () => {
+    const agent = request.agent(s.app);
+    const picked = await agent.get('/?currency=gbp').set('Accept-Language', 'de-DE').expect(200);
+    assert.equal(shown(picked.text), 'gbp');
+    assert.match(
+      String(picked.headers['set-cookie']),
+      /currency=gbp; Max-Age=31536000; Path=\/; .*HttpOnly; SameSite=Lax/,
+    );
+    const again = await agent.get('/').set('Accept-Language', 'de-DE').expect(200);
+    assert.equal(shown(again.text), 'gbp', 'the cookie beats the browser language');
+    const other = await request(s.app).get('/').set('Cookie', 'currency=xyz').set('Accept-Language', 'de').expect(200);
+    assert.equal(shown(other.text), 'eur', 'a cookie the site does not offer is passed over');
+  });
+
+  it("when an address names an amount but no currency (the banner's links), then it is the campaign's", async () => {
+    const res = await request(s.app).get('/?amount=5').set('Accept-Language', 'de-DE').expect(200);
+    assert.equal(shown(res.text), 'usd');
+    assert.match(res.text, /name="amount" value="5" checked/);
+  });
+});
+
 describe('a campaign in yen', () => {
   let s: LiveStack;
   before(async () => {
