@@ -52,7 +52,9 @@ function appealLocals(
   tr: Translator,
   url?: string,
 ) {
-  const numbers = appealNumbers(deps.config, progress, tr);
+  // What the form shows checked, typed and on its button (the defaults when nothing was chosen).
+  const view = formView(deps.config.fundraiser, form, tr);
+  const numbers = appealNumbers(deps.config, progress, tr, view.currency);
   const appeal = deps.appeal[tr.lang];
   return {
     ...languageLocals(deps.config, tr, url),
@@ -64,8 +66,7 @@ function appealLocals(
     appeal: { ...appeal, letter: appeal.letter.map((p) => fillCopy(p, numbers)) },
     org: deps.config.fundraiser.orgName,
     progress,
-    // What the form shows checked, typed and on its button (the defaults when nothing was chosen).
-    view: formView(deps.config.fundraiser, form, tr),
+    view,
     siteUrl: deps.config.fundraiser.siteUrl,
     // Each page view gets its own: posting the same form twice (a double click, a retry)
     // then finds the same Checkout Session instead of opening a second one.

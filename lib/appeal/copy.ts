@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Progress } from '../ledger/types.ts';
 import type { Translator } from '../i18n/translator.ts';
 import { minorDigits, toMinor } from '../money.ts';
+import { formOf } from '../config-donate.ts';
 
 export interface AppealNumbers {
   averageGift: string;
@@ -13,7 +14,8 @@ export interface AppealNumbers {
   smallGift: string;
 }
 
-export function appealNumbers(config: Config, progress: Progress, tr: Translator): AppealNumbers {
+/** `shown`: the currency the form shows, which "if everyone gave {smallGift}" speaks in (default: the campaign's). */
+export function appealNumbers(config: Config, progress: Progress, tr: Translator, shown?: string): AppealNumbers {
   const { averageGiftFallback, averageGiftMinDonors, readersPerMonth } = config.appealNumbers;
   const unit = 10 ** minorDigits(progress.currency);
   const average =
@@ -24,9 +26,14 @@ export function appealNumbers(config: Config, progress: Progress, tr: Translator
     averageGift: tr.money(average, progress.currency),
     readers: readersText(readersPerMonth, tr),
     donors: tr.number(progress.donors),
-    // "If everyone gave {smallGift}": the campaign currency's own small round amount (¥500, not ¥5).
-    smallGift: tr.money(toMinor(config.fundraiser.form.currencies[0]!.smallGift, progress.currency), progress.currency),
+    smallGift: smallGift(config, shown ?? progress.currency, tr),
   };
+}
+
+/** "If everyone gave {smallGift}": the currency's own small round amount (¥500, not ¥5; £3 beside $5). */
+function smallGift(config: Config, currency: string, tr: Translator): string {
+  const form = formOf(config.fundraiser.form, currency) ?? config.fundraiser.form.currencies[0]!;
+  return tr.money(toMinor(form.smallGift, form.currency), form.currency);
 }
 
 /** 4000000 -> "4 million", 250000 -> "250,000": how a person would write it in a letter. */
