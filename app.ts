@@ -28,6 +28,7 @@ import { donateRoutes } from './routes/donate.ts';
 import { thankYouRoutes } from './routes/thank-you.ts';
 import { manageRoutes } from './routes/manage.ts';
 import { staffRoutes } from './routes/staff.ts';
+import { staffLocale } from './routes/middleware/staff-locale.ts';
 import { viewHelpers, viewRenderer, wantsJson, type RenderView } from './routes/views.ts';
 import { loadAssets } from './routes/assets.ts';
 import { COMPRESS_MIN_BYTES } from './routes/middleware/encoding.ts';
@@ -157,6 +158,8 @@ function expressApp(deps: AppDeps): express.Express {
   // Only the staff area's forms carry tokens (bound to a visitor cookie); readers get no cookie.
   const csrf = createCsrf(deps.config);
   app.use('/staff', csrf.visitor);
+  // English words, but numbers, money and dates the staff member's browser's way.
+  app.use('/staff', staffLocale(deps.config.fundraiser.currency));
   app.use(staffRoutes(deps, csrf));
 
   app.use((req, res) => {

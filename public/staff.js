@@ -2,13 +2,18 @@
 (function () {
   var root = document.querySelector('[data-staff-live]');
   if (!root) return;
+  // The figures in the staff member's own way, as the server wrote them (routes/middleware/staff-locale.ts).
+  var locale = root.getAttribute('data-locale') || 'en-US';
+  var number = new Intl.NumberFormat(locale);
+  var percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 });
+  var dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
   var money = function (minor, currency) {
-    var digits = new Intl.NumberFormat('en-US', {
+    var digits = new Intl.NumberFormat(locale, {
       style: 'currency',
       currency: currency.toUpperCase(),
     }).resolvedOptions().maximumFractionDigits;
     var unit = Math.pow(10, digits);
-    return new Intl.NumberFormat('en-US', {
+    return new Intl.NumberFormat(locale, {
       style: 'currency',
       currency: currency.toUpperCase(),
       minimumFractionDigits: minor % unit === 0 ? 0 : digits,
@@ -28,12 +33,16 @@
         ['raised', 'goal', 'gross', 'refunded', 'disputed', 'disputeLost', 'averageGift'].forEach(function (k) {
           set(k, money(s[k], s.currency));
         });
-        set('donors', String(s.donors));
-        set('paidGifts', String(s.paidGifts));
-        set('activePledges', String(s.activePledges));
-        set('percent', (s.percent >= 1 ? Math.floor(s.percent) : s.percent.toFixed(1)) + '%');
+        set('donors', number.format(s.donors));
+        set('paidGifts', number.format(s.paidGifts));
+        set('activePledges', number.format(s.activePledges));
+        // Rounded down, as the server does: never more than was raised.
+        set(
+          'percent',
+          percent.format(s.percent >= 1 ? Math.floor(s.percent) / 100 : Math.floor(s.percent * 100) / 10000),
+        );
         if (s.lastWebhook)
-          set('lastWebhook', s.lastWebhook.at.replace('T', ' ').slice(0, 19) + ' UTC (' + s.lastWebhook.type + ')');
+          set('lastWebhook', dateTime.format(new Date(s.lastWebhook.at)) + ' UTC (' + s.lastWebhook.type + ')');
       })
       .catch(function () {});
   }

@@ -1,0 +1,68 @@
+// Staff pages stay in English, but their numbers, money and dates follow the staff member's
+// browser (Accept-Language): "1.234,50 $" and "29.11.2026" for someone who reads German. Any
+// locale Node's Intl knows will do; the answer is kept per distinct header string.
+import Negotiator from 'negotiator';
+import type { RequestHandler } from 'express';
+import { formatMoney, formatNumber } from '../../lib/money.ts';
+
+const FALLBACK = 'en-US';
+const REMEMBERED_MAX = 200;
+const chosen = new Map<string, string>();
+
+/** The first locale the browser names that Intl can format in, else en-US. */
+export function staffLocaleOf(header: string | undefined): string {
+  if (!header) return FALLBACK;
+  let locale = chosen.get(header);
+  if (locale === undefined) {
+    const wanted = new Negotiator({ headers: { 'accept-language': header } }).languages().filter((l) => l !== '*');
+    let supported: string[] = [];
+    try {
+      supported = Intl.NumberFormat.supportedLocalesOf(wanted);
+    } catch {
+      // A malformed tag: the fallback.
+    }
+    locale = supported[0] ?? FALLBACK;
+    if (chosen.size >= REMEMBERED_MAX) chosen.delete(chosen.keys().next().value!);
+    chosen.set(header, locale);
+  }
+  return locale;
+}
+
+const percentFormats = new Map<string, Intl.NumberFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
+}
+
+/** Overrides the view helpers' formatting for one staff request (res.locals.h shadows app.locals.h). */
+export function staffLocale(campaignCurrency: string): RequestHandler {
+  return (req, res, next) => {
+    const locale = staffLocaleOf(req.headers['accept-language']);
+    const base = req.app.locals.h as Record<string, unknown>;
+    const percent = cached(
+      percentFormats,
+      locale,
+      () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }),
+    );
+    const dates = cached(
+      dateFormats,
+      locale,
+      () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+    );
+    res.locals.staffLocale = locale;
+    res.locals.h = {
+      ...base,
+      money: (minor: number, currency = campaignCurrency) => formatMoney(minor, currency, locale),
+      number: (n: number) => formatNumber(n, locale),
+      // Rounded down, as the public bar does: never more than was raised.
+      percentText: (p: number) =>
+        percent.format(p >= 1 ? Math.floor(p + 1e-9) / 100 : Math.floor(p * 100 + 1e-9) / 10_000),
+      /** An ISO time from the ledger, in the staff member's way, in UTC (as the ledger keeps it). */
+      dateTime: (iso: string) => `${dates.format(new Date(iso))} UTC`,
+    };
+    next();
+  };
+}
