@@ -54,22 +54,8 @@ export async function recordChargeRefunds(
   charge: Stripe.Charge,
   source: Source,
 ): Promise<FulfilOutcome> {
-  const link = await linkOf(deps, idOf(charge.payment_intent), charge.metadata);
-  if (!link) return { result: 'ignored', reason: 'charge does not belong to a gift of this fundraiser' };
-  return deps.ledger.recordCharge(
-    {
-      chargeId: charge.id,
-      paymentIntentId: link.paymentIntentId,
-      invoiceId: link.invoiceId,
-      currency: charge.currency,
-      amountMinor: charge.amount,
-      amountRefundedMinor: charge.amount_refunded,
-      // Reconciliation may list charges with their balance transaction; an event carries its id only.
-      ...settlementOfCharge(charge),
-      observedAt: source.occurredAt,
-    },
-    source.event,
-  );
+  // Reconciliation may list charges with their balance transaction; an event carries its id only.
+  return recordChargeSnapshot(deps, charge, source, async () => settlementOfCharge(charge));
 }
 
 /**
@@ -88,9 +74,18 @@ export async function recordChargeSettlement(
   if (charge.currency === deps.fundraiser.currency)
     return { result: 'ignored', reason: "a charge in the campaign's currency settles at its own amount" };
   if (!charge.balance_transaction) return { result: 'ignored', reason: 'Stripe has not settled the charge yet' };
+  return recordChargeSnapshot(deps, charge, source, () => readChargeSettlement(deps.stripe, charge));
+}
+
+/** A charge of one of our gifts as the ledger keeps it: its refunded amount and what it settled at. */
+async function recordChargeSnapshot(
+  deps: ChargeDeps,
+  charge: Stripe.Charge,
+  source: Source,
+  settlement: () => Promise<ReturnType<typeof settlementOfCharge>>,
+): Promise<FulfilOutcome> {
   const link = await linkOf(deps, idOf(charge.payment_intent), charge.metadata);
   if (!link) return { result: 'ignored', reason: 'charge does not belong to a gift of this fundraiser' };
-  const settled = await readChargeSettlement(deps.stripe, charge);
   return deps.ledger.recordCharge(
     {
       chargeId: charge.id,
@@ -99,7 +94,7 @@ export async function recordChargeSettlement(
       currency: charge.currency,
       amountMinor: charge.amount,
       amountRefundedMinor: charge.amount_refunded,
-      ...settled,
+      ...(await settlement()),
       observedAt: source.occurredAt,
     },
     source.event,

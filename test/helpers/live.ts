@@ -101,6 +101,16 @@ export async function openForm(app: Site | string) {
   return { agent, formId: pick('form_id') };
 }
 
+/** Posts the appeal's form with these fields (its form id added), expecting `status`. */
+export async function postDonateForm(app: Site, fields: Record<string, string>, status: number) {
+  const { agent, formId } = await openForm(app);
+  return agent
+    .post('/donate')
+    .type('form')
+    .send(new URLSearchParams({ form_id: formId, ...fields }).toString())
+    .expect(status);
+}
+
 /** Starts a checkout through the appeal's form, as a reader would; returns the session id. */
 export async function checkoutThroughForm(
   app: Site,

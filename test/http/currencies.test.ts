@@ -5,18 +5,11 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { openForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { postDonateForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 const sessionsOf = (s: LiveStack) => [...s.emulator.state.sessions.values()];
 
-async function give(s: LiveStack, fields: Record<string, string>, status: number) {
-  const { agent, formId } = await openForm(s.app);
-  return agent
-    .post('/donate')
-    .type('form')
-    .send(new URLSearchParams({ form_id: formId, ...fields }).toString())
-    .expect(status);
-}
+const give = (s: LiveStack, fields: Record<string, string>, status: number) => postDonateForm(s.app, fields, status);
 
 describe('a campaign in dollars that also takes euros and pounds', () => {
   let s: LiveStack;

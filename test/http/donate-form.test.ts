@@ -4,7 +4,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { openForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { openForm, postDonateForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
 import { loggedInStaff } from '../helpers/staff.ts';
 import { makeTestApp } from '../helpers/app.ts';
 
@@ -23,14 +23,7 @@ const sessions = () => [...s.emulator.state.sessions.values()];
 const progress = async () =>
   (await request(s.app).get('/api/progress').expect(200)).body as { raised: number; donors: number };
 
-async function post(fields: Record<string, string>, status: number) {
-  const { agent, formId } = await openForm(s.app);
-  return agent
-    .post('/donate')
-    .type('form')
-    .send(new URLSearchParams({ form_id: formId, ...fields }).toString())
-    .expect(status);
-}
+const post = (fields: Record<string, string>, status: number) => postDonateForm(s.app, fields, status);
 
 const checked = (html: string, name: string) =>
   [...html.matchAll(new RegExp(`name="${name}" value="([^"]+)" checked`, 'g'))].map((m) => m[1]);

@@ -1,11 +1,11 @@
 // Checkout in the reader's language: the form's language reaches the Checkout Session (locale,
 // metadata.lang, the return URLs), and the thank-you page after it comes back in it. Through
 // the Stripe emulator, which takes and echoes `locale` as Stripe does.
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { failOnUnformattedMessages } from '../helpers/messages.ts';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { openForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
-import { setMessageErrorHandler, type MessageErrorHandler } from '../../lib/i18n/translator.ts';
 import { SHIPPED_LANGUAGES } from '../../lib/i18n/languages.ts';
 
 let s: LiveStack;
@@ -16,16 +16,7 @@ after(async () => {
   await s.stop();
 });
 
-let problems: string[] = [];
-let previous: MessageErrorHandler;
-beforeEach(() => {
-  problems = [];
-  previous = setMessageErrorHandler((lang, err) => problems.push(`${lang}: ${err.message}`));
-});
-afterEach(() => {
-  setMessageErrorHandler(previous);
-  assert.deepEqual(problems, [], 'every message was found and formatted');
-});
+failOnUnformattedMessages();
 
 const htmlLang = (html: string) => /<html lang="([^"]+)">/.exec(html)?.[1];
 const session = (id: string) => s.emulator.state.sessions.get(id)!;

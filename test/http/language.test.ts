@@ -1,11 +1,11 @@
 // The reader's language: the choice order (?lang=, the lang cookie, Accept-Language, the
 // default), what the fast lane keeps per language and says in Vary, <html lang> and hreflang,
 // and every public page rendered in every language with no message missing.
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { failOnUnformattedMessages } from '../helpers/messages.ts';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
-import { setMessageErrorHandler, type MessageErrorHandler } from '../../lib/i18n/translator.ts';
 import { SHIPPED_LANGUAGES } from '../../lib/i18n/languages.ts';
 
 let t: TestApp;
@@ -16,17 +16,7 @@ after(async () => {
   await t.close();
 });
 
-// A message that cannot be formatted (a key no catalog has, a value not given) fails the test.
-let problems: string[] = [];
-let previous: MessageErrorHandler;
-beforeEach(() => {
-  problems = [];
-  previous = setMessageErrorHandler((lang, err) => problems.push(`${lang}: ${err.message}`));
-});
-afterEach(() => {
-  setMessageErrorHandler(previous);
-  assert.deepEqual(problems, [], 'every message was found and formatted');
-});
+failOnUnformattedMessages();
 
 const htmlLang = (html: string) => /<html lang="([^"]+)">/.exec(html)?.[1];
 const cookieOf = (res: request.Response) => (res.headers['set-cookie'] as unknown as string[] | undefined) ?? [];

@@ -2,20 +2,12 @@
 // against Stripe's minimum charge, and a zero-decimal campaign (yen) that works as set.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../lib/config.ts';
+import { assertConfigError } from '../helpers/config.ts';
+import { loadConfig } from '../../lib/config.ts';
 import { formOf } from '../../lib/config-donate.ts';
 import { minimumChargeMinor, minimumWholeAmount } from '../../lib/currencies.ts';
 
-const bad = (env: Record<string, string>, variable: string, pattern: RegExp) =>
-  assert.throws(
-    () => loadConfig(env),
-    (err: unknown) => {
-      assert.ok(err instanceof ConfigError, String(err));
-      assert.equal(err.variable, variable);
-      assert.match(err.message, pattern);
-      return true;
-    },
-  );
+const bad = assertConfigError;
 
 describe('the currencies readers may give in', () => {
   it('when DONATE_CURRENCIES is not set, then only the campaign currency is offered', () => {

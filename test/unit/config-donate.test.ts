@@ -1,19 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../lib/config.ts';
+import { assertConfigError } from '../helpers/config.ts';
+import { loadConfig } from '../../lib/config.ts';
 import { feeCoverMinor } from '../../lib/config-donate.ts';
 
-const bad = (env: Record<string, string>, variable: string, pattern: RegExp) =>
-  assert.throws(
-    () => loadConfig(env),
-    (err: unknown) => {
-      assert.ok(err instanceof ConfigError, String(err));
-      assert.equal(err.variable, variable);
-      assert.match(err.message, new RegExp(`^Invalid configuration: ${variable} `));
-      assert.match(err.message, pattern);
-      return true;
-    },
-  );
+const bad = assertConfigError;
 
 describe('the donate form settings', () => {
   it('when nothing is set, then 5-100 once with $25 preselected, 5-25 monthly with $10, and a 3% fee cover', () => {

@@ -1,20 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertConfigError } from '../helpers/config.ts';
 import { spawnSync } from 'node:child_process';
-import { ConfigError, EMULATOR_WEBHOOK_SECRET, loadConfig, PROJECT_ROOT } from '../../lib/config.ts';
+import { EMULATOR_WEBHOOK_SECRET, loadConfig, PROJECT_ROOT } from '../../lib/config.ts';
 
-const bad = (env: Record<string, string>, variable: string, pattern?: RegExp) => {
-  assert.throws(
-    () => loadConfig(env),
-    (err: unknown) => {
-      assert.ok(err instanceof ConfigError, String(err));
-      assert.equal(err.variable, variable);
-      assert.match(err.message, new RegExp(variable));
-      if (pattern) assert.match(err.message, pattern);
-      return true;
-    },
-  );
-};
+const bad = assertConfigError;
 
 describe('config', () => {
   it('when nothing is set, then it runs on SQLite, port 3000 and the built-in emulator', () => {
