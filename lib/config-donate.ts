@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ConfigError, parseSettings } from './config-error.ts';
 import { currencyDefaults, minimumWholeAmount, type CurrencyDefaults } from './currencies.ts';
 import type { Frequency } from './ledger/types.ts';
+import { minorStep, toMinor } from './money.ts';
 
 export interface CurrencyForm {
   readonly currency: string;
@@ -97,7 +98,25 @@ export function currencyVariables(currency: string, campaign: string) {
   };
 }
 
-function currencyForm(env: Env, currency: string, campaign: string, known: (c: string) => boolean): CurrencyForm {
+/** Stripe wants these in units this site does not model (two-decimal amounts standing for whole ones). */
+const UNSUPPORTED = new Set(['isk', 'ugx']);
+/** Stripe's largest amount: eight digits of minor units. */
+const STRIPE_MAX_MINOR = 99_999_999;
+
+function currencyForm(
+  env: Env,
+  currency: string,
+  campaign: string,
+  known: (c: string) => boolean,
+  coverPercent: number,
+): CurrencyForm {
+  // Checked first, so an unknown code is named as such, not as its missing amounts.
+  if (!known(currency)) throw new ConfigError('DONATE_CURRENCIES', `${currency} is not a currency this runtime knows`);
+  if (UNSUPPORTED.has(currency))
+    throw new ConfigError(
+      'DONATE_CURRENCIES',
+      `${currency} is not supported: Stripe's amounts for it need rules this site does not apply`,
+    );
   const v = currencyVariables(currency, campaign);
   const d: Partial<CurrencyDefaults> = currencyDefaults(currency) ?? {};
   const e = parseSettings(
@@ -111,13 +130,18 @@ function currencyForm(env: Env, currency: string, campaign: string, known: (c: s
     }),
     env,
   ) as Record<string, number[] & number>;
-  if (!known(currency)) throw new ConfigError('DONATE_CURRENCIES', `${currency} is not a currency this runtime knows`);
   const min = e[v.min]!;
   const max = e[v.max]!;
   const stripeMin = minimumWholeAmount(currency);
   if (min < stripeMin)
     throw new ConfigError(v.min, `must be at least ${stripeMin}, Stripe's minimum charge in ${currency} (got ${min})`);
   if (min > max) throw new ConfigError(v.min, `must not exceed ${v.max} (${max})`);
+  const largest = toMinor(max, currency) + feeCoverMinor(toMinor(max, currency), coverPercent, currency);
+  if (largest > STRIPE_MAX_MINOR)
+    throw new ConfigError(
+      v.max,
+      `is more than Stripe can charge in one payment in ${currency} (with the fee cover) (got ${max})`,
+    );
   const presets = { once: e[v.presetsOnce]!, monthly: e[v.presetsMonthly]! };
   const smallGift = d.small ?? presets.once[0]!;
   const averageGift = d.average ?? presets.once[Math.floor(presets.once.length / 2)]!;
@@ -155,7 +179,7 @@ export function donateFormConfig(env: Env, campaign: string, known: (c: string) 
     );
   // The campaign's currency first: it is the one the form shows until a reader picks another.
   const currencies = [campaign, ...offered.filter((c) => c !== campaign)].map((c) =>
-    currencyForm(env, c, campaign, known),
+    currencyForm(env, c, campaign, known, e.DONATE_COVER_FEES_PERCENT),
   );
   const main = currencies[0]!;
   return Object.freeze({
@@ -171,8 +195,9 @@ export function formOf(form: DonateFormConfig, currency: string): CurrencyForm |
   return form.currencies.find((c) => c.currency === currency);
 }
 
-/** The extra a donor adds to cover the fees, in minor units (rounded to the nearest). */
-export function feeCoverMinor(amountMinor: number, percent: number): number {
+/** The extra a donor adds to cover the fees, in minor units, rounded to the nearest step the currency allows. */
+export function feeCoverMinor(amountMinor: number, percent: number, currency = 'usd'): number {
+  const step = minorStep(currency);
   // Tenths of a percent as an integer, so 2.9% does not pick up binary fractions.
-  return Math.round((amountMinor * Math.round(percent * 10)) / 1000);
+  return Math.round((amountMinor * Math.round(percent * 10)) / 1000 / step) * step;
 }

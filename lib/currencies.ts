@@ -58,7 +58,8 @@ const hundredsLike: CurrencyDefaults = {
   defaultOnce: 500,
   defaultMonthly: 250,
   min: 50,
-  max: 1_000_000,
+  // Stripe takes at most 8 digits of minor units (999,999.99): room for the fee cover.
+  max: 500_000,
   small: 100,
   average: 500,
 };

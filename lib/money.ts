@@ -2,16 +2,22 @@
 // are the only place that knows how many minor units a major unit has, and formatting
 // happens only on the way into a view.
 
-const digitsCache = new Map<string, number>();
+// Stripe's minor units (docs.stripe.com/currencies), which every amount here comes from or goes
+// to: not Intl's, which disagree for some (Intl gives HUF and IDR no decimals; Stripe two).
+const ZERO_DECIMAL = new Set('bif clp djf gnf jpy kmf krw mga pyg rwf vnd vuv xaf xof xpf'.split(' '));
+const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+/** Charged amounts must be multiples of this many minor units (Stripe: 3-decimal ones end in 0; HUF and TWD are paid out whole). */
+const STEPS: Readonly<Record<string, number>> = { huf: 100, twd: 100 };
 
-/** Number of decimal places of the currency's minor unit: 2 for usd, 0 for jpy, 3 for kwd. */
+/** Number of decimal places of the currency's minor unit in Stripe's API: 2 for usd, 0 for jpy, 3 for kwd. */
 export function minorDigits(currency: string): number {
-  let d = digitsCache.get(currency);
-  if (d === undefined) {
-    d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    digitsCache.set(currency, d);
-  }
-  return d;
+  if (ZERO_DECIMAL.has(currency)) return 0;
+  return THREE_DECIMAL.has(currency) ? 3 : 2;
+}
+
+/** The step every charge in this currency keeps (1 for most). */
+export function minorStep(currency: string): number {
+  return STEPS[currency] ?? (THREE_DECIMAL.has(currency) ? 10 : 1);
 }
 
 /** Whole currency units (5 dollars) to minor units (500 cents). */
@@ -23,6 +29,14 @@ export function toMinor(major: number, currency: string): number {
 }
 
 const formatters = new Map<string, Intl.NumberFormat>();
+/** Formatters kept per cache: readers' locales are the site's few, staff's are reduced and capped too. */
+const FORMATTERS_MAX = 500;
+
+function keep<T>(map: Map<string, T>, key: string, value: T): T {
+  if (map.size >= FORMATTERS_MAX) map.delete(map.keys().next().value!);
+  map.set(key, value);
+  return value;
+}
 
 /**
  * Formats minor units for people. Whole amounts drop the cents ("$25", not "$25.00"),
@@ -35,13 +49,16 @@ export function formatMoney(minor: number, currency: string, locale = 'en-US'): 
   const key = `${locale}|${currency}|${whole}`;
   let f = formatters.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(locale, {
-      style: 'currency',
-      currency,
-      minimumFractionDigits: whole ? 0 : digits,
-      maximumFractionDigits: digits,
-    });
-    formatters.set(key, f);
+    f = keep(
+      formatters,
+      key,
+      new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency,
+        minimumFractionDigits: whole ? 0 : digits,
+        maximumFractionDigits: digits,
+      }),
+    );
   }
   return f.format(major);
 }
@@ -51,7 +68,7 @@ const numberFormatters = new Map<string, Intl.NumberFormat>();
 // Building an Intl.NumberFormat costs far more than using one, so each locale's is kept.
 export function formatNumber(n: number, locale = 'en-US'): string {
   let f = numberFormatters.get(locale);
-  if (!f) numberFormatters.set(locale, (f = new Intl.NumberFormat(locale)));
+  if (!f) f = keep(numberFormatters, locale, new Intl.NumberFormat(locale));
   return f.format(n);
 }
 

@@ -18,8 +18,8 @@
   var feeAmount = form.querySelector('[data-fee-amount]');
   var error = document.getElementById('donate-error');
   var locale = cfg.locale || 'en-US';
-  var digits = new Intl.NumberFormat(locale, { style: 'currency', currency: cfg.currency }).resolvedOptions()
-    .maximumFractionDigits;
+  // Stripe's minor units for the currency, as the server counts them (lib/money.ts).
+  var digits = cfg.digits;
   // The locale's decimal mark: "1.000" is a thousand in German (as lib/appeal/donation-options.ts reads it).
   var commaDecimal = new Intl.NumberFormat(locale).format(1.5).indexOf(',') !== -1;
   var unit = Math.pow(10, digits);
@@ -47,16 +47,26 @@
   function inList(t) {
     return cfg.presets[frequency()].indexOf(Number(t.value)) !== -1;
   }
+  // As the server reads it (lib/appeal/typed-amount.ts): a sign or code goes, then plain digits,
+  // the locale's own groups of three, one decimal mark, or cents after the other convention's mark.
   function clean(raw) {
-    var bare = raw
-      .replace(/^\s*(?:[A-Za-z]{3}|[$€£¥]|[A-Za-z]{1,2}\$)\s*/, '')
-      .replace(/\s*(?:[A-Za-z]{3}|[€£¥])\s*$/, '')
+    var mark = '([A-Za-z]{3}|[A-Za-z]{1,2}\\$|[$€£¥₹]|zł|kr)';
+    var s = raw
+      .trim()
+      .replace(new RegExp('^' + mark + '\\s*', 'i'), '')
+      .replace(new RegExp('\\s*' + mark + '$', 'i'), '')
       .replace(/[\s\u00a0\u202f']/g, '');
-    return commaDecimal ? bare.replace(/\./g, '').replace(',', '.') : bare.replace(/,/g, '');
+    if (/^\d+$/.test(s)) return s;
+    var grp = commaDecimal ? '\\.' : ',';
+    var d = commaDecimal ? ',' : '\\.';
+    var m = new RegExp('^(\\d{1,3}(?:' + grp + '\\d{3})+)(?:' + d + '(\\d+))?$').exec(s);
+    if (m) return m[1].replace(/[.,]/g, '') + (m[2] === undefined ? '' : '.' + m[2]);
+    m = new RegExp('^(\\d+)' + d + '(\\d+)$').exec(s) || /^(\d+)[.,](\d{1,2})$/.exec(s);
+    return m ? m[1] + '.' + m[2] : s;
   }
   function typed() {
     var v = clean(other.value);
-    return /^\d{1,9}$/.test(v) ? Number(v) : null;
+    return /^\d{1,9}(\.0+)?$/.test(v) ? parseInt(v, 10) : null;
   }
   function allowed(n, f) {
     return n !== null && ((n >= cfg.min && n <= cfg.max) || cfg.presets[f].indexOf(n) !== -1);
@@ -69,7 +79,8 @@
     return otherRadio.checked && allowed(n, frequency()) ? n : null;
   }
   function fee(minor) {
-    return Math.round((minor * Math.round(cfg.feePercent * 10)) / 1000);
+    var step = cfg.step || 1;
+    return Math.round((minor * Math.round(cfg.feePercent * 10)) / 1000 / step) * step;
   }
 
   function update() {

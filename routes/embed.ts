@@ -79,8 +79,9 @@ export function embedFastEntries(deps: AppDeps, render: RenderView, security: Re
       path: '/embed/banner.json',
       type: 'json',
       cors: true,
-      // Fetched without cookies (credentials: 'omit'): ?lang= or Accept-Language, so a CDN keys on those.
-      headers: { ...security, ...PUBLIC_FIGURES_HEADERS, vary: 'Accept-Language' },
+      // Fetched without cookies (credentials: 'omit'): ?lang= or Accept-Language, so a CDN keys on
+      // those, and on Origin as for every CORS answer (each host gets its own Allow-Origin).
+      headers: { ...security, ...PUBLIC_FIGURES_HEADERS, vary: `${PUBLIC_FIGURES_HEADERS.vary}, Accept-Language` },
       language: (req) => requestLanguage(deps.config, req, false),
       body: (p, lang) => JSON.stringify(bannerModel(deps, p, translator(lang))),
     },

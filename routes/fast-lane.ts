@@ -224,7 +224,14 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
     progress
       .then((p) => lane.prebuilt(p, lang, currency))
       .then((b) => lane.send(req, res, b))
-      .catch((err) => onError(req, res, err, lane.entry.type));
+      .catch((err) => {
+        try {
+          onError(req, res, err, lane.entry.type);
+        } catch {
+          // The error page failed too: no answer is better than a process brought down by it.
+          res.destroy();
+        }
+      });
     return true;
   };
 }

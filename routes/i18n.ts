@@ -22,7 +22,12 @@ export function chooserFor(config: Config): LanguageChooser {
 /** The ?lang= of a raw URL, without parsing the rest of the query. */
 export function langQueryOf(url: string | undefined): string | undefined {
   const m = /[?&]lang=([^&#]*)/.exec(url ?? '');
-  return m ? decodeURIComponent(m[1]!).slice(0, 10) : undefined;
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!).slice(0, 10);
+  } catch {
+    return ''; // not URL-encoding ("%"): a choice of nothing, passed over like any unknown one
+  }
 }
 
 /** The language of a request as the fast lane sees it (no cookie parser, no Express). */

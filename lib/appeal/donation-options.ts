@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { Frequency } from '../ledger/types.ts';
 import { formatMoney, toMinor } from '../money.ts';
 import { feeCoverMinor, formOf, type CurrencyForm } from '../config-donate.ts';
+import { readTypedAmount } from './typed-amount.ts';
 
 export interface DonationChoice {
   /** The currency the reader gives in (one the site offers). */
@@ -56,28 +57,9 @@ export function chosenCurrency(fundraiser: Config['fundraiser'], raw: unknown): 
   return code === undefined ? undefined : formOf(fundraiser.form, code);
 }
 
-const decimalMarks = new Map<string, string>();
-
-/** The locale's decimal mark: "." for en-US, "," for de-DE (where "." groups thousands). */
-function decimalMark(locale: string): string {
-  let mark = decimalMarks.get(locale);
-  if (mark === undefined) {
-    mark = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
-    decimalMarks.set(locale, mark);
-  }
-  return mark;
-}
-
-/**
- * What people type, as digits with "." for decimals: a currency sign or code and the
- * locale's thousands separators go ("1.000" is a thousand in German, "1,000" in English).
- */
+/** What people type, as digits with "." for decimals (lib/appeal/typed-amount.ts). */
 export function cleanAmount(raw: string, locale = 'en-US'): string {
-  const bare = raw
-    .replace(/^\s*(?:[A-Za-z]{3}|[$€£¥]|[A-Za-z]{1,2}\$)\s*/, '')
-    .replace(/\s*(?:[A-Za-z]{3}|[€£¥])\s*$/, '')
-    .replace(/[\s\u00a0\u202f']/g, '');
-  return decimalMark(locale) === ',' ? bare.replace(/\./g, '').replace(',', '.') : bare.replace(/,/g, '');
+  return readTypedAmount(raw, locale).number;
 }
 
 export function parseDonation(input: FormInput, fundraiser: Config['fundraiser'], locale = 'en-US'): DonationParse {
@@ -105,7 +87,11 @@ export function parseDonation(input: FormInput, fundraiser: Config['fundraiser']
 
   if (raw === 'other') return refuse('amount', 'donate.error.enterAmount');
   if (raw === undefined || raw === '') return refuse('amount', 'donate.error.chooseAmount');
-  const cleaned = cleanAmount(raw, locale);
+  const typed = readTypedAmount(raw, locale);
+  // A sign or code typed with the amount must be the form's: "EUR 25" on a dollar form is not $25.
+  if (typed.currencies && !typed.currencies.includes(currency))
+    return refuse('amount', 'donate.error.typedCurrency', { currency: currency.toUpperCase() });
+  const cleaned = typed.number;
   if (!/^\d+([.]\d+)?$/.test(cleaned)) return refuse('amount', 'donate.error.notNumber', bounds);
   if (!/^\d+(\.0+)?$/.test(cleaned)) return refuse('amount', 'donate.error.cents', bounds);
   const amount = Number.parseInt(cleaned, 10);
@@ -115,7 +101,8 @@ export function parseDonation(input: FormInput, fundraiser: Config['fundraiser']
     return refuse('amount', 'donate.error.range', bounds);
   const amountMinor = toMinor(amount, currency);
   const percent = fundraiser.form.coverFeesPercent;
-  const cover = percent > 0 && COVER_FEES.has(single(input.cover_fees) ?? '') ? feeCoverMinor(amountMinor, percent) : 0;
+  const cover =
+    percent > 0 && COVER_FEES.has(single(input.cover_fees) ?? '') ? feeCoverMinor(amountMinor, percent, currency) : 0;
   return {
     ok: true,
     choice: {

@@ -6,7 +6,7 @@
 import type { Config } from '../config.ts';
 import { feeCoverMinor, type CurrencyForm } from '../config-donate.ts';
 import type { Frequency } from '../ledger/types.ts';
-import { formatMoney, toMinor } from '../money.ts';
+import { formatMoney, minorDigits, minorStep, toMinor } from '../money.ts';
 import { chosenCurrency, cleanAmount } from './donation-options.ts';
 
 /** A catalog lookup: the message `id` in the reader's language, with its values filled in. */
@@ -80,7 +80,7 @@ const SLOT = '%AMOUNT%';
 
 function whole(s: string, locale: string): number | null {
   const cleaned = cleanAmount(s, locale);
-  return /^\d{1,9}$/.test(cleaned) ? Number(cleaned) : null;
+  return /^\d{1,9}(\.0+)?$/.test(cleaned) ? Number.parseInt(cleaned, 10) : null;
 }
 
 const signs = new Map<string, string>();
@@ -158,7 +158,7 @@ export function formView(fundraiser: Config['fundraiser'], input: FormInput, wor
   const amountMinor = amount === null ? null : toMinor(amount, currency);
   const offersCover = coverFeesPercent > 0;
   const coverFees = offersCover && input.coverFees === true;
-  const fee = amountMinor === null || !offersCover ? null : feeCoverMinor(amountMinor, coverFeesPercent);
+  const fee = amountMinor === null || !offersCover ? null : feeCoverMinor(amountMinor, coverFeesPercent, currency);
   const charge = amountMinor === null ? null : amountMinor + (coverFees ? fee! : 0);
   const money = (minor: number) => formatMoney(minor, currency, locale);
   const number = (n: number) => new Intl.NumberFormat(locale).format(n);
@@ -199,6 +199,8 @@ export function formView(fundraiser: Config['fundraiser'], input: FormInput, wor
       currency,
       locale,
       feePercent: coverFeesPercent,
+      digits: minorDigits(currency),
+      step: minorStep(currency),
       slot: SLOT,
       buttons,
       messages: scriptMessages(offered, words),

@@ -35,27 +35,36 @@ export interface Dashboard {
   refusedWarning: string | null;
 }
 
-/** Monthly pledges by state (all campaigns); `monthlyMinor` is what the giving ones pay each month. */
+/**
+ * Monthly pledges by state (all campaigns); `monthlyMinor` is what the giving ones pay each
+ * month in the campaign's currency. Pledges in other currencies are counted, never added to
+ * it (their months count at what Stripe settles, as they are paid): `elsewhere` says how many.
+ */
 export interface PledgeSummary {
   active: number;
   monthlyMinor: number;
-  byStatus: Record<PledgeStatus, { count: number; monthlyMinor: number }>;
+  byStatus: Record<PledgeStatus, { count: number; monthlyMinor: number; elsewhere: number }>;
 }
 
-async function pledgeSummary(db: Db): Promise<PledgeSummary> {
+async function pledgeSummary(db: Db, currency: string): Promise<PledgeSummary> {
   const rows = await db
     .selectFrom('pledges')
     .select([
       'status',
       (eb) => eb.fn.countAll<number>().as('n'),
-      (eb) => eb.fn.sum<number>('amount_minor').as('monthly'),
+      (eb) =>
+        eb.fn
+          .sum<number>(eb.case().when('currency', '=', currency).then(eb.ref('amount_minor')).else(0).end())
+          .as('monthly'),
+      (eb) => eb.fn.sum<number>(eb.case().when('currency', '=', currency).then(0).else(1).end()).as('elsewhere'),
     ])
     .groupBy('status')
     .execute();
   const byStatus = Object.fromEntries(
     PLEDGE_STATUSES.map((status) => {
       const r = rows.find((x) => x.status === status);
-      return [status, { count: Number(r?.n ?? 0), monthlyMinor: Number(r?.monthly ?? 0) }];
+      const elsewhere = Number(r?.elsewhere ?? 0);
+      return [status, { count: Number(r?.n ?? 0), monthlyMinor: Number(r?.monthly ?? 0), elsewhere }];
     }),
   ) as PledgeSummary['byStatus'];
   return { active: byStatus.active.count, monthlyMinor: byStatus.active.monthlyMinor, byStatus };
@@ -116,7 +125,8 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     .where('slug', '=', progress.campaign)
     .executeTakeFirstOrThrow();
   // By the tile the donor chose: the gift without what was added for fees, against the
-  // frequency's configured presets; every other gift is an "other amount".
+  // frequency's configured presets; every other gift is an "other amount". Only gifts in the
+  // campaign's currency (the presets' own): the others are under "Gifts by currency".
   const gift = sql<number>`amount_minor - fee_cover_minor`;
   const splitRows = await db
     .selectFrom('contributions')
@@ -128,6 +138,7 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     ])
     .where('campaign_id', '=', campaign.id)
     .where('status', '=', 'paid')
+    .where('currency', '=', progress.currency)
     .groupBy([gift, 'frequency'])
     .execute();
   const split = (['once', 'monthly'] as const).flatMap((frequency) => {
@@ -146,7 +157,15 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
       { label: 'other amounts', frequency, ...sum(rows.filter((r) => !presets.includes(Number(r.gift)))) },
     ];
   });
-  const paidGifts = split.reduce((a, s) => a + s.count, 0);
+  // The payments the gross figure holds (in any currency, once settled): the average is theirs.
+  const counted = await db
+    .selectFrom('contributions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaign.id)
+    .where('status', '=', 'paid')
+    .where('settled_minor', 'is not', null)
+    .executeTakeFirstOrThrow();
+  const paidGifts = Number(counted.n);
 
   const day = sql<string>`substr(paid_at, 1, 10)`;
   const daily = await db
@@ -168,7 +187,7 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     averageGift: paidGifts ? Math.round(progress.gross / paidGifts) : 0,
     paidGifts,
     split,
-    pledges: await pledgeSummary(db),
+    pledges: await pledgeSummary(db, progress.currency),
     daily: daily.map((d) => ({ day: d.day, net: Number(d.net) })),
     recent,
     byCurrency: await giftsByCurrency(db, campaign),

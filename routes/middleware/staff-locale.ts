@@ -6,35 +6,49 @@ import type { RequestHandler } from 'express';
 import { formatMoney, formatNumber } from '../../lib/money.ts';
 
 const FALLBACK = 'en-US';
-const REMEMBERED_MAX = 200;
+/** Entries kept per cache: the header strings seen, and the formatters per locale (anyone can send any header). */
+const KEPT_MAX = 200;
 const chosen = new Map<string, string>();
+
+function remember<T>(map: Map<string, T>, key: string, value: T): T {
+  if (map.size >= KEPT_MAX) map.delete(map.keys().next().value!);
+  map.set(key, value);
+  return value;
+}
+
+/** Language and region only ("de-x-anything" is "de"): a header cannot make up new locales without end. */
+function plainLocale(tag: string): string | null {
+  try {
+    const l = new Intl.Locale(tag);
+    const plain = l.region ? `${l.language}-${l.region}` : l.language;
+    return Intl.NumberFormat.supportedLocalesOf([plain])[0] ?? null;
+  } catch {
+    return null; // a malformed tag
+  }
+}
 
 /** The first locale the browser names that Intl can format in, else en-US. */
 export function staffLocaleOf(header: string | undefined): string {
   if (!header) return FALLBACK;
-  let locale = chosen.get(header);
-  if (locale === undefined) {
-    const wanted = new Negotiator({ headers: { 'accept-language': header } }).languages().filter((l) => l !== '*');
-    let supported: string[] = [];
-    try {
-      supported = Intl.NumberFormat.supportedLocalesOf(wanted);
-    } catch {
-      // A malformed tag: the fallback.
+  const known = chosen.get(header);
+  if (known !== undefined) return known;
+  const wanted = new Negotiator({ headers: { 'accept-language': header } }).languages().filter((l) => l !== '*');
+  let locale = FALLBACK;
+  for (const tag of wanted.slice(0, 10)) {
+    const plain = plainLocale(tag);
+    if (plain) {
+      locale = plain;
+      break;
     }
-    locale = supported[0] ?? FALLBACK;
-    if (chosen.size >= REMEMBERED_MAX) chosen.delete(chosen.keys().next().value!);
-    chosen.set(header, locale);
   }
-  return locale;
+  return remember(chosen, header, locale);
 }
 
 const percentFormats = new Map<string, Intl.NumberFormat>();
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
 function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
-  let v = map.get(key);
-  if (v === undefined) map.set(key, (v = make()));
-  return v;
+  return map.get(key) ?? remember(map, key, make());
 }
 
 /** Overrides the view helpers' formatting for one staff request (res.locals.h shadows app.locals.h). */
@@ -42,16 +56,19 @@ export function staffLocale(campaignCurrency: string): RequestHandler {
   return (req, res, next) => {
     const locale = staffLocaleOf(req.headers['accept-language']);
     const base = req.app.locals.h as Record<string, unknown>;
-    const percent = cached(
-      percentFormats,
-      locale,
-      () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }),
-    );
-    const dates = cached(
-      dateFormats,
-      locale,
-      () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
-    );
+    // Built when a page first formats with them, not for a request that is turned away.
+    const percent = () =>
+      cached(
+        percentFormats,
+        locale,
+        () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }),
+      );
+    const dates = () =>
+      cached(
+        dateFormats,
+        locale,
+        () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+      );
     res.locals.staffLocale = locale;
     res.locals.h = {
       ...base,
@@ -59,9 +76,9 @@ export function staffLocale(campaignCurrency: string): RequestHandler {
       number: (n: number) => formatNumber(n, locale),
       // Rounded down, as the public bar does: never more than was raised.
       percentText: (p: number) =>
-        percent.format(p >= 1 ? Math.floor(p + 1e-9) / 100 : Math.floor(p * 100 + 1e-9) / 10_000),
+        percent().format(p >= 1 ? Math.floor(p + 1e-9) / 100 : Math.floor(p * 100 + 1e-9) / 10_000),
       /** An ISO time from the ledger, in the staff member's way, in UTC (as the ledger keeps it). */
-      dateTime: (iso: string) => `${dates.format(new Date(iso))} UTC`,
+      dateTime: (iso: string) => `${dates().format(new Date(iso))} UTC`,
     };
     next();
   };

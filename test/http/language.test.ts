@@ -73,6 +73,13 @@ describe('choosing the language', () => {
     assert.equal(htmlLang(de.text), 'de');
   });
 
+  it('when ?lang= is not URL-encoding at all, then it is passed over like any unknown language', async () => {
+    for (const path of ['/?lang=%', '/embed/banner?lang=%E0', '/api/progress?lang=%']) {
+      const res = await request(t.app).get(path).expect(200);
+      if (res.type === 'text/html') assert.equal(htmlLang(res.text), 'en', path);
+    }
+  });
+
   it('when the site is https, then the lang cookie is Secure', async () => {
     const https = await makeTestApp({ env: { BASE_URL: 'https://give.example.org', STRIPE_EMULATOR: '' } });
     try {
@@ -177,7 +184,11 @@ describe('the fast lane per language', () => {
     const es = await request(t.app).get('/embed/banner.json?lang=es').set('Accept-Language', 'de').expect(200);
     assert.equal(es.body.lang, 'es');
     assert.equal(es.body.giveMonthlyTemplate, 'Donar {amount} al mes');
-    assert.equal(es.headers.vary, 'Accept-Language, Accept-Encoding');
+    assert.equal(
+      es.headers.vary,
+      'Origin, Accept-Language, Accept-Encoding',
+      'Origin too: the CORS answer differs per host',
+    );
     assert.equal(cookieOf(es).length, 0, 'a public, cacheable answer sets no cookie');
     const de = await request(t.app).get('/embed/banner.json').set('Accept-Language', 'de').expect(200);
     assert.equal(de.body.otherAmountText, 'Anderer Betrag');

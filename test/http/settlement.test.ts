@@ -194,6 +194,27 @@ describe('gifts settled in the campaign currency', () => {
 });
 
 describe('a gift settled in a third currency', () => {
+  it('when a EUR gift of 25 is counted, then the preset split keeps it out of the $25 tile and the average is of what the gross holds', async () => {
+    const id = await eurSession(2500);
+    st().pay(id, 'card', 'split@example.org');
+    await s.emulator.whenIdle();
+    const d = await s.deps.ledger.dashboard();
+    const summary = { gross: d.progress.gross, paidGifts: d.paidGifts, averageGift: d.averageGift, split: d.split };
+    const eurGifts = await s.deps.db
+      .selectFrom('contributions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('currency', '=', 'eur')
+      .where('status', '=', 'paid')
+      .executeTakeFirstOrThrow();
+    const inSplit = summary.split.reduce((a, r) => a + r.count, 0);
+    assert.equal(
+      summary.paidGifts - inSplit,
+      Number(eurGifts.n),
+      'the euro gifts are counted, but not in the dollar tiles',
+    );
+    assert.equal(summary.averageGift, Math.round(summary.gross / summary.paidGifts));
+  });
+
   it('when the account settles in GBP, then a EUR gift is kept and shown but not counted toward the USD goal, and a USD gift still counts', async () => {
     const gbp = await startLiveStack({ emulator: { accountCurrency: 'gbp' } });
     try {

@@ -41,5 +41,8 @@ describe('staff figures in the staff member’s own format', () => {
     assert.match(gifts, /Nov 28, 2026, 9:30 AM UTC/);
     assert.equal(staffLocaleOf('xx-invalid-@@, *'), 'en-US');
     assert.equal(staffLocaleOf('fr-CH, fr;q=0.9'), 'fr-CH');
+    // Private-use and extension parts are dropped: a header cannot make up locales (and formatters) without end.
+    assert.equal(staffLocaleOf('de-x-a1b2c3'), 'de');
+    assert.equal(staffLocaleOf('de-DE-u-nu-arab-x-zzz'), 'de-DE');
   });
 });

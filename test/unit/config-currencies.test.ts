@@ -103,3 +103,30 @@ describe('the currencies readers may give in', () => {
     assert.deepEqual(c.portal.monthlyAmounts, [500, 1000, 3000, 5000, 10_000]);
   });
 });
+
+describe("the currencies Stripe's rules allow", () => {
+  it('when a currency whose amounts Stripe writes in units this site does not model is offered, then start-up stops', () => {
+    bad(
+      {
+        DONATE_CURRENCIES: 'usd,isk',
+        DONATE_PRESETS_ONCE_ISK: '1000',
+        DONATE_PRESETS_MONTHLY_ISK: '1000',
+        DONATE_DEFAULT_ONCE_ISK: '1000',
+        DONATE_DEFAULT_MONTHLY_ISK: '1000',
+        DONATION_MAX_ISK: '100000',
+      },
+      'DONATE_CURRENCIES',
+      /isk is not supported/,
+    );
+  });
+
+  it('when a misspelt currency is offered, then the error says so rather than asking for its amounts', () => {
+    bad({ DONATE_CURRENCIES: 'usd,eru' }, 'DONATE_CURRENCIES', /eru is not a currency/);
+  });
+
+  it("when the largest gift is more than Stripe's eight digits with the fee cover, then DONATION_MAX is named", () => {
+    bad({ DONATION_MAX: '999999' }, 'DONATION_MAX', /more than Stripe can charge/);
+    bad({ DONATE_CURRENCIES: 'usd,inr', DONATION_MAX_INR: '1000000' }, 'DONATION_MAX_INR', /more than Stripe/);
+    assert.equal(formOf(loadConfig({ DONATE_CURRENCIES: 'usd,inr' }).fundraiser.form, 'inr')!.max, 500_000);
+  });
+});

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { loadCatalog, loadCatalogs, type Catalog } from '../../lib/i18n/catalogs.ts';
 import { SHIPPED_LANGUAGES, SOURCE_LANGUAGE, type Language } from '../../lib/i18n/languages.ts';
-import { buildTranslator, translator } from '../../lib/i18n/translator.ts';
+import { setMessageErrorHandler, buildTranslator, translator } from '../../lib/i18n/translator.ts';
 import { appealFileFor, loadAppeals } from '../../lib/appeal/content.ts';
 import { loadConfig, PROJECT_ROOT } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/config-error.ts';
@@ -65,8 +65,17 @@ describe('the message catalogs', () => {
   it('when a key is missing in a language, then the English message is used and nothing is reported', () => {
     const partial: Record<Language, Catalog> = { ...catalogs, de: { ...catalogs.de } };
     delete (partial.de as Record<string, string>)['appeal.later'];
-    assert.equal(buildTranslator('de', partial).t('appeal.later'), 'Maybe later');
-    assert.equal(buildTranslator('de', partial).t('appeal.once'), 'Einmalig');
+    const reported: string[] = [];
+    const previous = setMessageErrorHandler((lang, err) => reported.push(`${lang}: ${err.message}`));
+    try {
+      assert.equal(buildTranslator('de', partial).t('appeal.later'), 'Maybe later');
+      assert.equal(buildTranslator('de', partial).t('appeal.once'), 'Einmalig');
+      assert.deepEqual(reported, [], 'the fallback is silent at run time (the catalog comparison above names it)');
+      buildTranslator('de', partial).t('no.such.key');
+      assert.equal(reported.length, 1, 'a key in no catalog at all is reported');
+    } finally {
+      setMessageErrorHandler(previous);
+    }
   });
 
   it('when a key is in two files of one language, then loading fails naming both', () => {

@@ -105,5 +105,11 @@ describe('migration 0010 (settlement and language)', () => {
     }>`select stripe_id, campaign_id from contributions where stripe_id = 'cs_eur_paid'`.execute(db);
     assert.equal(back.rows[0]!.campaign_id, null, 'down: money in another currency is outside the campaign again');
     await m0010.up(db);
+
+    // Once a foreign gift counts at its settled amount, rolling back would leave the totals wrong: refused.
+    await sql`update contributions set settled_minor = 2700, settled_currency = 'usd' where stripe_id = 'cs_eur_paid'`.execute(
+      db,
+    );
+    await assert.rejects(m0010.down(db), /cannot roll back 0010: 1 gifts in other currencies count/);
   });
 });

@@ -33,6 +33,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  // Gifts in another currency already counted at their settled amount would stay in the totals
+  // once moved out of their campaign: the totals would no longer match a recount. Refused then.
+  const counted = await sql<{ n: number | string }>`select count(*) as n from contributions
+    where settled_minor is not null and campaign_id is not null
+    and currency <> (select currency from campaigns c where c.id = contributions.campaign_id)`.execute(db);
+  const n = Number(counted.rows[0]?.n ?? 0);
+  if (n > 0)
+    throw new Error(
+      `cannot roll back 0010: ${n} gifts in other currencies count toward a campaign at their settled amount`,
+    );
   // Back to the old rule: money not in its campaign's currency stays outside the campaign.
   await sql`update contributions set campaign_id = null where campaign_id is not null
     and currency <> (select currency from campaigns c where c.id = contributions.campaign_id)`.execute(db);
