@@ -51,11 +51,13 @@
   // the locale's own groups of three, one decimal mark, or cents after the other convention's mark.
   function clean(raw) {
     var mark = '([A-Za-z]{3}|[A-Za-z]{1,2}\\$|[$€£¥₹]|zł|kr)';
-    var s = raw
-      .trim()
-      .replace(new RegExp('^' + mark + '\\s*', 'i'), '')
-      .replace(new RegExp('\\s*' + mark + '$', 'i'), '')
-      .replace(/[\s\u00a0\u202f']/g, '');
+    var s = raw.trim();
+    // A sign or code goes only when a number is left beside it ("ten" stays, and is refused).
+    [new RegExp('^' + mark + '\\s*', 'i'), new RegExp('\\s*' + mark + '$', 'i')].forEach(function (re) {
+      var rest = s.replace(re, '');
+      if (rest !== s && /\d/.test(rest)) s = rest;
+    });
+    s = s.replace(/[\s\u00a0\u202f']/g, '');
     if (/^\d+$/.test(s)) return s;
     var grp = commaDecimal ? '\\.' : ',';
     var d = commaDecimal ? ',' : '\\.';

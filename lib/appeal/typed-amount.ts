@@ -47,21 +47,27 @@ export interface TypedAmount {
   currencies: readonly string[] | null;
 }
 
+const CODES = new Set(Intl.supportedValuesOf('currency').map((c) => c.toLowerCase()));
+
+/** The currencies a mark can mean, or null when it is no currency's (a word such as "ten"). */
+function currenciesOf(mark: string): readonly string[] | null {
+  const key = mark.toLowerCase();
+  return SIGNS[key] ?? (CODES.has(key) ? [key] : null);
+}
+
 export function readTypedAmount(raw: string, locale = 'en-US'): TypedAmount {
   let s = raw.trim();
-  let mark: string | undefined;
-  const lead = LEADING.exec(s);
-  if (lead) {
-    mark = lead[1];
-    s = s.slice(lead[0].length);
+  let currencies: readonly string[] | null = null;
+  // A mark goes only when it is a currency's and a number is left beside it.
+  for (const re of [LEADING, TRAILING]) {
+    const m = re.exec(s);
+    const rest = m ? (re === LEADING ? s.slice(m[0].length) : s.slice(0, -m[0].length)) : '';
+    const meant = m ? currenciesOf(m[1]!) : null;
+    if (m && meant && /\d/.test(rest)) {
+      currencies ??= meant;
+      s = rest;
+    }
   }
-  const trail = TRAILING.exec(s);
-  if (trail) {
-    mark ??= trail[1];
-    s = s.slice(0, -trail[0].length);
-  }
-  const key = mark?.toLowerCase();
-  const currencies = key === undefined ? null : (SIGNS[key] ?? (/^[a-z]{3}$/.test(key) ? [key] : []));
   return { number: normalise(s.replace(/[\s\u00a0\u202f']/g, ''), locale), currencies };
 }
 

@@ -33,6 +33,9 @@ describe('an amount as typed', () => {
     assert.deepEqual(readTypedAmount('US$ 40', 'en-US').currencies, ['usd']);
     assert.ok(readTypedAmount('$40', 'en-US').currencies!.includes('usd'));
     assert.equal(readTypedAmount('40', 'en-US').currencies, null);
+    // A word is no currency: "ten" stays as typed (refused as no number), "12abc" too.
+    assert.deepEqual(readTypedAmount('ten', 'en-US'), { number: 'ten', currencies: null });
+    assert.deepEqual(readTypedAmount('12abc', 'en-US'), { number: '12abc', currencies: null });
   });
 
   it('when "25.00" is posted from a German page in euros, then 25 euros are charged, not 2,500', () => {
