@@ -1,6 +1,9 @@
-// Checks the one invariant from the rows themselves: each campaign's running totals equal
-// what its contributions add up to by the counting rule. Used after a database move, and by tests.
+// Checks the one invariant from the rows themselves: each campaign's running totals, and the
+// staff dashboard's per-day rollups (rollups.ts), equal what its contributions add up to by the
+// counting rule. Used after a database move, and by tests (the property test after each history).
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { ROLLUP_KEY, ROLLUP_RECOUNT_SQL, ROLLUP_SUMS } from './rollups.ts';
 import { FIGURE_COLUMNS, FIGURE_NAMES, figuresOf, figuresOfTotals, ZERO } from './figures.ts';
 
 export interface TotalsMismatch {
@@ -38,5 +41,41 @@ export async function checkTotals(db: Db): Promise<TotalsMismatch[]> {
       if (was !== recomputed) mismatches.push({ campaign: c.slug, field, stored: was, recomputed });
     }
   }
-  return mismatches;
+  const slugs = new Map(campaigns.map((c) => [Number(c.campaign_id), c.slug]));
+  return [...mismatches, ...(await checkRollups(db, slugs))];
+}
+
+type RollupRow = Record<(typeof ROLLUP_KEY)[number] | (typeof ROLLUP_SUMS)[number], string | number>;
+
+/**
+ * Every daily_figures row against the same rows recounted from the contributions (one GROUP BY);
+ * a field is named by its row's key: "daily_figures 2026-03-01 once usd en 2500: gifts".
+ */
+async function checkRollups(db: Db, slugs: Map<number, string>): Promise<TotalsMismatch[]> {
+  const keyOf = (r: RollupRow) => ROLLUP_KEY.map((k) => String(r[k])).join(' ');
+  const stored = await db.selectFrom('daily_figures').selectAll().execute();
+  const recount = (await sql.raw<RollupRow>(ROLLUP_RECOUNT_SQL).execute(db)).rows;
+  const rows = new Map<string, { campaign: number; was?: RollupRow; now?: RollupRow }>();
+  for (const r of stored) rows.set(keyOf(r), { campaign: Number(r.campaign_id), was: r });
+  for (const r of recount) {
+    const k = keyOf(r);
+    rows.set(k, { campaign: Number(r.campaign_id), was: rows.get(k)?.was, now: r });
+  }
+  const out: TotalsMismatch[] = [];
+  for (const [key, { campaign, was, now }] of rows) {
+    for (const sum of ROLLUP_SUMS) {
+      const a = Number(was?.[sum] ?? 0);
+      const b = Number(now?.[sum] ?? 0);
+      if (a !== b) {
+        const where = key.split(' ').slice(1).join(' ');
+        out.push({
+          campaign: slugs.get(campaign) ?? String(campaign),
+          field: `daily_figures ${where}: ${sum}`,
+          stored: a,
+          recomputed: b,
+        });
+      }
+    }
+  }
+  return out;
 }

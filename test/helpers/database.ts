@@ -102,7 +102,14 @@ export async function breakInserts(db: Db, table: string): Promise<() => Promise
 
 /** Deletes every gift, charge, dispute, pledge and event, and zeroes the totals. */
 export async function emptyLedger(db: Db): Promise<void> {
-  for (const t of ['contributions', 'ledger_charges', 'ledger_disputes', 'pledges', 'stripe_events'] as const)
+  for (const t of [
+    'daily_figures',
+    'contributions',
+    'ledger_charges',
+    'ledger_disputes',
+    'pledges',
+    'stripe_events',
+  ] as const)
     await db.deleteFrom(t).execute();
   await db
     .updateTable('campaign_totals')
