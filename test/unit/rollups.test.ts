@@ -3,6 +3,7 @@
 // the ones the old GROUP BY queries over the contributions gave (test/helpers/dashboard-recount.ts),
 // migration 0011's backfill makes the same rows, and checkTotals names a rollup row that drifted.
 // The gifts list pages by id (keyset).
+import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
@@ -195,7 +196,7 @@ describe('staff figures from rollups', () => {
     assert.deepEqual(await checkTotals(opened.db), []);
   });
 
-  it('when a rollup row is tampered with or lost, then checkTotals names it against the recount', async () => {
+  it('when a rollup row is tampered with or lost, then checkTotals and npm run ledger:check name it against the recount', async () => {
     const db = opened.db;
     const row = await db
       .selectFrom('daily_figures')
@@ -219,6 +220,12 @@ describe('staff figures from rollups', () => {
         recomputed: Number(row.counted_minor),
       },
     ]);
+    const cli = await ledgerCheck();
+    assert.equal(cli.code, 1);
+    assert.match(
+      cli.stderr,
+      /MISMATCH \S+ daily_figures 2026-03-03 once eur fr 2500: counted_minor: stored \d+, gifts add up to/,
+    );
     await db.deleteFrom('daily_figures').where('day', '=', '2026-03-03').where('language', '=', 'fr').execute();
     const lost = await checkTotals(db);
     assert.deepEqual(
@@ -256,6 +263,18 @@ describe('the gifts list', () => {
     assert.equal(paid.next, null);
   });
 });
+
+/** npm run ledger:check on this file's database. */
+function ledgerCheck(): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'bin/ledger-check.ts'],
+      { env: { ...process.env, DATABASE_URL: opened.url } },
+      (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }),
+    );
+  });
+}
 
 async function rows() {
   const all = await opened.db.selectFrom('daily_figures').selectAll().execute();
