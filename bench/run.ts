@@ -327,7 +327,7 @@ async function main() {
     rows.push({
       scenario: `GET /staff/api/summary (dashboard) at ${gifts.toLocaleString('en')} gifts`,
       ...pick(r),
-      note: 'staff only; read from the per-day rollups',
+      note: 'staff only; read from the rollups',
     });
   }
 

@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3';
 import type { Config } from '../lib/config.ts';
 import { migrateToLatest, openDatabase } from '../lib/db/database.ts';
 import { createLedger } from '../lib/ledger/ledger.ts';
-import { ROLLUP_BACKFILL_SQL } from '../lib/ledger/rollups.ts';
+import { backfillSql, ROLLUPS } from '../lib/ledger/rollups.ts';
 import { addStaff } from '../lib/staff/users.ts';
 
 export const BENCH_STAFF = { email: 'bench@example.org', password: 'bench-password-not-secret' };
@@ -71,8 +71,10 @@ export async function seedLedger(config: Config, gifts: number): Promise<{ campa
       )
       .run(sums.gross, sums.gross, sums.donors, now.toISOString(), campaign.id);
     // The staff dashboard's rollups, recounted from the gifts as migration 0011 fills them.
-    conn.exec('DELETE FROM daily_figures');
-    conn.exec(ROLLUP_BACKFILL_SQL);
+    for (const rollup of ROLLUPS) {
+      conn.exec(`DELETE FROM ${rollup.table}`);
+      conn.exec(backfillSql(rollup));
+    }
   })();
   conn.pragma('wal_checkpoint(TRUNCATE)');
   conn.close();

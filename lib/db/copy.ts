@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Database } from './schema.ts';
 import { isPostgres } from './dialect.ts';
 import type { Db } from './database.ts';
-import { ROLLUP_BACKFILL_SQL } from '../ledger/rollups.ts';
+import { backfillSql, ROLLUPS } from '../ledger/rollups.ts';
 
 /** Every table, parents before children. A test checks no table of the schema is missing. */
 export const COPIED_TABLES: Array<keyof Database> = [
@@ -28,7 +28,7 @@ export const COPIED_TABLES: Array<keyof Database> = [
  * Not copied: the /readyz write check's one row, which the target's own migration made, and the
  * staff dashboard's rollups, recounted from the copied gifts instead (derived, so never moved stale).
  */
-export const UNCOPIED_TABLES = ['write_probe', 'daily_figures'];
+export const UNCOPIED_TABLES = ['write_probe', 'daily_figures', 'gift_figures'];
 
 const ORDER_BY: Partial<Record<keyof Database, string>> = {
   campaigns: 'id',
@@ -81,8 +81,10 @@ export async function copyDatabase(
         }
         report.rows[table] = copied;
       }
-      await trx.deleteFrom('daily_figures').execute();
-      await sql.raw(ROLLUP_BACKFILL_SQL).execute(trx);
+      for (const rollup of ROLLUPS) {
+        await trx.deleteFrom(rollup.table).execute();
+        await sql.raw(backfillSql(rollup)).execute(trx);
+      }
       if (isPostgres(to)) {
         // Rows came with their ids; new rows must get ids after them.
         for (const table of ['campaigns', 'contributions', 'staff_users', 'staff_audit']) {

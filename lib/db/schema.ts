@@ -34,14 +34,19 @@ export interface CampaignTotalsTable {
   updated_at: string;
 }
 
-/**
- * The staff dashboard's figures per campaign, paid day and kind of gift (lib/ledger/rollups.ts),
- * changed in the same transaction as every contribution change.
- */
+/** The staff chart per campaign and paid day (lib/ledger/rollups.ts), kept with every contribution change. */
 export interface DailyFiguresTable {
   campaign_id: number;
   /** The paid day, YYYY-MM-DD (UTC). */
   day: string;
+  gifts: number;
+  /** What they count toward the goal (figuresOf's raised), in the campaign's currency. */
+  counted_minor: number;
+}
+
+/** The staff figures per campaign and kind of gift (lib/ledger/rollups.ts), kept with every contribution change. */
+export interface GiftFiguresTable {
+  campaign_id: number;
   frequency: Frequency;
   /** The gifts' own currency. */
   currency: string;
@@ -215,6 +220,7 @@ export interface Database {
   campaign_totals: CampaignTotalsTable;
   contributions: ContributionsTable;
   daily_figures: DailyFiguresTable;
+  gift_figures: GiftFiguresTable;
   ledger_charges: LedgerChargesTable;
   ledger_disputes: LedgerDisputesTable;
   pledges: PledgesTable;

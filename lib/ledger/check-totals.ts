@@ -3,7 +3,7 @@
 // counting rule. Used after a database move, and by tests (the property test after each history).
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { ROLLUP_KEY, ROLLUP_RECOUNT_SQL, ROLLUP_SUMS } from './rollups.ts';
+import { ROLLUPS } from './rollups.ts';
 import { FIGURE_COLUMNS, FIGURE_NAMES, figuresOf, figuresOfTotals, ZERO } from './figures.ts';
 
 export interface TotalsMismatch {
@@ -45,35 +45,29 @@ export async function checkTotals(db: Db): Promise<TotalsMismatch[]> {
   return [...mismatches, ...(await checkRollups(db, slugs))];
 }
 
-type RollupRow = Record<(typeof ROLLUP_KEY)[number] | (typeof ROLLUP_SUMS)[number], string | number>;
-
 /**
- * Every daily_figures row against the same rows recounted from the contributions (one GROUP BY);
- * a field is named by its row's key: "daily_figures 2026-03-01 once usd en 2500: gifts".
+ * Every rollup row against the same rows recounted from the contributions (one GROUP BY a table);
+ * a field is named by its table and key: "gift_figures once eur fr 2500: counted_minor".
  */
 async function checkRollups(db: Db, slugs: Map<number, string>): Promise<TotalsMismatch[]> {
-  const keyOf = (r: RollupRow) => ROLLUP_KEY.map((k) => String(r[k])).join(' ');
-  const stored = await db.selectFrom('daily_figures').selectAll().execute();
-  const recount = (await sql.raw<RollupRow>(ROLLUP_RECOUNT_SQL).execute(db)).rows;
-  const rows = new Map<string, { campaign: number; was?: RollupRow; now?: RollupRow }>();
-  for (const r of stored) rows.set(keyOf(r), { campaign: Number(r.campaign_id), was: r });
-  for (const r of recount) {
-    const k = keyOf(r);
-    rows.set(k, { campaign: Number(r.campaign_id), was: rows.get(k)?.was, now: r });
-  }
   const out: TotalsMismatch[] = [];
-  for (const [key, { campaign, was, now }] of rows) {
-    for (const sum of ROLLUP_SUMS) {
-      const a = Number(was?.[sum] ?? 0);
-      const b = Number(now?.[sum] ?? 0);
-      if (a !== b) {
+  for (const rollup of ROLLUPS) {
+    type Row = Record<string, string | number>;
+    const keyOf = (r: Row) => rollup.key.map((k) => String(r[k])).join(' ');
+    const stored = (await sql.raw<Row>(`select * from ${rollup.table}`).execute(db)).rows;
+    const recount = (await sql.raw<Row>(rollup.recount).execute(db)).rows;
+    const rows = new Map<string, { campaign: number; was?: Row; now?: Row }>();
+    for (const r of stored) rows.set(keyOf(r), { campaign: Number(r.campaign_id), was: r });
+    for (const r of recount)
+      rows.set(keyOf(r), { campaign: Number(r.campaign_id), was: rows.get(keyOf(r))?.was, now: r });
+    for (const [key, { campaign, was, now }] of rows) {
+      for (const sum of rollup.sums) {
+        const a = Number(was?.[sum] ?? 0);
+        const b = Number(now?.[sum] ?? 0);
+        if (a === b) continue;
         const where = key.split(' ').slice(1).join(' ');
-        out.push({
-          campaign: slugs.get(campaign) ?? String(campaign),
-          field: `daily_figures ${where}: ${sum}`,
-          stored: a,
-          recomputed: b,
-        });
+        const field = `${rollup.table} ${where}: ${sum}`;
+        out.push({ campaign: slugs.get(campaign) ?? String(campaign), field, stored: a, recomputed: b });
       }
     }
   }

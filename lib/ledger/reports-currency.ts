@@ -1,7 +1,7 @@
 // The staff dashboard's gifts by currency and by language, for the campaign on show: every paid
 // gift of its window, also those kept outside it because they settled in another currency, with
 // what each group counts toward the goal (in the campaign's currency, at what Stripe settled).
-// The campaign's own gifts are read from the per-day rollups (rollups.ts: O(days x keys)); the
+// The campaign's own gifts are read from the rollups by kind of gift (rollups.ts); the
 // few kept outside every campaign from the contributions, by the (campaign_id, paid_at) index.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
@@ -41,7 +41,7 @@ function keptOutside(db: Db, c: Window) {
 }
 
 function rollups(db: Db, c: Window) {
-  return db.selectFrom('daily_figures').where('campaign_id', '=', c.id);
+  return db.selectFrom('gift_figures').where('campaign_id', '=', c.id);
 }
 
 const byName =

@@ -1,5 +1,5 @@
 // What the staff pages show: figures first (from the ledger's running totals), then the
-// breakdowns and the chart from the per-day rollups kept with them (rollups.ts), and the lists,
+// breakdowns and the chart from the rollups kept with them (rollups.ts), and the lists,
 // read from the contributions themselves, newest first by id (keyset, never OFFSET).
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
@@ -124,12 +124,12 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     .select(['id', 'starts_at', 'ends_at'])
     .where('slug', '=', progress.campaign)
     .executeTakeFirstOrThrow();
-  // All from the per-day rollups (rollups.ts), never the gifts themselves: O(days x keys).
-  const figures = db.selectFrom('daily_figures').where('campaign_id', '=', campaign.id);
+  // All from the rollups (rollups.ts), never the gifts themselves: O(days + kinds of gift).
+  const kinds = db.selectFrom('gift_figures').where('campaign_id', '=', campaign.id);
   // By the tile the donor chose: the gift without what was added for fees, against the
   // frequency's configured presets; every other gift is an "other amount". Only gifts in the
   // campaign's currency (the presets' own): the others are under "Gifts by currency".
-  const splitRows = await figures
+  const splitRows = await kinds
     .select([
       'gift_minor as gift',
       'frequency',
@@ -156,14 +156,15 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     ];
   });
   // The payments the gross figure holds (in any currency, once settled): the average is theirs.
-  const counted = await figures.select((eb) => eb.fn.sum<number>('counted_gifts').as('n')).executeTakeFirstOrThrow();
+  const counted = await kinds.select((eb) => eb.fn.sum<number>('counted_gifts').as('n')).executeTakeFirstOrThrow();
   const paidGifts = Number(counted.n ?? 0);
 
   // What counts toward the goal per paid day: in the campaign's currency, at what Stripe settled.
-  const daily = await figures
-    .select(['day', (eb) => eb.fn.sum<number>('counted_minor').as('net')])
-    .groupBy('day')
-    .having((eb) => eb.fn.sum('gifts'), '>', 0)
+  const daily = await db
+    .selectFrom('daily_figures')
+    .select(['day', 'counted_minor as net'])
+    .where('campaign_id', '=', campaign.id)
+    .where('gifts', '>', 0)
     .orderBy('day')
     .execute();
 

@@ -110,6 +110,7 @@ export async function breakInserts(db: Db, table: string): Promise<() => Promise
 export async function emptyLedger(db: Db): Promise<void> {
   for (const t of [
     'daily_figures',
+    'gift_figures',
     'contributions',
     'ledger_charges',
     'ledger_disputes',

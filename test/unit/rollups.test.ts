@@ -11,7 +11,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { createLedger } from '../../lib/ledger/ledger.ts';
 import { checkTotals } from '../../lib/ledger/check-totals.ts';
 import { giftPage } from '../../lib/ledger/reports.ts';
-import * as m0011 from '../../lib/db/migrations/0011_daily_figures.ts';
+import * as m0011 from '../../lib/db/migrations/0011_staff_rollups.ts';
 import { toMinor } from '../../lib/money.ts';
 import type { GiftFacts, Ledger } from '../../lib/ledger/types.ts';
 import { dashboardByRecount } from '../helpers/dashboard-recount.ts';
@@ -189,7 +189,7 @@ describe('staff figures from rollups', () => {
 
   it('when migration 0011 runs over a ledger already recorded, then its backfill makes the rows kept write by write', async () => {
     const kept = await rows();
-    assert.ok(kept.length > 5);
+    assert.ok(kept.daily_figures!.length > 5 && kept.gift_figures!.length > 5);
     await m0011.down(opened.db);
     await m0011.up(opened.db);
     assert.deepEqual(await rows(), kept);
@@ -198,44 +198,45 @@ describe('staff figures from rollups', () => {
 
   it('when a rollup row is tampered with or lost, then checkTotals and npm run ledger:check name it against the recount', async () => {
     const db = opened.db;
-    const row = await db
-      .selectFrom('daily_figures')
-      .selectAll()
-      .where('day', '=', '2026-03-03')
-      .where('currency', '=', 'eur')
-      .where('language', '=', 'fr')
-      .executeTakeFirstOrThrow();
+    const euroInFrench = (q: typeof kind) =>
+      q
+        .where('frequency', '=', 'once')
+        .where('currency', '=', 'eur')
+        .where('language', '=', 'fr')
+        .where('gift_minor', '=', 2500);
+    const kind = db.selectFrom('gift_figures').selectAll();
+    const row = await euroInFrench(kind).executeTakeFirstOrThrow();
     await db
-      .updateTable('daily_figures')
+      .updateTable('gift_figures')
       .set({ counted_minor: sql`counted_minor + 1` })
-      .where('day', '=', '2026-03-03')
+      .where('currency', '=', 'eur')
       .where('language', '=', 'fr')
       .execute();
     const campaign = (await createLedger({ db, fundraiser: config.fundraiser, clock: () => now }).progress()).campaign;
     assert.deepEqual(await checkTotals(db), [
       {
         campaign,
-        field: 'daily_figures 2026-03-03 once eur fr 2500: counted_minor',
+        field: 'gift_figures once eur fr 2500: counted_minor',
         stored: Number(row.counted_minor) + 1,
         recomputed: Number(row.counted_minor),
       },
     ]);
     const cli = await ledgerCheck();
     assert.equal(cli.code, 1);
-    assert.match(
-      cli.stderr,
-      /MISMATCH \S+ daily_figures 2026-03-03 once eur fr 2500: counted_minor: stored \d+, gifts add up to/,
-    );
-    await db.deleteFrom('daily_figures').where('day', '=', '2026-03-03').where('language', '=', 'fr').execute();
-    const lost = await checkTotals(db);
+    assert.match(cli.stderr, /MISMATCH \S+ gift_figures once eur fr 2500: counted_minor: stored \d+, gifts add up to/);
+
+    await db.deleteFrom('gift_figures').where('currency', '=', 'eur').where('language', '=', 'fr').execute();
+    await db.deleteFrom('daily_figures').where('day', '=', '2026-03-03').execute();
     assert.deepEqual(
-      lost.map((m) => [m.field, m.stored, m.recomputed]),
+      (await checkTotals(db)).map((m) => [m.field, m.stored, m.recomputed]),
       [
-        ['daily_figures 2026-03-03 once eur fr 2500: gifts', 0, 1],
-        ['daily_figures 2026-03-03 once eur fr 2500: amount_minor', 0, 2500],
-        ['daily_figures 2026-03-03 once eur fr 2500: counted_minor', 0, 2700],
-        ['daily_figures 2026-03-03 once eur fr 2500: counted_gifts', 0, 1],
-        ['daily_figures 2026-03-03 once eur fr 2500: donors', 0, 1],
+        ['daily_figures 2026-03-03: gifts', 0, 2],
+        ['daily_figures 2026-03-03: counted_minor', 0, 2700],
+        ['gift_figures once eur fr 2500: gifts', 0, 1],
+        ['gift_figures once eur fr 2500: amount_minor', 0, 2500],
+        ['gift_figures once eur fr 2500: counted_minor', 0, 2700],
+        ['gift_figures once eur fr 2500: counted_gifts', 0, 1],
+        ['gift_figures once eur fr 2500: donors', 0, 1],
       ],
     );
   });
@@ -277,12 +278,16 @@ function ledgerCheck(): Promise<{ code: number; stderr: string }> {
 }
 
 async function rows() {
-  const all = await opened.db.selectFrom('daily_figures').selectAll().execute();
-  return all
-    .map((r) =>
-      Object.fromEntries(
-        Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v]),
-      ),
-    )
-    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const out: Record<string, unknown[]> = {};
+  for (const table of ['daily_figures', 'gift_figures'] as const) {
+    const all = await opened.db.selectFrom(table).selectAll().execute();
+    out[table] = all
+      .map((r) =>
+        Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v]),
+        ),
+      )
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
+  return out;
 }
