@@ -327,7 +327,7 @@ async function main() {
     rows.push({
       scenario: `GET /staff/api/summary (dashboard) at ${gifts.toLocaleString('en')} gifts`,
       ...pick(r),
-      note: 'staff only; aggregates over the gifts',
+      note: 'staff only; read from the rollups',
     });
   }
 

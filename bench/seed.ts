@@ -1,10 +1,11 @@
 // A ledger of N paid gifts for the benchmarks, written straight into SQLite in one
 // transaction (a million gifts through the webhook would take minutes), with the running
-// totals then set from the rows and checked the way checkTotals checks them.
+// totals and the staff rollups then set from the rows and checked the way checkTotals checks them.
 import SQLite from 'better-sqlite3';
 import type { Config } from '../lib/config.ts';
 import { migrateToLatest, openDatabase } from '../lib/db/database.ts';
 import { createLedger } from '../lib/ledger/ledger.ts';
+import { backfillSql, ROLLUPS } from '../lib/ledger/rollups.ts';
 import { addStaff } from '../lib/staff/users.ts';
 
 export const BENCH_STAFF = { email: 'bench@example.org', password: 'bench-password-not-secret' };
@@ -29,8 +30,8 @@ export async function seedLedger(config: Config, gifts: number): Promise<{ campa
   const insertGift = conn.prepare(`INSERT INTO contributions
     (stripe_id, checkout_session_id, subscription_id, donor_key, payment_intent_id, customer_id, email, donor_name, source, note,
      frequency, status, currency, amount_minor, refunded_minor, disputed_minor, dispute_lost_minor, counted_donor, campaign_id,
-     paid_at, paid_at_source, created_at, updated_at)
-    VALUES (?, ?, NULL, ?, ?, NULL, ?, 'A Reader', 'stripe', NULL, 'once', 'paid', ?, ?, 0, 0, 0, 1, ?, ?, 'stripe', ?, ?)`);
+     paid_at, paid_at_source, created_at, updated_at, settled_minor, settled_currency)
+    VALUES (?, ?, NULL, ?, ?, NULL, ?, 'A Reader', 'stripe', NULL, 'once', 'paid', ?, ?, 0, 0, 0, 1, ?, ?, 'stripe', ?, ?, ?, ?)`);
   const insertEvent = conn.prepare(
     `INSERT INTO stripe_events (id, type, object_id, outcome, received_at) VALUES (?, 'checkout.session.completed', ?, 'recorded', ?)`,
   );
@@ -53,6 +54,8 @@ export async function seedLedger(config: Config, gifts: number): Promise<{ campa
         at,
         at,
         at,
+        amount,
+        campaign.currency,
       );
       insertEvent.run(`evt_seed_${i}`, id, at);
     }
@@ -67,6 +70,11 @@ export async function seedLedger(config: Config, gifts: number): Promise<{ campa
           'dispute_lost_minor = 0, donors = ?, updated_at = ? WHERE campaign_id = ?',
       )
       .run(sums.gross, sums.gross, sums.donors, now.toISOString(), campaign.id);
+    // The staff dashboard's rollups, recounted from the gifts as migration 0011 fills them.
+    for (const rollup of ROLLUPS) {
+      conn.exec(`DELETE FROM ${rollup.table}`);
+      conn.exec(backfillSql(rollup));
+    }
   })();
   conn.pragma('wal_checkpoint(TRUNCATE)');
   conn.close();

@@ -176,12 +176,14 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
 
   router.get('/staff/gifts', page, async (req, res) => {
     const { filter, errors, query } = parseFilter(req, deps.config.fundraiser.currency);
-    const pageNo = Math.max(1, Math.min(100_000, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
-    const result = await deps.ledger.giftPage(filter, pageNo);
+    // Keyset: the gifts older than `before` (an id), so a deep page costs what the first does.
+    const asked = Number.parseInt(String(req.query.before ?? ''), 10);
+    const before = Number.isSafeInteger(asked) && asked > 0 ? asked : null;
+    const result = await deps.ledger.giftPage(filter, before);
     render(req, res, 'gifts', {
       title: 'Gifts',
       ...result,
-      pageNo,
+      before,
       query,
       errors,
       statuses: CONTRIBUTION_STATUSES,

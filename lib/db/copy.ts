@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Database } from './schema.ts';
 import { isPostgres } from './dialect.ts';
 import type { Db } from './database.ts';
+import { backfillSql, ROLLUPS } from '../ledger/rollups.ts';
 
 /** Every table, parents before children. A test checks no table of the schema is missing. */
 export const COPIED_TABLES: Array<keyof Database> = [
@@ -23,8 +24,11 @@ export const COPIED_TABLES: Array<keyof Database> = [
   'staff_audit',
 ];
 
-/** Not copied: the /readyz write check's one row, which the target's own migration made. */
-export const UNCOPIED_TABLES = ['write_probe'];
+/**
+ * Not copied: the /readyz write check's one row, which the target's own migration made, and the
+ * staff dashboard's rollups, recounted from the copied gifts instead (derived, so never moved stale).
+ */
+export const UNCOPIED_TABLES = ['write_probe', 'daily_figures', 'gift_figures'];
 
 const ORDER_BY: Partial<Record<keyof Database, string>> = {
   campaigns: 'id',
@@ -76,6 +80,10 @@ export async function copyDatabase(
           if (copied % (batch * 10) === 0) opts.onProgress?.(`${table}: ${copied} rows`);
         }
         report.rows[table] = copied;
+      }
+      for (const rollup of ROLLUPS) {
+        await trx.deleteFrom(rollup.table).execute();
+        await sql.raw(backfillSql(rollup)).execute(trx);
       }
       if (isPostgres(to)) {
         // Rows came with their ids; new rows must get ids after them.

@@ -34,6 +34,37 @@ export interface CampaignTotalsTable {
   updated_at: string;
 }
 
+/** The staff chart per campaign and paid day (lib/ledger/rollups.ts), kept with every contribution change. */
+export interface DailyFiguresTable {
+  campaign_id: number;
+  /** The paid day, YYYY-MM-DD (UTC). */
+  day: string;
+  gifts: number;
+  /** What they count toward the goal (figuresOf's raised), in the campaign's currency. */
+  counted_minor: number;
+}
+
+/** The staff figures per campaign and kind of gift (lib/ledger/rollups.ts), kept with every contribution change. */
+export interface GiftFiguresTable {
+  campaign_id: number;
+  frequency: Frequency;
+  /** The gifts' own currency. */
+  currency: string;
+  /** Two letters, or '' when not known. */
+  language: string;
+  /** amount_minor - fee_cover_minor: the tile the donor chose. */
+  gift_minor: number;
+  gifts: number;
+  /** In the gifts' own currency. */
+  amount_minor: number;
+  /** What they count toward the goal (figuresOf's raised), in the campaign's currency. */
+  counted_minor: number;
+  /** Settled ones (counted); the others await Stripe's settlement. */
+  counted_gifts: number;
+  /** Donors whose first paid gift in this campaign and language is here. */
+  donors: number;
+}
+
 export interface ContributionsTable {
   id: Generated<number>;
   /** The Stripe object that carries the money: the Checkout Session (cs_) of a one-off gift, the invoice (in_) of a monthly one. */
@@ -188,6 +219,8 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_totals: CampaignTotalsTable;
   contributions: ContributionsTable;
+  daily_figures: DailyFiguresTable;
+  gift_figures: GiftFiguresTable;
   ledger_charges: LedgerChargesTable;
   ledger_disputes: LedgerDisputesTable;
   pledges: PledgesTable;

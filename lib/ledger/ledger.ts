@@ -49,7 +49,7 @@ export function createLedger(deps: LedgerDeps): Ledger {
     ...webhooks,
     progress,
     dashboard: () => dashboard(reportDeps),
-    giftPage: (filter, page) => giftPage(db, filter, page),
+    giftPage: (filter, before) => giftPage(db, filter, before),
     giftRecords: (filter, withEmail) => giftRecords(db, filter, withEmail),
     statementRecords: (year) => statementRecords(db, year),
     recentChanges: () => recentChanges(db),

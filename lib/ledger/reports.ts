@@ -1,13 +1,13 @@
 // What the staff pages show: figures first (from the ledger's running totals), then the
-// breakdowns and lists, read from the contributions themselves (money summed by the one
-// counting rule, figures.ts).
+// breakdowns and the chart from the rollups kept with them (rollups.ts), and the lists,
+// read from the contributions themselves, newest first by id (keyset, never OFFSET).
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { apiVersionDrift, refusedEventsWarning, refusedSince, webhookSilence } from '../monitoring.ts';
 import { STRIPE_API_VERSION } from '../payments/stripe.ts';
 import { formatMoney, minorDigits, toMinor } from '../money.ts';
-import { COUNTED_SQL, netOf } from './figures.ts';
+import { netOf } from './figures.ts';
 import { giftsByCurrency, giftsByLanguage, type CurrencyRow, type LanguageRow } from './reports-currency.ts';
 import {
   PLEDGE_STATUSES,
@@ -124,22 +124,20 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     .select(['id', 'starts_at', 'ends_at'])
     .where('slug', '=', progress.campaign)
     .executeTakeFirstOrThrow();
+  // All from the rollups (rollups.ts), never the gifts themselves: O(days + kinds of gift).
+  const kinds = db.selectFrom('gift_figures').where('campaign_id', '=', campaign.id);
   // By the tile the donor chose: the gift without what was added for fees, against the
   // frequency's configured presets; every other gift is an "other amount". Only gifts in the
   // campaign's currency (the presets' own): the others are under "Gifts by currency".
-  const gift = sql<number>`amount_minor - fee_cover_minor`;
-  const splitRows = await db
-    .selectFrom('contributions')
+  const splitRows = await kinds
     .select([
-      gift.as('gift'),
+      'gift_minor as gift',
       'frequency',
-      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>('gifts').as('n'),
       (eb) => eb.fn.sum<number>('amount_minor').as('gross'),
     ])
-    .where('campaign_id', '=', campaign.id)
-    .where('status', '=', 'paid')
     .where('currency', '=', progress.currency)
-    .groupBy([gift, 'frequency'])
+    .groupBy(['gift_minor', 'frequency'])
     .execute();
   const split = (['once', 'monthly'] as const).flatMap((frequency) => {
     const presets = deps.presets[frequency].map((p) => toMinor(p, progress.currency));
@@ -158,24 +156,16 @@ export async function dashboard(deps: ReportDeps): Promise<Dashboard> {
     ];
   });
   // The payments the gross figure holds (in any currency, once settled): the average is theirs.
-  const counted = await db
-    .selectFrom('contributions')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('campaign_id', '=', campaign.id)
-    .where('status', '=', 'paid')
-    .where('settled_minor', 'is not', null)
-    .executeTakeFirstOrThrow();
-  const paidGifts = Number(counted.n);
+  const counted = await kinds.select((eb) => eb.fn.sum<number>('counted_gifts').as('n')).executeTakeFirstOrThrow();
+  const paidGifts = Number(counted.n ?? 0);
 
-  const day = sql<string>`substr(paid_at, 1, 10)`;
+  // What counts toward the goal per paid day: in the campaign's currency, at what Stripe settled.
   const daily = await db
-    .selectFrom('contributions')
-    // What counts toward the goal: in the campaign's currency, at what Stripe settled.
-    .select([day.as('day'), (eb) => eb.fn.sum<number>(sql.raw(COUNTED_SQL)).as('net')])
+    .selectFrom('daily_figures')
+    .select(['day', 'counted_minor as net'])
     .where('campaign_id', '=', campaign.id)
-    .where('status', '=', 'paid')
-    .groupBy(day)
-    .orderBy(day)
+    .where('gifts', '>', 0)
+    .orderBy('day')
     .execute();
 
   const recent = await gifts(db).orderBy('contributions.id', 'desc').limit(10).execute();
@@ -229,16 +219,20 @@ function nextDay(day: string): string {
 
 export interface GiftPage {
   rows: GiftRow[];
-  hasNext: boolean;
+  /** The id to ask for the next (older) page with, `before=<id>`; null on the last page. */
+  next: number | null;
 }
 
-export async function giftPage(db: Db, f: GiftFilter, page: number, perPage = 50): Promise<GiftPage> {
-  const rows = await filtered(db, f)
+/** One page of matching gifts, newest first, older than the gift `before` (keyset: as cheap on page 1,000 as on page 1). */
+export async function giftPage(db: Db, f: GiftFilter, before: number | null, perPage = 50): Promise<GiftPage> {
+  let q = filtered(db, f);
+  if (before !== null) q = q.where('contributions.id', '<', before);
+  const rows = await q
     .orderBy('contributions.id', 'desc')
     .limit(perPage + 1)
-    .offset((page - 1) * perPage)
     .execute();
-  return { rows: rows.slice(0, perPage), hasNext: rows.length > perPage };
+  const page = rows.slice(0, perPage);
+  return { rows: page, next: rows.length > perPage ? Number(page[page.length - 1]!.id) : null };
 }
 
 /** Every matching gift, newest first, read in batches so a million rows never sit in memory. */

@@ -2,6 +2,7 @@
 // caller's transaction, as plain SQL (lib/db/statements.ts: this is the webhook's path).
 import type { SqlTx } from '../db/statements.ts';
 import type { Contribution } from '../db/schema.ts';
+import { settleRollups } from './rollups.ts';
 import { FIGURE_COLUMNS, FIGURE_NAMES, figuresOf, ZERO, type FigureColumns, type Figures } from './figures.ts';
 
 interface Change extends Figures {
@@ -15,7 +16,7 @@ const ADD_TO_TOTALS =
 
 /**
  * Moves the totals from what `before` contributed to what `after` contributes: one update per
- * campaign touched. A change that moves no figure (a better paid-at time in the same
+ * campaign touched, and the per-day rollups with them (rollups.ts). A change that moves no figure (a better paid-at time in the same
  * campaign) leaves the totals row, and so the public updatedAt, as it was.
  */
 export async function settleTotals(
@@ -33,6 +34,12 @@ export async function settleTotals(
     changes.set(campaignId, c);
   };
   if (before) add(before.campaign_id, figuresOf(before), -1);
+  // A gift moved to another campaign (a better paid-at time) took its donor flag along: the flag
+  // was the old campaign's, so it comes off there and the recounts below start from it cleared.
+  if (before && before.campaign_id !== after.campaign_id && Number(after.counted_donor) === 1) {
+    await trx.run('update contributions set counted_donor = 0 where id = ?', [after.id]);
+    add(before.campaign_id, ZERO, 1, -1);
+  }
   add(after.campaign_id, figuresOf(after), 1);
   add(after.campaign_id, ZERO, 1, await recountDonor(trx, after.donor_key, after.campaign_id));
   if (before && before.campaign_id !== after.campaign_id) {
@@ -42,6 +49,8 @@ export async function settleTotals(
     if (!c.donors && FIGURE_NAMES.every((name) => !c[name])) continue;
     await trx.run(ADD_TO_TOTALS, [...FIGURE_NAMES.map((name) => c[name]), c.donors, at, campaignId]);
   }
+  // The staff dashboard's per-day figures move with the totals, in the same transaction.
+  await settleRollups(trx, before, after);
 }
 
 const DONOR_ROWS =

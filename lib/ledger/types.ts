@@ -193,7 +193,8 @@ export interface Ledger {
   syncCampaign(): Promise<void>;
   /** What the staff pages show. */
   dashboard(): Promise<Dashboard>;
-  giftPage(filter: GiftFilter, page: number): Promise<GiftPage>;
+  /** Newest first, the gifts older than the gift `before` (null: from the newest). */
+  giftPage(filter: GiftFilter, before: number | null): Promise<GiftPage>;
   /** Every matching gift as CSV records, streamed. */
   giftRecords(filter: GiftFilter, withEmail: boolean): Readable;
   /** One record per donor (e-mail) and currency of what they gave in a calendar year, streamed. */

@@ -41,6 +41,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
 
 interface MigratedDatabase {
   db: Db;
+  url: string;
   close(): Promise<void>;
 }
 
@@ -51,6 +52,7 @@ async function migratedDatabase(): Promise<MigratedDatabase> {
   await migrateToLatest(db);
   return {
     db,
+    url: database.url,
     close: async () => {
       await db.destroy();
       await database.drop();
@@ -59,7 +61,7 @@ async function migratedDatabase(): Promise<MigratedDatabase> {
 }
 
 /** For a test file: a migrated database opened before its tests and dropped after them; `db` once opened. */
-export function migratedDatabaseForFile(): { readonly db: Db } {
+export function migratedDatabaseForFile(): { readonly db: Db; readonly url: string } {
   let opened: MigratedDatabase | undefined;
   before(async () => {
     opened = await migratedDatabase();
@@ -69,6 +71,10 @@ export function migratedDatabaseForFile(): { readonly db: Db } {
     get db() {
       if (!opened) throw new Error('the database opens in the before() hook; use it inside tests');
       return opened.db;
+    },
+    get url() {
+      if (!opened) throw new Error('the database opens in the before() hook; use it inside tests');
+      return opened.url;
     },
   };
 }
@@ -102,7 +108,15 @@ export async function breakInserts(db: Db, table: string): Promise<() => Promise
 
 /** Deletes every gift, charge, dispute, pledge and event, and zeroes the totals. */
 export async function emptyLedger(db: Db): Promise<void> {
-  for (const t of ['contributions', 'ledger_charges', 'ledger_disputes', 'pledges', 'stripe_events'] as const)
+  for (const t of [
+    'daily_figures',
+    'gift_figures',
+    'contributions',
+    'ledger_charges',
+    'ledger_disputes',
+    'pledges',
+    'stripe_events',
+  ] as const)
     await db.deleteFrom(t).execute();
   await db
     .updateTable('campaign_totals')
