@@ -1,5 +1,6 @@
 // The rules that keep a misconfigured site closed: which NODE_ENV values exist, when the Stripe
-// emulator (which lets anyone "pay" and move the bar) may run, and what TRUST_PROXY may say.
+// emulator (which lets anyone "pay" and move the bar) may run, what TRUST_PROXY may say, and which
+// host sites EMBED_ALLOWED_ORIGINS may name.
 // Split from config.ts, which reads and shapes the values; these only refuse.
 import { ConfigError } from './config-error.ts';
 
@@ -62,4 +63,27 @@ export function trustProxy(v: string | undefined): false | number | string {
       "must be a hop count (1) or the proxies' addresses (loopback, 10.0.0.0/8), not true: trusting every hop lets any client choose its own address",
     );
   return v; // a list such as "loopback, 10.0.0.0/8"
+}
+
+/** EMBED_ALLOWED_ORIGINS: each an http(s) origin, or start-up stops naming the one that is not. */
+export function embedOrigins(v: string | undefined): string[] {
+  if (!v) return [];
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      let url: URL;
+      try {
+        url = new URL(s);
+      } catch {
+        throw new ConfigError(
+          'EMBED_ALLOWED_ORIGINS',
+          `must be a comma-separated list of origins such as https://forum.example.org (got ${JSON.stringify(s)})`,
+        );
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new ConfigError('EMBED_ALLOWED_ORIGINS', `must use http or https (got ${JSON.stringify(s)})`);
+      return url.origin;
+    });
 }

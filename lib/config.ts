@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { donateFormConfig, type DonateFormConfig } from './config-donate.ts';
-import { currencyDefaults } from './currencies.ts';
+import { currencyDefaults, isKnownCurrency } from './currencies.ts';
 import { ConfigError, parseSettings } from './config-error.ts';
-import { checkEmulator, nodeEnv, trustProxy } from './config-safety.ts';
+import { checkEmulator, embedOrigins, nodeEnv, trustProxy } from './config-safety.ts';
 import { loadOrgDetails, type OrgDetails } from './config-org.ts';
 import { i18nConfig, type I18nConfig } from './config-i18n.ts';
 
@@ -150,19 +150,6 @@ const schema = z.object({
     z.url('must be an absolute URL such as https://billing.stripe.com/p/login/...').optional(),
   ),
 });
-
-function isKnownCurrency(code: string): boolean {
-  try {
-    new Intl.NumberFormat('en', { style: 'currency', currency: code });
-    return (
-      (Intl as { supportedValuesOf?: (k: string) => string[] })
-        .supportedValuesOf?.('currency')
-        .includes(code.toUpperCase()) ?? true
-    );
-  } catch {
-    return false;
-  }
-}
 
 export type CampaignWindowConfig = { kind: 'calendar-year' } | { kind: 'fixed'; startsAt: Date; endsAt: Date };
 
@@ -340,7 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: e.LOG_LEVEL ?? (mode === 'test' ? 'silent' : 'info'),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     embed: Object.freeze({
-      allowedOrigins: Object.freeze(origins(e.EMBED_ALLOWED_ORIGINS)),
+      allowedOrigins: Object.freeze(embedOrigins(e.EMBED_ALLOWED_ORIGINS)),
       closeDays: e.EMBED_CLOSE_DAYS,
       giftHideDays: e.EMBED_GIFT_HIDE_DAYS ?? null,
     }),
@@ -374,28 +361,6 @@ export function loadConfig(env: Env = process.env): Config {
       form,
     }),
   });
-}
-
-function origins(v: string | undefined): string[] {
-  if (!v) return [];
-  return v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => {
-      let url: URL;
-      try {
-        url = new URL(s);
-      } catch {
-        throw new ConfigError(
-          'EMBED_ALLOWED_ORIGINS',
-          `must be a comma-separated list of origins such as https://forum.example.org (got ${JSON.stringify(s)})`,
-        );
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw new ConfigError('EMBED_ALLOWED_ORIGINS', `must use http or https (got ${JSON.stringify(s)})`);
-      return url.origin;
-    });
 }
 
 /** STAFF_PASSWORD, for `npm run staff` run by automation instead of a person at a prompt. */

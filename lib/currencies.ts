@@ -198,3 +198,17 @@ export function currencyOfLanguageTag(tag: string): string | undefined {
     return undefined;
   }
 }
+
+/** A currency code Node's Intl knows (FUNDRAISER_CURRENCY, DONATE_CURRENCIES). */
+export function isKnownCurrency(code: string): boolean {
+  try {
+    new Intl.NumberFormat('en', { style: 'currency', currency: code });
+    return (
+      (Intl as { supportedValuesOf?: (k: string) => string[] })
+        .supportedValuesOf?.('currency')
+        .includes(code.toUpperCase()) ?? true
+    );
+  } catch {
+    return false;
+  }
+}
