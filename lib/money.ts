@@ -1,6 +1,7 @@
 // Money is an integer count of the currency's minor unit (cents) everywhere; these helpers
 // are the only place that knows how many minor units a major unit has, and formatting
 // happens only on the way into a view.
+import { BoundedCache } from './bounded-cache.ts';
 
 // Stripe's minor units (docs.stripe.com/currencies), which every amount here comes from or goes
 // to: not Intl's, which disagree for some (Intl gives HUF and IDR no decimals; Stripe two).
@@ -28,15 +29,9 @@ export function toMinor(major: number, currency: string): number {
   return minor;
 }
 
-const formatters = new Map<string, Intl.NumberFormat>();
 /** Formatters kept per cache: readers' locales are the site's few, staff's are reduced and capped too. */
 const FORMATTERS_MAX = 500;
-
-function keep<T>(map: Map<string, T>, key: string, value: T): T {
-  if (map.size >= FORMATTERS_MAX) map.delete(map.keys().next().value!);
-  map.set(key, value);
-  return value;
-}
+const formatters = new BoundedCache<string, Intl.NumberFormat>(FORMATTERS_MAX);
 
 /**
  * Formats minor units for people. Whole amounts drop the cents ("$25", not "$25.00"),
@@ -46,30 +41,24 @@ export function formatMoney(minor: number, currency: string, locale = 'en-US'): 
   const digits = minorDigits(currency);
   const major = minor / 10 ** digits;
   const whole = minor % 10 ** digits === 0;
-  const key = `${locale}|${currency}|${whole}`;
-  let f = formatters.get(key);
-  if (!f) {
-    f = keep(
-      formatters,
-      key,
+  const f = formatters.get(
+    `${locale}|${currency}|${whole}`,
+    () =>
       new Intl.NumberFormat(locale, {
         style: 'currency',
         currency,
         minimumFractionDigits: whole ? 0 : digits,
         maximumFractionDigits: digits,
       }),
-    );
-  }
+  );
   return f.format(major);
 }
 
-const numberFormatters = new Map<string, Intl.NumberFormat>();
+const numberFormatters = new BoundedCache<string, Intl.NumberFormat>(FORMATTERS_MAX);
 
 // Building an Intl.NumberFormat costs far more than using one, so each locale's is kept.
 export function formatNumber(n: number, locale = 'en-US'): string {
-  let f = numberFormatters.get(locale);
-  if (!f) f = keep(numberFormatters, locale, new Intl.NumberFormat(locale));
-  return f.format(n);
+  return numberFormatters.get(locale, () => new Intl.NumberFormat(locale)).format(n);
 }
 
 /** raised / goal x 100, rounded to two decimals; may pass 100. */

@@ -124,8 +124,7 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
       // Only when readers may choose: the one-currency site keeps one body per language.
       ...(currencies.choosing
         ? {
-            currency: (req: IncomingMessage) =>
-              currencies.choose({ cookieHeader: req.headers.cookie, acceptLanguage: req.headers['accept-language'] }),
+            currency: (req: IncomingMessage) => currencies.remembered(req.headers),
           }
         : {}),
       body: (p, lang, currency) =>
@@ -154,11 +153,7 @@ export function appealRoutes(deps: AppDeps): Router {
     if (picked) res.cookie(CURRENCY_COOKIE, picked, { ...REMEMBERED, secure: deps.config.isHttps });
     // An amount in the address without a currency (the banner's "Give $5" links) is the campaign's.
     const guess = req.query.amount === undefined;
-    form.currency =
-      picked ??
-      (guess
-        ? currencies.choose({ cookieHeader: req.headers.cookie, acceptLanguage: req.headers['accept-language'] })
-        : form.currency);
+    form.currency = picked ?? (guess ? currencies.remembered(req.headers) : form.currency);
     await renderAppeal(deps, res, form);
   });
   return router;

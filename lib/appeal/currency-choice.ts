@@ -3,21 +3,14 @@
 // currency of the region the browser's first language names ("de-AT", or "de" whose likely
 // region is Germany: euros), else the campaign's. Only a guess at what to show: the reader
 // can always pick another, and nothing is ever charged in a currency they did not see.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { DonateFormConfig } from '../config-donate.ts';
 import { currencyOfLanguageTag } from '../currencies.ts';
+import { BoundedCache } from '../bounded-cache.ts';
 
 export const CURRENCY_COOKIE = 'currency';
 /** Distinct Accept-Language strings remembered; browsers send few distinct ones. */
 const GUESSED_MAX = 500;
-
-export interface CurrencyHints {
-  /** ?currency= or a posted currency field. */
-  explicit?: unknown;
-  /** The raw Cookie header (the fast lane) or the parsed cookie's value. */
-  cookieHeader?: string;
-  cookie?: unknown;
-  acceptLanguage?: string;
-}
 
 /** The currency cookie's value in a raw Cookie header, without parsing the rest. */
 export function currencyCookieOf(header: string | undefined): string | undefined {
@@ -30,13 +23,14 @@ export interface CurrencyChooser {
   readonly choosing: boolean;
   /** The value, lower-cased, if the site offers it; else null. */
   offered(v: unknown): string | null;
-  choose(hints: CurrencyHints): string;
+  /** Short of an explicit choice: the currency cookie, else the browser's language (both lanes ask this). */
+  remembered(headers: IncomingHttpHeaders): string;
 }
 
 export function currencyChooser(form: DonateFormConfig): CurrencyChooser {
   const codes = form.currencies.map((c) => c.currency);
   const campaign = codes[0]!;
-  const guessed = new Map<string, string>();
+  const guessed = new BoundedCache<string, string>(GUESSED_MAX);
   const offered = (v: unknown): string | null => {
     if (typeof v !== 'string') return null;
     const code = v.toLowerCase();
@@ -44,26 +38,19 @@ export function currencyChooser(form: DonateFormConfig): CurrencyChooser {
   };
   const fromAcceptLanguage = (header: string | undefined): string => {
     if (!header) return campaign;
-    let code = guessed.get(header);
-    if (code === undefined) {
+    return guessed.get(header, () => {
       // The first language named is the reader's own; later ones are fallbacks, not a home.
       const first = header.split(',')[0]!.split(';')[0]!.trim();
-      code = offered(currencyOfLanguageTag(first)) ?? campaign;
-      if (guessed.size >= GUESSED_MAX) guessed.delete(guessed.keys().next().value!);
-      guessed.set(header, code);
-    }
-    return code;
+      return offered(currencyOfLanguageTag(first)) ?? campaign;
+    });
   };
   return {
     choosing: codes.length > 1,
     offered,
-    choose: (h) =>
+    remembered: (headers) =>
       codes.length < 2
         ? campaign
-        : (offered(h.explicit) ??
-          offered(h.cookie) ??
-          offered(currencyCookieOf(h.cookieHeader)) ??
-          fromAcceptLanguage(h.acceptLanguage)),
+        : (offered(currencyCookieOf(headers.cookie)) ?? fromAcceptLanguage(headers['accept-language'])),
   };
 }
 

@@ -57,11 +57,6 @@ export function chosenCurrency(fundraiser: Config['fundraiser'], raw: unknown): 
   return code === undefined ? undefined : formOf(fundraiser.form, code);
 }
 
-/** What people type, as digits with "." for decimals (lib/appeal/typed-amount.ts). */
-export function cleanAmount(raw: string, locale = 'en-US'): string {
-  return readTypedAmount(raw, locale).number;
-}
-
 export function parseDonation(input: FormInput, fundraiser: Config['fundraiser'], locale = 'en-US'): DonationParse {
   const offered = chosenCurrency(fundraiser, input.currency);
   if (!offered) {

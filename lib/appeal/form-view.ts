@@ -7,7 +7,8 @@ import type { Config } from '../config.ts';
 import { feeCoverMinor, type CurrencyForm } from '../config-donate.ts';
 import type { Frequency } from '../ledger/types.ts';
 import { formatMoney, minorDigits, minorStep, toMinor } from '../money.ts';
-import { chosenCurrency, cleanAmount } from './donation-options.ts';
+import { chosenCurrency } from './donation-options.ts';
+import { readTypedAmount } from './typed-amount.ts';
 
 /** A catalog lookup: the message `id` in the reader's language, with its values filled in. */
 export type Translate = (id: string, values?: Record<string, string | number>) => string;
@@ -79,7 +80,7 @@ export interface FormView {
 const SLOT = '%AMOUNT%';
 
 function whole(s: string, locale: string): number | null {
-  const cleaned = cleanAmount(s, locale);
+  const cleaned = readTypedAmount(s, locale).number;
   return /^\d{1,9}(\.0+)?$/.test(cleaned) ? Number.parseInt(cleaned, 10) : null;
 }
 

@@ -1,6 +1,7 @@
 // The Kysely instance for the configured database, migrations, health ping, and serialized
 // transactions with retry. Everything dialect-specific lives in this folder; nothing here
 // knows what the tables mean (that is the ledger's and the staff modules' business).
+import { BoundedCache } from '../bounded-cache.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -106,16 +107,8 @@ function withStatementCache(
   conn: SQLite.Database,
   max = 500,
 ): SqliteDatabase & { prepare: (source: string) => SQLite.Statement } {
-  const cache = new Map<string, SQLite.Statement>();
-  const prepare = (source: string) => {
-    let stmt = cache.get(source);
-    if (!stmt) {
-      stmt = conn.prepare(source);
-      if (cache.size >= max) cache.delete(cache.keys().next().value!);
-      cache.set(source, stmt);
-    }
-    return stmt;
-  };
+  const cache = new BoundedCache<string, SQLite.Statement>(max);
+  const prepare = (source: string) => cache.get(source, () => conn.prepare(source));
   return { prepare, close: () => conn.close() };
 }
 

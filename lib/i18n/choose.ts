@@ -3,6 +3,7 @@
 // A value the site does not offer is passed over, never an error. The fast lane runs this on
 // every request, so the Accept-Language answer is kept per distinct header string.
 import Negotiator from 'negotiator';
+import { BoundedCache } from '../bounded-cache.ts';
 import type { I18nConfig } from '../config-i18n.ts';
 import type { Language } from './languages.ts';
 
@@ -13,9 +14,8 @@ const NEGOTIATED_MAX = 500;
 export interface LanguageHints {
   /** ?lang= or a posted lang field. */
   explicit?: unknown;
-  /** The raw Cookie header (the fast lane) or the parsed lang cookie's value. */
+  /** The raw Cookie header: the lang cookie is read from it on both lanes. */
   cookieHeader?: string;
-  cookie?: unknown;
   acceptLanguage?: string;
 }
 
@@ -38,21 +38,16 @@ export function langCookieOf(header: string | undefined): string | undefined {
 export function languageChooser(config: I18nConfig): LanguageChooser {
   const { languages, defaultLanguage } = config;
   const available = [...languages];
-  const negotiated = new Map<string, Language>();
+  const negotiated = new BoundedCache<string, Language>(NEGOTIATED_MAX);
   const offered = (v: unknown): Language | null =>
     typeof v === 'string' && (available as string[]).includes(v) ? (v as Language) : null;
 
   const fromAcceptLanguage = (header: string | undefined): Language => {
     if (!header) return defaultLanguage;
-    let lang = negotiated.get(header);
-    if (lang === undefined) {
+    return negotiated.get(header, () => {
       const best = new Negotiator({ headers: { 'accept-language': header } }).language(available);
-      lang = offered(best) ?? defaultLanguage;
-      // Bounded: past the limit the oldest answer goes (a Map iterates in insertion order).
-      if (negotiated.size >= NEGOTIATED_MAX) negotiated.delete(negotiated.keys().next().value!);
-      negotiated.set(header, lang);
-    }
-    return lang;
+      return offered(best) ?? defaultLanguage;
+    });
   };
 
   return {
@@ -60,10 +55,6 @@ export function languageChooser(config: I18nConfig): LanguageChooser {
     defaultLanguage,
     offered,
     fromAcceptLanguage,
-    choose: (h) =>
-      offered(h.explicit) ??
-      offered(h.cookie) ??
-      offered(langCookieOf(h.cookieHeader)) ??
-      fromAcceptLanguage(h.acceptLanguage),
+    choose: (h) => offered(h.explicit) ?? offered(langCookieOf(h.cookieHeader)) ?? fromAcceptLanguage(h.acceptLanguage),
   };
 }

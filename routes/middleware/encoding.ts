@@ -2,6 +2,7 @@
 // static assets' at start-up): which encoding a request accepts (br > gzip > identity, its
 // q-values honoured), the compressed variants themselves, and gzip around a value spliced in
 // per response (the appeal's form id) without compressing per request.
+import { BoundedCache } from '../../lib/bounded-cache.ts';
 import zlib from 'node:zlib';
 import Negotiator from 'negotiator';
 
@@ -19,8 +20,7 @@ export const BROTLI_SMALLEST = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]
 type EncodingsWithPreferred = (available: readonly string[], options: { preferred: readonly string[] }) => string[];
 const PREFERRED: Encoding[] = ['br', 'gzip', 'identity'];
 // Browsers send a handful of distinct Accept-Encoding values; parsing one costs more than the lookup.
-const chosen = new Map<string, Encoding>();
-const CHOSEN_MAX = 256;
+const chosen = new BoundedCache<string, Encoding>(256);
 
 /**
  * The encoding to send among those `available` (identity always is): the one the request
@@ -31,17 +31,14 @@ export function chooseEncoding(acceptEncoding: string | undefined, available: re
   if (!acceptEncoding || available.length === 0) return 'identity';
   // Two compressed encodings on offer can only be br and gzip: the header alone is the key.
   const key = available.length === 2 ? acceptEncoding : `${available[0]}|${acceptEncoding}`;
-  const known = chosen.get(key);
-  if (known) return known;
-  const offered = PREFERRED.filter((e) => e === 'identity' || available.includes(e));
-  const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } });
-  const best = (negotiator.encodings as unknown as EncodingsWithPreferred).call(negotiator, offered, {
-    preferred: PREFERRED,
-  })[0];
-  const encoding = (best as Encoding | undefined) ?? 'identity';
-  if (chosen.size >= CHOSEN_MAX) chosen.clear();
-  chosen.set(key, encoding);
-  return encoding;
+  return chosen.get(key, () => {
+    const offered = PREFERRED.filter((e) => e === 'identity' || available.includes(e));
+    const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } });
+    const best = (negotiator.encodings as unknown as EncodingsWithPreferred).call(negotiator, offered, {
+      preferred: PREFERRED,
+    })[0];
+    return (best as Encoding | undefined) ?? 'identity';
+  });
 }
 
 /** The compressed forms of `body` worth sending: none below COMPRESS_MIN_BYTES, none not smaller. */

@@ -4,17 +4,12 @@
 import Negotiator from 'negotiator';
 import type { RequestHandler } from 'express';
 import { formatMoney, formatNumber } from '../../lib/money.ts';
+import { BoundedCache } from '../../lib/bounded-cache.ts';
 
 const FALLBACK = 'en-US';
 /** Entries kept per cache: the header strings seen, and the formatters per locale (anyone can send any header). */
 const KEPT_MAX = 200;
-const chosen = new Map<string, string>();
-
-function remember<T>(map: Map<string, T>, key: string, value: T): T {
-  if (map.size >= KEPT_MAX) map.delete(map.keys().next().value!);
-  map.set(key, value);
-  return value;
-}
+const chosen = new BoundedCache<string, string>(KEPT_MAX);
 
 /** Language and region only ("de-x-anything" is "de"): a header cannot make up new locales without end. */
 function plainLocale(tag: string): string | null {
@@ -30,26 +25,18 @@ function plainLocale(tag: string): string | null {
 /** The first locale the browser names that Intl can format in, else en-US. */
 export function staffLocaleOf(header: string | undefined): string {
   if (!header) return FALLBACK;
-  const known = chosen.get(header);
-  if (known !== undefined) return known;
-  const wanted = new Negotiator({ headers: { 'accept-language': header } }).languages().filter((l) => l !== '*');
-  let locale = FALLBACK;
-  for (const tag of wanted.slice(0, 10)) {
-    const plain = plainLocale(tag);
-    if (plain) {
-      locale = plain;
-      break;
+  return chosen.get(header, () => {
+    const wanted = new Negotiator({ headers: { 'accept-language': header } }).languages().filter((l) => l !== '*');
+    for (const tag of wanted.slice(0, 10)) {
+      const plain = plainLocale(tag);
+      if (plain) return plain;
     }
-  }
-  return remember(chosen, header, locale);
+    return FALLBACK;
+  });
 }
 
-const percentFormats = new Map<string, Intl.NumberFormat>();
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
-  return map.get(key) ?? remember(map, key, make());
-}
+const percentFormats = new BoundedCache<string, Intl.NumberFormat>(KEPT_MAX);
+const dateFormats = new BoundedCache<string, Intl.DateTimeFormat>(KEPT_MAX);
 
 /** Overrides the view helpers' formatting for one staff request (res.locals.h shadows app.locals.h). */
 export function staffLocale(campaignCurrency: string): RequestHandler {
@@ -58,14 +45,9 @@ export function staffLocale(campaignCurrency: string): RequestHandler {
     const base = req.app.locals.h as Record<string, unknown>;
     // Built when a page first formats with them, not for a request that is turned away.
     const percent = () =>
-      cached(
-        percentFormats,
-        locale,
-        () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }),
-      );
+      percentFormats.get(locale, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }));
     const dates = () =>
-      cached(
-        dateFormats,
+      dateFormats.get(
         locale,
         () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
       );
