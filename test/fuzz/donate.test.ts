@@ -6,38 +6,31 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type Stripe from 'stripe';
-import { prepareCustomerPortal } from '../../lib/payments/portal-setup.ts';
 import { METADATA_FUNDRAISER } from '../../lib/payments/record-gifts.ts';
-import { startLiveStack, type LiveStack } from '../helpers/live.ts';
+import type { LiveStack } from '../helpers/live.ts';
 import {
   describeFailure,
   encodeURIComponentSafe,
   errorLog,
   fuzzParams,
   headerValue,
-  rawClient,
   RUNS,
   statusTally,
   weirdString,
   type RawAnswer,
   type RawClient,
-  withoutFsync,
+  openFuzzStack,
+  closeFuzzStack,
 } from './kit.ts';
 
 const log = errorLog();
 let s: LiveStack;
 let client: RawClient;
 before(async () => {
-  s = await startLiveStack({ logger: log.logger });
-  await withoutFsync(s.deps.db);
   // The monthly prices the portal needs, so monthly gifts of those amounts take that path too.
-  await prepareCustomerPortal(s.deps.stripe, s.config, () => undefined);
-  client = rawClient(s.siteUrl);
+  ({ s, client } = await openFuzzStack(log, { portal: true }));
 });
-after(async () => {
-  client.close();
-  await s.stop();
-});
+after(() => closeFuzzStack({ s, client }));
 
 // A form id shared by some inputs: the same form sent again must find its session, not open another.
 const SHARED_FORM_ID = 'fuzz-shared-form-id-0001';

@@ -1,5 +1,5 @@
-// What the fuzz files share: the run count, a raw HTTP client, a log that keeps error lines,
-// the generators of hostile text, and a snapshot of every ledger table.
+// What the fuzz files share: the run count, the live stack they run against, a raw HTTP client,
+// a log that keeps error lines, the generators of hostile text, and a snapshot of every ledger table.
 //
 // FUZZ_RUNS sets how many generated inputs each property gets: `npm test` runs the small
 // default, `npm run fuzz` 10,000. FUZZ_SEED replays a failure that fast-check reported.
@@ -13,6 +13,8 @@ import type { Db } from '../../lib/db/database.ts';
 import { isPostgres } from '../../lib/db/dialect.ts';
 import { SERVER_TIMEOUTS } from '../../routes/middleware/body-deadline.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
+import { prepareCustomerPortal } from '../../lib/payments/portal-setup.ts';
+import { startLiveStack, type LiveStack } from '../helpers/live.ts';
 
 const DEFAULT_RUNS = 100;
 
@@ -272,4 +274,29 @@ export function cookiesSet(res: RawAnswer): Record<string, string> {
  */
 export async function withoutFsync(db: Db): Promise<void> {
   if (!isPostgres(db)) await sql`pragma synchronous = OFF`.execute(db);
+}
+
+export interface FuzzStack {
+  s: LiveStack;
+  client: RawClient;
+}
+
+/**
+ * The live stack (site and emulator) a fuzz file runs against: its error lines kept for the
+ * failure reports, commits without an fsync, a raw client; `portal`: the Customer Portal as
+ * npm run stripe:setup leaves it. Close it with closeFuzzStack.
+ */
+export async function openFuzzStack(
+  log: ReturnType<typeof errorLog>,
+  opts: { env?: Record<string, string>; portal?: boolean } = {},
+): Promise<FuzzStack> {
+  const s = await startLiveStack({ logger: log.logger, ...(opts.env ? { env: opts.env } : {}) });
+  await withoutFsync(s.deps.db);
+  if (opts.portal) await prepareCustomerPortal(s.deps.stripe, s.config, () => undefined);
+  return { s, client: rawClient(s.siteUrl) };
+}
+
+export async function closeFuzzStack(f: FuzzStack): Promise<void> {
+  f.client.close();
+  await f.s.stop();
 }

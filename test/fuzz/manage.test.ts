@@ -7,8 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type Stripe from 'stripe';
-import { prepareCustomerPortal } from '../../lib/payments/portal-setup.ts';
-import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { checkoutThroughForm, type LiveStack } from '../helpers/live.ts';
 import {
   asText,
   describeFailure,
@@ -16,12 +15,12 @@ import {
   errorLog,
   fuzzParams,
   headerValue,
-  rawClient,
   RUNS,
   statusTally,
   weirdString,
   type RawClient,
-  withoutFsync,
+  openFuzzStack,
+  closeFuzzStack,
 } from './kit.ts';
 
 const log = errorLog();
@@ -39,9 +38,7 @@ async function paid(amount: string, frequency: 'once' | 'monthly'): Promise<stri
 
 before(async () => {
   // Behind a proxy, so inputs may come from many addresses (the form's limit is per address).
-  s = await startLiveStack({ logger: log.logger, env: { TRUST_PROXY: '1' } });
-  await withoutFsync(s.deps.db);
-  await prepareCustomerPortal(s.deps.stripe, s.config, () => undefined);
+  ({ s, client } = await openFuzzStack(log, { env: { TRUST_PROXY: '1' }, portal: true }));
   const create = s.deps.stripe.billingPortal.sessions.create.bind(s.deps.stripe.billingPortal.sessions);
   s.deps.stripe.billingPortal.sessions.create = (params: Stripe.BillingPortal.SessionCreateParams) => {
     portalSessions++;
@@ -55,12 +52,8 @@ before(async () => {
   sub.created -= 2 * 3600;
   ids.late.push(late);
   await s.emulator.whenIdle();
-  client = rawClient(s.siteUrl);
 });
-after(async () => {
-  client.close();
-  await s.stop();
-});
+after(() => closeFuzzStack({ s, client }));
 
 const known = () => [...ids.open, ...ids.late, ...ids.once];
 const sessionId = fc.oneof(

@@ -4,22 +4,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { prepareCustomerPortal } from '../../lib/payments/portal-setup.ts';
-import { startLiveStack, type LiveStack } from '../helpers/live.ts';
+import type { LiveStack } from '../helpers/live.ts';
 import {
   describeFailure,
   errorLog,
   fuzzParams,
   headerValue,
   queryString,
-  rawClient,
   RUNS,
   statusTally,
   urlPiece,
   weirdString,
   type RawClient,
   type RawRequest,
-  withoutFsync,
+  openFuzzStack,
+  closeFuzzStack,
 } from './kit.ts';
 
 const HOST_SITE = 'https://news.example.org';
@@ -30,20 +29,14 @@ let s: LiveStack;
 let client: RawClient;
 let progressEtag = '';
 before(async () => {
-  s = await startLiveStack({
-    logger: log.logger,
-    env: { EMBED_ALLOWED_ORIGINS: HOST_SITE, METRICS_TOKEN },
-  });
-  await withoutFsync(s.deps.db);
   // As npm run stripe:setup leaves it: /manage has a portal login page to send donors to.
-  await prepareCustomerPortal(s.deps.stripe, s.config, () => undefined);
-  client = rawClient(s.siteUrl);
+  ({ s, client } = await openFuzzStack(log, {
+    env: { EMBED_ALLOWED_ORIGINS: HOST_SITE, METRICS_TOKEN },
+    portal: true,
+  }));
   progressEtag = String((await client.send({ path: '/api/progress' })).headers.etag);
 });
-after(async () => {
-  client.close();
-  await s.stop();
-});
+after(() => closeFuzzStack({ s, client }));
 
 const QUERY_KEYS = ['amount', 'frequency', 'cancelled', 'v', 'session_id', 'next', 'utm_source', 'page', 'callback'];
 

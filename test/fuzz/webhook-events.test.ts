@@ -10,16 +10,16 @@ import fc from 'fast-check';
 import Stripe from 'stripe';
 import { checkTotals } from '../../lib/ledger/check-totals.ts';
 import { ourMetadata, TEST_WEBHOOK_SECRET } from '../helpers/app.ts';
-import { checkoutThroughForm, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { checkoutThroughForm, type LiveStack } from '../helpers/live.ts';
 import {
   describeFailure,
   errorLog,
   fuzzParams,
-  rawClient,
   RUNS,
   statusTally,
   type RawClient,
-  withoutFsync,
+  openFuzzStack,
+  closeFuzzStack,
 } from './kit.ts';
 import { generatedEvent, type KnownIds } from './stripe-events.ts';
 
@@ -28,9 +28,7 @@ let s: LiveStack;
 let client: RawClient;
 let known: KnownIds;
 before(async () => {
-  s = await startLiveStack({ logger: log.logger });
-  await withoutFsync(s.deps.db);
-  client = rawClient(s.siteUrl);
+  ({ s, client } = await openFuzzStack(log));
   const st = s.emulator.state;
   // A few real gifts, a partial refund and a dispute, delivered by the emulator as Stripe would.
   for (const [amount, frequency] of [
@@ -59,10 +57,7 @@ before(async () => {
     refunds: [...st.refunds.keys()],
   };
 });
-after(async () => {
-  client.close();
-  await s.stop();
-});
+after(() => closeFuzzStack({ s, client }));
 
 /** Why a 500 was answered, when it is one of the kinds answered so on purpose for now (see the top). */
 describe(`fuzzing POST /webhooks/stripe with signed, generated events (${RUNS} inputs)`, () => {

@@ -8,32 +8,27 @@ import fc from 'fast-check';
 import Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../../lib/payments/stripe.ts';
 import { completedSession, ourMetadata, sessionEvent, TEST_WEBHOOK_SECRET } from '../helpers/app.ts';
-import { startLiveStack, type LiveStack } from '../helpers/live.ts';
+import type { LiveStack } from '../helpers/live.ts';
 import {
   describeFailure,
   errorLog,
   fuzzParams,
   headerValue,
   ledgerSnapshot,
-  rawClient,
   RUNS,
   statusTally,
   type RawClient,
-  withoutFsync,
+  openFuzzStack,
+  closeFuzzStack,
 } from './kit.ts';
 
 const log = errorLog();
 let s: LiveStack;
 let client: RawClient;
 before(async () => {
-  s = await startLiveStack({ logger: log.logger });
-  await withoutFsync(s.deps.db);
-  client = rawClient(s.siteUrl);
+  ({ s, client } = await openFuzzStack(log));
 });
-after(async () => {
-  client.close();
-  await s.stop();
-});
+after(() => closeFuzzStack({ s, client }));
 
 const now = () => Math.floor(Date.now() / 1000);
 const hmac = (payload: string, secret: string, timestamp: number) =>
