@@ -6,9 +6,6 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { axe, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { createDb } from '../../lib/db/database.ts';
-import { addStaff } from '../../lib/staff/users.ts';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -22,7 +19,7 @@ after(async () => {
   await server?.stop();
 });
 
-const raised = async () => ((await (await fetch(`${server.url}/api/progress`)).json()) as { raised: number }).raised;
+const raised = () => server.raised();
 const focused = (page: Page) =>
   page.evaluate(() => {
     const el = document.activeElement as HTMLInputElement | null;
@@ -181,12 +178,7 @@ describe('the appeal at both widths', () => {
     await giveButton(page).click();
     await payOnCheckout(page, '$1,000');
 
-    const db = createDb(loadConfig({ DATABASE_URL: server.databaseUrl }).database);
-    try {
-      await addStaff(db, 'stretch@example.org', 'a long staff password', 'admin', new Date());
-    } finally {
-      await db.destroy();
-    }
+    await server.addStaff('stretch@example.org', 'a long staff password');
     await page.goto(`${server.url}/staff/login`);
     await page.getByLabel('E-mail').fill('stretch@example.org');
     await page.getByLabel('Password').fill('a long staff password');

@@ -4,9 +4,6 @@ import type { Browser } from 'playwright-core';
 import { DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import fs from 'node:fs';
-import { loadConfig } from '../../lib/config.ts';
-import { createDb } from '../../lib/db/database.ts';
-import { addStaff } from '../../lib/staff/users.ts';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -20,9 +17,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function raised(): Promise<number> {
-  return ((await (await fetch(`${server.url}/api/progress`)).json()) as { raised: number }).raised;
-}
+const raised = () => server.raised();
 
 describe('a reader gives through the browser (npm start, built-in emulator)', () => {
   it('when a reader picks $25 and pays by card, then the thank-you page shows the bar at $25', async () => {
@@ -103,12 +98,7 @@ describe('a reader gives through the browser (npm start, built-in emulator)', ()
   });
 
   it('when staff log in, then they see the gifts made in this run, export them as CSV, and the dashboard is screenshotted', async () => {
-    const db = createDb(loadConfig({ DATABASE_URL: server.databaseUrl }).database);
-    try {
-      await addStaff(db, 'staff@example.org', 'a long staff password', 'admin', new Date());
-    } finally {
-      await db.destroy();
-    }
+    await server.addStaff('staff@example.org', 'a long staff password');
     const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
     const page = await context.newPage();
     await page.goto(`${server.url}/staff`);

@@ -5,9 +5,6 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { loadConfig } from '../../lib/config.ts';
-import { createDb } from '../../lib/db/database.ts';
-import { addStaff } from '../../lib/staff/users.ts';
 import { axe, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
@@ -30,9 +27,7 @@ before(async () => {
   hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
   server = await startServerProcess({ FUNDRAISER_SITE_URL: '{url}/embed/demo', EMBED_ALLOWED_ORIGINS: hostUrl });
   browser = await launchChromium();
-  const db = createDb(loadConfig({ DATABASE_URL: server.databaseUrl }).database);
-  await addStaff(db, 'a11y@example.org', 'a long staff password', 'admin', new Date());
-  await db.destroy();
+  await server.addStaff('a11y@example.org', 'a long staff password');
 });
 after(async () => {
   await browser?.close();
@@ -40,9 +35,7 @@ after(async () => {
   host?.close();
 });
 
-async function raised(): Promise<number> {
-  return ((await (await fetch(`${server.url}/api/progress`)).json()) as { raised: number }).raised;
-}
+const raised = () => server.raised();
 
 describe('the banner on a host page', () => {
   it('when the demo page loads, then the script banner shows the live total in its shadow root and the iframe banner shows too', async () => {

@@ -8,9 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { loadConfig, PROJECT_ROOT } from '../../lib/config.ts';
-import { createDb } from '../../lib/db/database.ts';
-import { addStaff } from '../../lib/staff/users.ts';
+import { PROJECT_ROOT } from '../../lib/config.ts';
 import { axe, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
@@ -35,9 +33,7 @@ async function logIn(page: Page): Promise<void> {
 before(async () => {
   server = await startServerProcess({ FUNDRAISER_SITE_URL: '{url}/embed/demo' });
   browser = await launchChromium();
-  const db = createDb(loadConfig({ DATABASE_URL: server.databaseUrl }).database);
-  await addStaff(db, EMAIL, PASSWORD, 'admin', new Date());
-  await db.destroy();
+  await server.addStaff(EMAIL, PASSWORD);
 
   // A monthly gift through the appeal and the emulator's checkout: a thank-you page and a pledge.
   const reader = await browser.newContext({ viewport: PHONE });

@@ -5,9 +5,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../../lib/config.ts';
-import { createDb } from '../../lib/db/database.ts';
-import { addStaff } from '../../lib/staff/users.ts';
 import { axe, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
@@ -17,18 +14,14 @@ let browser: Browser;
 before(async () => {
   server = await startServerProcess();
   browser = await launchChromium();
-  const db = createDb(loadConfig({ DATABASE_URL: server.databaseUrl }).database);
-  await addStaff(db, 'portal@example.org', 'a long staff password', 'admin', new Date());
-  await db.destroy();
+  await server.addStaff('portal@example.org', 'a long staff password');
 });
 after(async () => {
   await browser?.close();
   await server?.stop();
 });
 
-async function raised(): Promise<number> {
-  return ((await (await fetch(`${server.url}/api/progress`)).json()) as { raised: number }).raised;
-}
+const raised = () => server.raised();
 
 /** Waits until the figures show `minor` (webhooks land a moment after the page). */
 async function raisedBecomes(minor: number): Promise<void> {

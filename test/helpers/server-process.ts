@@ -2,7 +2,9 @@
 // its own temp database and the built-in emulator: the newcomer's path, end to end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { PROJECT_ROOT } from '../../lib/config.ts';
+import { loadConfig, PROJECT_ROOT } from '../../lib/config.ts';
+import { createDb } from '../../lib/db/database.ts';
+import { addStaff, type StaffRole } from '../../lib/staff/users.ts';
 import { freshDatabase } from './database.ts';
 
 export interface ServerProcess {
@@ -16,6 +18,10 @@ export interface ServerProcess {
   /** Stops reading its stdout (the pipe fills up), as a stalled log shipper. */
   stallStdout(): void;
   stop(): Promise<void>;
+  /** What /api/progress says was raised, in minor units. */
+  raised(): Promise<number>;
+  /** A staff account on this server's database (an admin unless said). */
+  addStaff(email: string, password: string, role?: StaffRole): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -70,6 +76,15 @@ export async function startServerProcess(
   return {
     url,
     databaseUrl: database.url,
+    raised: async () => ((await (await fetch(`${url}/api/progress`)).json()) as { raised: number }).raised,
+    addStaff: async (email, password, role = 'admin') => {
+      const db = createDb(loadConfig({ DATABASE_URL: database.url }).database);
+      try {
+        await addStaff(db, email, password, role, new Date());
+      } finally {
+        await db.destroy();
+      }
+    },
     logs: () => output,
     kill: (signal) =>
       new Promise((resolve) => {
