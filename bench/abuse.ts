@@ -64,7 +64,7 @@ interface Stack {
 
 async function start(name: string, dbPath: string): Promise<Stack> {
   const emulator = await startEmulator(`${name}-emulator`);
-  const app = await launchApp(name, dbPath, { ...APP_ENV, STRIPE_API_URL: emulator.url });
+  const app = await launchApp(name, `sqlite:${dbPath}`, { ...APP_ENV, STRIPE_API_URL: emulator.url });
   // Ready for real (its own answer, not another listener's), before anything is measured.
   const ready = () =>
     fetch(`${app.url}/readyz`).then(
@@ -200,7 +200,7 @@ interface LoginRow {
 
 async function loginScenario(name: string, label: string, pace: 'one' | 'all'): Promise<LoginRow> {
   const dbPath = path.join(tmp, `${name}.sqlite`);
-  await seedLedger(loadConfigWith(appEnv(dbPath, 0)), 0);
+  await seedLedger(loadConfigWith(appEnv(`sqlite:${dbPath}`, 0)), 0);
   const stack = await start(name, dbPath);
   const url = stack.app.url;
   const email = BENCH_STAFF.email;

@@ -44,7 +44,7 @@ async function memory(app: Proc): Promise<string> {
 
 async function scenario({ name, env, drip }: Scenario) {
   const probe = path.join(PROJECT_ROOT, 'bench/memory-probe.js');
-  const app = await launchApp(name, path.join(tmp, `${name.replace(/\W+/g, '-')}.sqlite`), env, [probe]);
+  const app = await launchApp(name, `sqlite:${path.join(tmp, `${name.replace(/\W+/g, '-')}.sqlite`)}`, env, [probe]);
   // Ready for real (its own answer, not another listener's), before anything is measured.
   for (let i = 0; ; i++) {
     const ok = await fetch(`${app.url}/readyz`).then(

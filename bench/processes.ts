@@ -69,10 +69,10 @@ function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, logFile
   return child;
 }
 
-export function appEnv(dbPath: string, port: number): Record<string, string> {
+export function appEnv(databaseUrl: string, port: number): Record<string, string> {
   return {
     PORT: String(port),
-    DATABASE_URL: `sqlite:${dbPath}`,
+    DATABASE_URL: databaseUrl,
     // The donate scenario measures the path to Checkout, not the card-testing limits.
     DONATE_LIMIT_PER_IP: '100000000',
     DONATE_LIMIT_PER_NETWORK: '100000000',
@@ -87,7 +87,7 @@ export function appEnv(dbPath: string, port: number): Record<string, string> {
  */
 export async function launchApp(
   name: string,
-  dbPath: string,
+  databaseUrl: string,
   env: Record<string, string> = {},
   preload: string[] = [],
 ): Promise<Proc> {
@@ -96,7 +96,7 @@ export async function launchApp(
   const args = [...START_FLAGS, ...preload.flatMap((p) => ['--import', p]), START_SCRIPT];
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...START_ENV, ...appEnv(dbPath, port), ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...START_ENV, ...appEnv(databaseUrl, port), ...env },
     stdio: preload.length ? ['ignore', out, out, 'ipc'] : ['ignore', out, out],
   });
   started.push(child);
