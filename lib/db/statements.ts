@@ -10,6 +10,7 @@
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database } from './schema.ts';
+import type { Additions } from './additions.ts';
 import { isPostgres } from './dialect.ts';
 
 type Param = string | number | null;
@@ -150,6 +151,8 @@ export async function updateRow<TB extends 'contributions'>(
 /** The statements of one write transaction, bound to it; `kysely` for what stays with the builder. */
 export interface SqlTx {
   readonly kysely: Transaction<Database>;
+  /** Additions to running sums, written once before the transaction commits. */
+  readonly sums: Additions;
   all<T>(text: string, params?: readonly Param[]): Promise<T[]>;
   first<T>(text: string, params?: readonly Param[]): Promise<T | undefined>;
   run(text: string, params?: readonly Param[]): Promise<number>;
@@ -161,9 +164,10 @@ export interface SqlTx {
   ): Promise<Selectable<Database[TB]>>;
 }
 
-export function sqlTx(q: Statements, trx: Transaction<Database>): SqlTx {
+export function sqlTx(q: Statements, trx: Transaction<Database>, sums: Additions): SqlTx {
   return {
     kysely: trx,
+    sums,
     all: (text, params) => q.all(trx, text, params),
     first: (text, params) => q.first(trx, text, params),
     run: (text, params) => q.run(trx, text, params),

@@ -4,24 +4,32 @@
 // burst of webhooks instead of one each. Nothing is weakened: each write still happens whole
 // or not at all (a write that throws is rolled back to its savepoint and only its caller hears
 // the error), writes run one after another and see each other, and a caller hears back only
-// after the commit, so a webhook is acknowledged only once its gift is durable.
+// after the commit, so a webhook is acknowledged only once its gift is durable. Additions to
+// running sums (additions.ts) that succeeding writes made are written once, before the commit.
 import type { Transaction } from 'kysely';
+import { Additions } from './additions.ts';
 import type { Database } from './schema.ts';
 import { isRetryable, serializedTransaction, type Db } from './database.ts';
 import { statementsFor } from './statements.ts';
+import { isPostgres } from './dialect.ts';
 
-type Write = (trx: Transaction<Database>) => Promise<unknown>;
+const RELEASE = 'release savepoint batched_write';
+
+type Write = (trx: Transaction<Database>, additions: Additions) => Promise<unknown>;
 interface Job {
   fn: Write;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
 
-export type BatchedWriter = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
+export type BatchedWriter = <T>(fn: (trx: Transaction<Database>, additions: Additions) => Promise<T>) => Promise<T>;
 
 export function batchedWrites(db: Db, maxBatch = 64): BatchedWriter {
   const queue: Job[] = [];
   const statements = statementsFor(db);
+  // PostgreSQL takes two statements without parameters in one round trip (its simple query
+  // protocol); SQLite prepares one statement at a time, but its statements cost no round trip.
+  const twoAtOnce = isPostgres(db);
   let running = false;
 
   async function commit(jobs: Job[]): Promise<void> {
@@ -29,18 +37,25 @@ export function batchedWrites(db: Db, maxBatch = 64): BatchedWriter {
     try {
       outcomes = await serializedTransaction(db, async (trx) => {
         const done: typeof outcomes = [];
-        for (const job of jobs) {
-          await statements.run(trx, 'savepoint batched_write');
+        const sums = new Additions();
+        for (const [i, job] of jobs.entries()) {
+          // Opened by the statement that closed the one before, where the driver can send both at once.
+          if (i === 0 || !twoAtOnce) await statements.run(trx, 'savepoint batched_write');
           try {
-            done.push({ ok: true, value: await job.fn(trx) });
+            const own = new Additions();
+            done.push({ ok: true, value: await job.fn(trx, own) });
+            // A write that failed is rolled back to its savepoint: its additions go with it.
+            own.mergeInto(sums);
           } catch (error) {
             // A conflict another instance caused: the whole batch runs again (serializedTransaction retries).
             if (isRetryable(error)) throw error;
             await statements.run(trx, 'rollback to savepoint batched_write');
             done.push({ ok: false, error });
           }
-          await statements.run(trx, 'release savepoint batched_write');
+          const last = i === jobs.length - 1;
+          await statements.run(trx, last || !twoAtOnce ? RELEASE : `${RELEASE}; savepoint batched_write`);
         }
+        await sums.flush();
         return done;
       });
     } catch (err) {
@@ -69,7 +84,7 @@ export function batchedWrites(db: Db, maxBatch = 64): BatchedWriter {
     });
   }
 
-  return <T>(fn: (trx: Transaction<Database>) => Promise<T>) =>
+  return <T>(fn: (trx: Transaction<Database>, additions: Additions) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       pump();

@@ -51,8 +51,8 @@ export function ledgerContext(deps: LedgerDeps): LedgerContext {
     dryRun,
     async tx<T>(fn: (trx: SqlTx) => Promise<T>): Promise<T> {
       try {
-        return await write(async (trx) => {
-          const value = await fn(sqlTx(statements, trx));
+        return await write(async (trx, sums) => {
+          const value = await fn(sqlTx(statements, trx, sums));
           if (dryRun) throw new DryRunRollback(value);
           return value;
         });

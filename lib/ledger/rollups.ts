@@ -17,7 +17,7 @@ import type { Contribution } from '../db/schema.ts';
 import { COUNTED_SQL, figuresOf } from './figures.ts';
 
 type Value = string | number;
-type RolledUp = Pick<
+export type RolledUp = Pick<
   Contribution,
   | 'id'
   | 'status'
@@ -114,18 +114,19 @@ function textsOf(r: Rollup) {
   return t;
 }
 
-const DONOR_GIFTS =
-  'select id, status, campaign_id, paid_at, frequency, currency, language, amount_minor, fee_cover_minor, ' +
-  'settled_minor, refunded_minor, disputed_minor, dispute_lost_minor ' +
-  "from contributions where donor_key = ? and status = 'paid' and campaign_id is not null";
-
 /**
  * Moves the rollups from what `before` added to what `after` adds (before: the row as it was,
  * undefined for a new one). A change that keeps the gift where it was (a refund, a dispute, a
- * settlement) is one upsert per table; one that moves it (paid, another campaign or day) two,
- * and the donor it carries, if any, is moved too.
+ * settlement) adds to one row per table; one that moves it (paid, another campaign or day) to
+ * two, and the donor it carries, if any, is moved too. `donorGifts`: every gift of the donor
+ * as it stands now. The additions are written once per transaction (trx.sums), before it commits.
  */
-export async function settleRollups(trx: SqlTx, before: Contribution | undefined, after: Contribution): Promise<void> {
+export function settleRollups(
+  trx: SqlTx,
+  before: Contribution | undefined,
+  after: Contribution,
+  donorGifts: readonly RolledUp[],
+): void {
   for (const rollup of ROLLUPS) {
     const deltas = new Map<string, { key: Value[]; sums: Record<string, number> }>();
     const add = (key: Value[], sums: Record<string, number>, sign: 1 | -1) => {
@@ -140,16 +141,20 @@ export async function settleRollups(trx: SqlTx, before: Contribution | undefined
     if (is) add(is, rollup.sumsOf(after), 1);
     if (rollup === KINDS && JSON.stringify(was) !== JSON.stringify(is)) {
       // Which of the donor's gifts carries them in each (campaign, language), before and after.
-      const others = (await trx.all<RolledUp>(DONOR_GIFTS, [after.donor_key])).filter((r) => Number(r.id) !== after.id);
+      const others = donorGifts.filter((r) => Number(r.id) !== after.id);
       for (const k of carriers(before ? [...others, before] : others)) add(k, { donors: 1 }, -1);
       for (const k of carriers([...others, after])) add(k, { donors: 1 }, 1);
     }
     const { add: upsert, dropEmpty } = textsOf(rollup);
-    for (const { key, sums } of deltas.values()) {
-      const values = rollup.sums.map((s) => sums[s]!);
-      if (values.every((v) => v === 0)) continue;
-      await trx.run(upsert, [...key, ...values]);
-      if (values.some((v) => v < 0)) await trx.run(dropEmpty, key);
+    for (const [id, { key, sums }] of deltas) {
+      trx.sums.add(
+        `${rollup.table} ${id}`,
+        rollup.sums.map((s) => sums[s]!),
+        async (values) => {
+          await trx.run(upsert, [...key, ...values]);
+          if (values.some((v) => v < 0)) await trx.run(dropEmpty, key);
+        },
+      );
     }
   }
 }

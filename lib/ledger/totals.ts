@@ -2,8 +2,8 @@
 // caller's transaction, as plain SQL (lib/db/statements.ts: this is the webhook's path).
 import type { SqlTx } from '../db/statements.ts';
 import type { Contribution } from '../db/schema.ts';
-import { settleRollups } from './rollups.ts';
-import { FIGURE_COLUMNS, FIGURE_NAMES, figuresOf, ZERO, type FigureColumns, type Figures } from './figures.ts';
+import { settleRollups, type RolledUp } from './rollups.ts';
+import { FIGURE_COLUMNS, FIGURE_NAMES, figuresOf, ZERO, type Figures } from './figures.ts';
 
 interface Change extends Figures {
   donors: number;
@@ -41,33 +41,38 @@ export async function settleTotals(
     add(before.campaign_id, ZERO, 1, -1);
   }
   add(after.campaign_id, figuresOf(after), 1);
-  add(after.campaign_id, ZERO, 1, await recountDonor(trx, after.donor_key, after.campaign_id));
+  // The donor's gifts, read once (as they stand after this change) for both recounts below.
+  const donorGifts = await trx.all<DonorGift>(DONOR_GIFTS, [after.donor_key]);
+  add(after.campaign_id, ZERO, 1, await recountDonor(trx, donorGifts, after.campaign_id));
   if (before && before.campaign_id !== after.campaign_id) {
-    add(before.campaign_id, ZERO, 1, await recountDonor(trx, before.donor_key, before.campaign_id));
+    add(before.campaign_id, ZERO, 1, await recountDonor(trx, donorGifts, before.campaign_id));
   }
   for (const [campaignId, c] of changes) {
     if (!c.donors && FIGURE_NAMES.every((name) => !c[name])) continue;
-    await trx.run(ADD_TO_TOTALS, [...FIGURE_NAMES.map((name) => c[name]), c.donors, at, campaignId]);
+    // Added to the transaction's sums: one update of the row per batch of writes, at commit.
+    trx.sums.add(`campaign_totals ${campaignId}`, [...FIGURE_NAMES.map((name) => c[name]), c.donors], (values) =>
+      trx.run(ADD_TO_TOTALS, [...values, at, campaignId]),
+    );
   }
   // The staff dashboard's per-day figures move with the totals, in the same transaction.
-  await settleRollups(trx, before, after);
+  settleRollups(trx, before, after, donorGifts);
 }
 
-const DONOR_ROWS =
-  'select id, counted_donor, status, campaign_id, amount_minor, settled_minor, refunded_minor, disputed_minor, dispute_lost_minor ' +
-  'from contributions where donor_key = ? and campaign_id = ? order by id';
+// Every gift of the donor (one session, or one pledge's months): few rows, by index.
+const DONOR_GIFTS =
+  'select id, counted_donor, status, campaign_id, paid_at, frequency, currency, language, amount_minor, fee_cover_minor, ' +
+  'settled_minor, refunded_minor, disputed_minor, dispute_lost_minor from contributions where donor_key = ? order by id';
+
+type DonorGift = Pick<Contribution, 'counted_donor'> & RolledUp;
 
 /**
  * A donor (one session, or one monthly pledge however many months it pays) counts once per
  * campaign while any of their gifts there still has money in it: one row carries the flag.
  * Returns how the campaign's donor count changes.
  */
-async function recountDonor(trx: SqlTx, donorKey: string, campaignId: number | null): Promise<number> {
+async function recountDonor(trx: SqlTx, donorGifts: DonorGift[], campaignId: number | null): Promise<number> {
   if (campaignId === null) return 0;
-  const rows = await trx.all<Pick<Contribution, 'id' | 'counted_donor' | FigureColumns>>(DONOR_ROWS, [
-    donorKey,
-    campaignId,
-  ]);
+  const rows = donorGifts.filter((r) => Number(r.campaign_id) === campaignId);
   const flagged = rows.filter((r) => Number(r.counted_donor) === 1);
   const counting = rows.filter((r) => figuresOf(r).raised > 0);
   const keep = flagged.find((r) => counting.includes(r)) ?? counting[0];

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { serializedTransaction } from '../../lib/db/database.ts';
 import { insertRow, sqlTx, statementsFor, updateRow } from '../../lib/db/statements.ts';
+import { Additions } from '../../lib/db/additions.ts';
 import type { Contribution } from '../../lib/db/schema.ts';
 import { migratedDatabaseForFile, TEST_PG } from '../helpers/database.ts';
 
@@ -94,7 +95,7 @@ describe('ledger statements', () => {
     const q = statementsFor(file.db);
     await assert.rejects(
       serializedTransaction(file.db, async (trx) => {
-        const w = sqlTx(q, trx);
+        const w = sqlTx(q, trx, new Additions());
         await w.insert('contributions', gift('cs_stmt_rolled_back'));
         await w.run('insert into no_such_table (id) values (?)', [1]);
       }),

@@ -65,4 +65,38 @@ describe('batched ledger writes', () => {
     );
     assert.deepEqual(await ids(), ['evt_batch_a', 'evt_batch_c', 'evt_batch_d', 'evt_batch_e']);
   });
+
+  it('when several writes of a batch add to one sum, then it is written once with their total, and a failed write adds nothing', async () => {
+    const write = batchedWrites(file.db);
+    const stored: number[][] = [];
+    // Each write adds to the same sum; the write stores what it is given (into a table, so the
+    // sum is written inside the batch's transaction, and into `stored` to count the writes).
+    const adding = (amount: number, fail = false) =>
+      write(async (trx, sums) => {
+        sums.add('the sum', [amount, 1], async (values) => {
+          stored.push(values);
+          await trx
+            .insertInto('stripe_events')
+            .values(note(`evt_batch_sum_${values.join('_')}`))
+            .execute();
+        });
+        if (fail) throw new Error('this write fails after adding');
+      });
+    const results = await Promise.allSettled([adding(500), adding(2500, true), adding(700)]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual(stored, [[1200, 2]]);
+    assert.ok((await ids()).includes('evt_batch_sum_1200_2'));
+  });
+
+  it('when the additions of a batch cancel out, then nothing is written for them', async () => {
+    const write = batchedWrites(file.db);
+    const stored: number[][] = [];
+    const adding = (amount: number) =>
+      write(async (_trx, sums) => sums.add('a sum that nets to zero', [amount], async (v) => void stored.push(v)));
+    await Promise.all([adding(300), adding(-300)]);
+    assert.deepEqual(stored, []);
+  });
 });
