@@ -89,6 +89,12 @@ async function main() {
     logger.info({ signal }, 'shutting down');
     // Stop taking connections, let in-flight requests (webhooks mid-transaction) finish.
     emulator?.stop();
+    // Idle keep-alive connections are not cut (server.close() would cut them): the client, nginx
+    // in front of several instances, may be sending a request on one at that very moment, and a
+    // POST lost that way is not resent. Each is used once more (answered with Connection: close,
+    // above), or closed by its client, or by Node after keepAliveTimeout (5 s: longer than the
+    // 4 s nginx keeps one idle, deploy/nginx/), so nginx closes its own first.
+    server.closeIdleConnections = () => undefined;
     server.close(() => {
       deps.close().then(
         () => void flushLogs(logger).then(() => process.exit(0)),
@@ -98,8 +104,6 @@ async function main() {
         },
       );
     });
-    server.closeIdleConnections();
-    setInterval(() => server.closeIdleConnections(), 100).unref();
     // A bounded drain: whatever still hangs (a slow client, a stalled log pipe) does not keep it alive.
     setTimeout(() => {
       console.error(`shutdown: still busy after SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting`);

@@ -9,6 +9,7 @@ import { freshDatabase } from './database.ts';
 
 export interface ServerProcess {
   url: string;
+  port: number;
   databaseUrl: string;
   logs: () => string;
   /** Sends a signal and resolves with the exit code once the process has ended. */
@@ -36,13 +37,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts server.ts; with `databaseUrl`, several processes can share one database (it is not dropped). */
+/**
+ * Starts server.ts; with `databaseUrl`, several processes can share one database (it is not
+ * dropped). `port` reuses a given port (a restarted instance behind a balancer that knows it).
+ */
 export async function startServerProcess(
   env: Record<string, string> = {},
   databaseUrl?: string,
+  opts: { port?: number } = {},
 ): Promise<ServerProcess> {
   const database = databaseUrl ? { url: databaseUrl, drop: async () => undefined } : await freshDatabase();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
@@ -75,6 +80,7 @@ export async function startServerProcess(
   }
   return {
     url,
+    port,
     databaseUrl: database.url,
     raised: async () => ((await (await fetch(`${url}/api/progress`)).json()) as { raised: number }).raised,
     addStaff: async (email, password, role = 'admin') => {
