@@ -28,9 +28,17 @@ export class Additions {
     for (const [id, { values, write }] of this.entries) other.add(id, values, write);
   }
 
-  /** Writes every sum that moved (all zeros: nothing changed, nothing written), then forgets them. */
+  /**
+   * Writes every sum that moved (all zeros: nothing changed, nothing written), then forgets
+   * them. In the order of their ids, the same in every transaction: two transactions writing
+   * the same rows (PostgreSQL, writes with keys) then never wait for each other in a circle.
+   */
   async flush(): Promise<void> {
-    for (const { values, write } of this.entries.values()) if (values.some((v) => v !== 0)) await write(values);
+    const ids = [...this.entries.keys()].sort();
+    for (const id of ids) {
+      const { values, write } = this.entries.get(id)!;
+      if (values.some((v) => v !== 0)) await write(values);
+    }
     this.entries.clear();
   }
 }

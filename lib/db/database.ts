@@ -2,6 +2,7 @@
 // transactions with retry. Everything dialect-specific lives in this folder; nothing here
 // knows what the tables mean (that is the ledger's and the staff modules' business).
 import { BoundedCache } from '../bounded-cache.ts';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -146,26 +147,61 @@ export function isRetryable(err: unknown): boolean {
   return RETRYABLE.has(String((err as { code?: unknown })?.code));
 }
 
-// Any fixed number: the key of the advisory lock every serialized write holds on PostgreSQL.
+// Any fixed number: the key of the advisory lock every serialized write holds on PostgreSQL
+// (exclusively; shared by writes that name their keys, which then hold those keys).
 const WRITER_LOCK = 724_311;
+// The class of the keys' own locks (PostgreSQL's two-integer lock space, apart from the one above).
+const KEY_LOCKS = 7_243;
+
+/** A key's lock number: 32 bits of its SHA-1 (two keys that share one only wait for each other). */
+function lockNumber(key: string): number {
+  return createHash('sha1').update(key).digest().readInt32BE(0);
+}
+
+/**
+ * Takes the locks of `keys` in this transaction, in ascending order (so two transactions
+ * taking keys never wait for each other in a circle), in one round trip; the subquery's order
+ * is the order the locks are taken in.
+ */
+export async function lockKeys(trx: Transaction<Database>, keys: readonly string[]): Promise<void> {
+  if (!isPostgres(trx) || keys.length === 0) return;
+  const numbers = [...new Set(keys.map(lockNumber))].sort((a, b) => a - b);
+  await sql`select count(pg_advisory_xact_lock(${KEY_LOCKS}, k)) from (select k from unnest(${numbers}::int[]) as k order by k) as sorted`.execute(
+    trx,
+  );
+}
+
+export interface WriterLock {
+  /**
+   * The rows the transaction touches, by the identities they belong to, when all are known at
+   * its start: on PostgreSQL it then holds only those (and the ledger's lock shared), and runs
+   * beside transactions with no key in common. Without: it holds the ledger alone.
+   */
+  keys?: readonly string[];
+}
 
 /**
  * Runs `fn` as one serialized write: one transaction, and one writer at a time across every
  * instance (SQLite has one writer anyway; on PostgreSQL a transaction-scoped advisory lock
- * does it, taken first so each later statement sees every write committed before). A hot
- * totals row under SERIALIZABLE would instead fail most concurrent writers. Retried a few
- * times on the errors listed above; `fn` must do nothing but database work.
+ * does it, taken first so each later statement sees every write committed before), or, with
+ * `lock.keys` on PostgreSQL, one writer at a time per key. A hot totals row under SERIALIZABLE
+ * would instead fail most concurrent writers. Retried a few times on the errors listed above;
+ * `fn` must do nothing but database work.
  */
 export async function serializedTransaction<T>(
   db: Db,
   fn: (trx: Transaction<Database>) => Promise<T>,
   attempts = 8,
+  lock: WriterLock = {},
 ): Promise<T> {
   const postgres = isPostgres(db);
   for (let attempt = 1; ; attempt++) {
     try {
       return await inTransaction(db, async (trx) => {
-        if (postgres) await sql`select pg_advisory_xact_lock(${WRITER_LOCK})`.execute(trx);
+        if (postgres && lock.keys) {
+          await sql`select pg_advisory_xact_lock_shared(${WRITER_LOCK})`.execute(trx);
+          await lockKeys(trx, lock.keys);
+        } else if (postgres) await sql`select pg_advisory_xact_lock(${WRITER_LOCK})`.execute(trx);
         return fn(trx);
       });
     } catch (err) {

@@ -18,46 +18,73 @@ const RELEASE = 'release savepoint batched_write';
 type Write = (trx: Transaction<Database>, additions: Additions) => Promise<unknown>;
 interface Job {
   fn: Write;
+  keys: readonly string[] | undefined;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
 
-export type BatchedWriter = <T>(fn: (trx: Transaction<Database>, additions: Additions) => Promise<T>) => Promise<T>;
+export interface WriteOptions {
+  /**
+   * Every identity the write reads or changes rows of (a gift's session, payment, donor), when
+   * they are all known before it runs. On PostgreSQL writes with keys take only those keys and
+   * run at the same time as writes with none in common; a write without keys holds the whole
+   * ledger, as SQLite's one writer does for every write.
+   */
+  keys?: readonly string[];
+}
 
-export function batchedWrites(db: Db, maxBatch = 64): BatchedWriter {
+export type BatchedWriter = <T>(
+  fn: (trx: Transaction<Database>, additions: Additions) => Promise<T>,
+  opts?: WriteOptions,
+) => Promise<T>;
+
+/**
+ * `parallel`: batches of keyed writes that may be in flight at once (PostgreSQL only; each
+ * holds a pooled connection while it runs, so keep it below the pool's size).
+ */
+export function batchedWrites(db: Db, maxBatch = 64, parallel = 4): BatchedWriter {
   const queue: Job[] = [];
   const statements = statementsFor(db);
   // PostgreSQL takes two statements without parameters in one round trip (its simple query
   // protocol); SQLite prepares one statement at a time, but its statements cost no round trip.
-  const twoAtOnce = isPostgres(db);
-  let running = false;
+  const postgres = isPostgres(db);
+  const twoAtOnce = postgres;
+  const most = postgres ? parallel : 1;
+  let running = 0;
 
   async function commit(jobs: Job[]): Promise<void> {
     let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+    // A batch is all keyed writes (it holds their keys) or all writes without (it holds the ledger).
+    const keys = jobs[0]!.keys ? jobs.flatMap((j) => j.keys!) : undefined;
     try {
-      outcomes = await serializedTransaction(db, async (trx) => {
-        const done: typeof outcomes = [];
-        const sums = new Additions();
-        for (const [i, job] of jobs.entries()) {
-          // Opened by the statement that closed the one before, where the driver can send both at once.
-          if (i === 0 || !twoAtOnce) await statements.run(trx, 'savepoint batched_write');
-          try {
-            const own = new Additions();
-            done.push({ ok: true, value: await job.fn(trx, own) });
-            // A write that failed is rolled back to its savepoint: its additions go with it.
-            own.mergeInto(sums);
-          } catch (error) {
-            // A conflict another instance caused: the whole batch runs again (serializedTransaction retries).
-            if (isRetryable(error)) throw error;
-            await statements.run(trx, 'rollback to savepoint batched_write');
-            done.push({ ok: false, error });
+      outcomes = await serializedTransaction(
+        db,
+        async (trx) => {
+          const done: typeof outcomes = [];
+          const sums = new Additions();
+          for (const [i, job] of jobs.entries()) {
+            // Opened by the statement that closed the one before, where the driver can send both at once.
+            if (i === 0 || !twoAtOnce) await statements.run(trx, 'savepoint batched_write');
+            try {
+              const own = new Additions();
+              done.push({ ok: true, value: await job.fn(trx, own) });
+              // A write that failed is rolled back to its savepoint: its additions go with it.
+              own.mergeInto(sums);
+            } catch (error) {
+              // A conflict another instance caused: the whole batch runs again (serializedTransaction retries).
+              if (isRetryable(error)) throw error;
+              await statements.run(trx, 'rollback to savepoint batched_write');
+              done.push({ ok: false, error });
+            }
+            const last = i === jobs.length - 1;
+            await statements.run(trx, last || !twoAtOnce ? RELEASE : `${RELEASE}; savepoint batched_write`);
           }
-          const last = i === jobs.length - 1;
-          await statements.run(trx, last || !twoAtOnce ? RELEASE : `${RELEASE}; savepoint batched_write`);
-        }
-        await sums.flush();
-        return done;
-      });
+          await sums.flush();
+          return done;
+        },
+        8,
+        { keys },
+      );
     } catch (err) {
       // The commit itself failed: nothing of the batch was written.
       for (const job of jobs) job.reject(err);
@@ -72,21 +99,27 @@ export function batchedWrites(db: Db, maxBatch = 64): BatchedWriter {
   // write would pay its own commit. The wait lets every request already read this turn join.
   let scheduled = false;
   function pump(): void {
-    if (running || scheduled || queue.length === 0) return;
+    if (running >= most || scheduled || queue.length === 0) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      running = true;
-      void commit(queue.splice(0, maxBatch)).finally(() => {
-        running = false;
+      if (running >= most || queue.length === 0) return;
+      running++;
+      // The writes at the head of the queue of one kind (keyed or not), in the order they came.
+      const keyed = queue[0]!.keys !== undefined;
+      let n = 1;
+      while (n < Math.min(maxBatch, queue.length) && (queue[n]!.keys !== undefined) === keyed) n++;
+      void commit(queue.splice(0, n)).finally(() => {
+        running--;
         pump();
       });
+      pump();
     });
   }
 
-  return <T>(fn: (trx: Transaction<Database>, additions: Additions) => Promise<T>) =>
+  return <T>(fn: (trx: Transaction<Database>, additions: Additions) => Promise<T>, opts: WriteOptions = {}) =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      queue.push({ fn, keys: postgres ? opts.keys : undefined, resolve: resolve as (v: unknown) => void, reject });
       pump();
     });
 }

@@ -2,7 +2,7 @@
 // the one way to write (group commit, dry run, and a count of writes for the totals cache).
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
-import { batchedWrites } from '../db/write-batch.ts';
+import { batchedWrites, type WriteOptions } from '../db/write-batch.ts';
 import { sqlTx, statementsFor, type SqlTx } from '../db/statements.ts';
 
 export interface LedgerDeps {
@@ -26,7 +26,7 @@ export interface LedgerContext {
   readonly clock: () => Date;
   readonly dryRun: boolean;
   /** One write, committed with whatever others arrive meanwhile; in a dry run it is rolled back and only the answer kept. */
-  tx<T>(fn: (trx: SqlTx) => Promise<T>): Promise<T>;
+  tx<T>(fn: (trx: SqlTx) => Promise<T>, opts?: WriteOptions): Promise<T>;
   /** Writes started through this ledger so far: a totals copy read before a write is never served after it. */
   writes(): number;
   /** Counts a write made outside tx() (the campaign sync). */
@@ -49,13 +49,13 @@ export function ledgerContext(deps: LedgerDeps): LedgerContext {
     fundraiser: deps.fundraiser,
     clock: deps.clock,
     dryRun,
-    async tx<T>(fn: (trx: SqlTx) => Promise<T>): Promise<T> {
+    async tx<T>(fn: (trx: SqlTx) => Promise<T>, opts?: WriteOptions): Promise<T> {
       try {
         return await write(async (trx, sums) => {
           const value = await fn(sqlTx(statements, trx, sums));
           if (dryRun) throw new DryRunRollback(value);
           return value;
-        });
+        }, opts);
       } catch (err) {
         if (err instanceof DryRunRollback) return err.value as T;
         throw err;

@@ -4,6 +4,7 @@
 // path, so its statements are plain SQL (lib/db/statements.ts).
 import { randomUUID } from 'node:crypto';
 import type { Contribution } from '../db/schema.ts';
+import { lockKeys } from '../db/database.ts';
 import { linkedFacts } from './adjustments.ts';
 import { campaignAt } from './campaigns.ts';
 import { writeChange } from './change-log.ts';
@@ -43,95 +44,114 @@ function settledAt(
 }
 const GIFT_BY_PAYMENT = 'select stripe_id from contributions where payment_intent_id = ?';
 
+/** The identities a gift's write reads rows by: its session or invoice, its payment, its donor. */
+const giftKeys = (facts: GiftFacts): string[] =>
+  [facts.stripeId, facts.paymentIntentId, facts.donorKey].filter((k): k is string => !!k);
+
 export function giftWrites(ctx: LedgerContext) {
   const { tx, clock, fundraiser, db } = ctx;
   return {
     async recordGift(facts: GiftFacts, event?: EventRef): Promise<RecordOutcome> {
       checkGiftFacts(facts, event);
-      return tx(async (trx): Promise<RecordOutcome> => {
-        const now = clock();
-        if (!(await firstTimeSeen(trx, event, facts.stripeId, facts.status, now))) return { result: 'duplicate-event' };
-        const at = now.toISOString();
-        const existing = await trx.first<Contribution>(GIFT_BY_STRIPE_ID, [facts.stripeId]);
-        const status = existing && RANK[existing.status] >= RANK[facts.status] ? existing.status : facts.status;
-        const learnsPayment = existing && !existing.payment_intent_id && facts.paymentIntentId;
-        const becomesPaid = status === 'paid' && existing?.status !== 'paid';
-        // A gift first recorded with our own clock (the thank-you page) moves to the campaign
-        // of the moment Stripe says it was paid, when Stripe's word arrives.
-        const betterTime =
-          existing?.status === 'paid' &&
-          facts.status === 'paid' &&
-          TIME_RANK[facts.timeSource] > TIME_RANK[existing.paid_at_source ?? 'clock'];
-        const paymentIntentId = existing?.payment_intent_id ?? facts.paymentIntentId;
-        const linked = await linkedFacts(trx, { paymentIntentId, stripeId: facts.stripeId });
-        const settlement = settledAt(existing, facts, linked.settlement, fundraiser.currency);
-        const learnsSettlement = existing?.settled_minor === null && settlement.settled_minor !== null;
-        if (existing && status === existing.status && !learnsPayment && !betterTime && !learnsSettlement) {
-          return { result: 'recorded', changed: false, contribution: existing };
-        }
-
-        let campaignId = existing?.campaign_id ?? null;
-        let paidAt = existing?.paid_at ?? null;
-        let paidAtSource = existing?.paid_at_source ?? null;
-        if (!existing || becomesPaid || betterTime) {
-          const campaign = await campaignAt(trx, fundraiser, facts.occurredAt, now);
-          // A campaign counts in its own currency: a gift that settled in another is kept outside it.
-          campaignId = campaign && countsIn(campaign.currency, settlement.settled_currency) ? campaign.id : null;
-          if (becomesPaid || betterTime) {
-            paidAt = facts.occurredAt.toISOString();
-            paidAtSource = facts.timeSource;
+      return tx(
+        async (trx): Promise<RecordOutcome> => {
+          const now = clock();
+          if (!(await firstTimeSeen(trx, event, facts.stripeId, facts.status, now)))
+            return { result: 'duplicate-event' };
+          const at = now.toISOString();
+          const existing = await trx.first<Contribution>(GIFT_BY_STRIPE_ID, [facts.stripeId]);
+          // The gift as first recorded may name a payment or donor these facts do not: held too.
+          if (existing) {
+            const held = giftKeys(facts);
+            const more = [existing.donor_key, existing.payment_intent_id].filter((k) => k && !held.includes(k));
+            if (more.length) await lockKeys(trx.kysely, more as string[]);
           }
-        } else if (learnsSettlement) {
-          campaignId = await campaignOnceSettled(trx, campaignId, settlement.settled_currency!);
-        }
-        // One payment is one gift: a payment another gift holds cannot be this one's (it would
-        // fail the unique index on every retry).
-        if (paymentIntentId && paymentIntentId !== existing?.payment_intent_id) {
-          const holder = await trx.first<{ stripe_id: string }>(GIFT_BY_PAYMENT, [paymentIntentId]);
-          if (holder) throw new RefusedFacts(`payment ${paymentIntentId} already belongs to gift ${holder.stripe_id}`);
-        }
-        const values = {
-          status,
-          paid_at: paidAt,
-          paid_at_source: paidAtSource,
-          campaign_id: campaignId,
-          payment_intent_id: paymentIntentId,
-          customer_id: existing?.customer_id ?? facts.customerId,
-          email: existing?.email ?? facts.email,
-          ...linked.adjustments,
-          ...settlement,
-          language: existing?.language ?? facts.language ?? null,
-          updated_at: at,
-        };
-        const row = existing
-          ? await trx.update('contributions', existing.id, values)
-          : await trx.insert('contributions', {
-              ...values,
-              source: 'stripe',
-              donor_name: facts.donorName ?? null,
-              note: null,
-              stripe_id: facts.stripeId,
-              checkout_session_id: facts.checkoutSessionId,
-              subscription_id: facts.subscriptionId,
-              donor_key: facts.donorKey,
-              frequency: facts.frequency,
-              currency: facts.currency,
-              amount_minor: facts.amountMinor,
-              fee_cover_minor: facts.feeCoverMinor ?? 0,
-              counted_donor: 0,
-              created_at: at,
-            });
-        await settleTotals(trx, existing, row, at);
-        // Only a better time that left the gift where it was is not worth reporting as a fix.
-        const changed = !(
-          betterTime &&
-          status === existing?.status &&
-          row.campaign_id === existing.campaign_id &&
-          !learnsPayment &&
-          !learnsSettlement
-        );
-        return { result: 'recorded', changed, contribution: row };
-      });
+          const status = existing && RANK[existing.status] >= RANK[facts.status] ? existing.status : facts.status;
+          const learnsPayment = existing && !existing.payment_intent_id && facts.paymentIntentId;
+          const becomesPaid = status === 'paid' && existing?.status !== 'paid';
+          // A gift first recorded with our own clock (the thank-you page) moves to the campaign
+          // of the moment Stripe says it was paid, when Stripe's word arrives.
+          const betterTime =
+            existing?.status === 'paid' &&
+            facts.status === 'paid' &&
+            TIME_RANK[facts.timeSource] > TIME_RANK[existing.paid_at_source ?? 'clock'];
+          const paymentIntentId = existing?.payment_intent_id ?? facts.paymentIntentId;
+          const linked = await linkedFacts(trx, { paymentIntentId, stripeId: facts.stripeId });
+          const settlement = settledAt(existing, facts, linked.settlement, fundraiser.currency);
+          const learnsSettlement = existing?.settled_minor === null && settlement.settled_minor !== null;
+          if (existing && status === existing.status && !learnsPayment && !betterTime && !learnsSettlement) {
+            return { result: 'recorded', changed: false, contribution: existing };
+          }
+
+          let campaignId = existing?.campaign_id ?? null;
+          let paidAt = existing?.paid_at ?? null;
+          let paidAtSource = existing?.paid_at_source ?? null;
+          if (!existing || becomesPaid || betterTime) {
+            const campaign = await campaignAt(trx, fundraiser, facts.occurredAt, now);
+            // A campaign counts in its own currency: a gift that settled in another is kept outside it.
+            campaignId = campaign && countsIn(campaign.currency, settlement.settled_currency) ? campaign.id : null;
+            if (becomesPaid || betterTime) {
+              paidAt = facts.occurredAt.toISOString();
+              paidAtSource = facts.timeSource;
+            }
+          } else if (learnsSettlement) {
+            campaignId = await campaignOnceSettled(trx, campaignId, settlement.settled_currency!);
+          }
+          // One payment is one gift: a payment another gift holds cannot be this one's (it would
+          // fail the unique index on every retry).
+          if (paymentIntentId && paymentIntentId !== existing?.payment_intent_id) {
+            const holder = await trx.first<{ stripe_id: string }>(GIFT_BY_PAYMENT, [paymentIntentId]);
+            if (holder)
+              throw new RefusedFacts(`payment ${paymentIntentId} already belongs to gift ${holder.stripe_id}`);
+          }
+          const values = {
+            status,
+            paid_at: paidAt,
+            paid_at_source: paidAtSource,
+            campaign_id: campaignId,
+            payment_intent_id: paymentIntentId,
+            customer_id: existing?.customer_id ?? facts.customerId,
+            email: existing?.email ?? facts.email,
+            ...linked.adjustments,
+            ...settlement,
+            language: existing?.language ?? facts.language ?? null,
+            updated_at: at,
+          };
+          const row = existing
+            ? await trx.update('contributions', existing.id, values)
+            : await trx.insert('contributions', {
+                ...values,
+                source: 'stripe',
+                donor_name: facts.donorName ?? null,
+                note: null,
+                stripe_id: facts.stripeId,
+                checkout_session_id: facts.checkoutSessionId,
+                subscription_id: facts.subscriptionId,
+                donor_key: facts.donorKey,
+                frequency: facts.frequency,
+                currency: facts.currency,
+                amount_minor: facts.amountMinor,
+                fee_cover_minor: facts.feeCoverMinor ?? 0,
+                counted_donor: 0,
+                created_at: at,
+              });
+          await settleTotals(trx, existing, row, at);
+          // Only a better time that left the gift where it was is not worth reporting as a fix.
+          const changed = !(
+            betterTime &&
+            status === existing?.status &&
+            row.campaign_id === existing.campaign_id &&
+            !learnsPayment &&
+            !learnsSettlement
+          );
+          return { result: 'recorded', changed, contribution: row };
+          // A new gift is the webhook's busiest write: it names every row it reads or changes
+          // (the gift by its session or invoice, the payment it holds, the donor it counts), so on
+          // PostgreSQL gifts with none in common are written at once. Refunds, disputes, pledges
+          // and staff changes find their rows as they go, and hold the whole ledger.
+        },
+        { keys: giftKeys(facts) },
+      );
     },
 
     async expireSession(checkoutSessionId: string, event?: EventRef): Promise<RecordOutcome> {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { batchedWrites } from '../../lib/db/write-batch.ts';
-import { migratedDatabaseForFile } from '../helpers/database.ts';
+import { migratedDatabaseForFile, TEST_PG } from '../helpers/database.ts';
 
 const file = migratedDatabaseForFile();
 
@@ -98,5 +98,76 @@ describe('batched ledger writes', () => {
       write(async (_trx, sums) => sums.add('a sum that nets to zero', [amount], async (v) => void stored.push(v)));
     await Promise.all([adding(300), adding(-300)]);
     assert.deepEqual(stored, []);
+  });
+});
+
+// PostgreSQL only: SQLite has one writer, and every batch there holds the whole ledger.
+describe('keyed ledger writes on PostgreSQL', { skip: !TEST_PG && 'PostgreSQL only' }, () => {
+  it('when two writes have no key in common, then the second runs while the first is still open', async () => {
+    const write = batchedWrites(file.db);
+    let secondStarted!: () => void;
+    const started = new Promise<void>((r) => (secondStarted = r));
+    let second: Promise<unknown> | undefined;
+    await write(
+      async (trx) => {
+        await trx.insertInto('stripe_events').values(note('evt_batch_keyed_first')).execute();
+        // Queued while this batch is open, so it goes in a batch of its own.
+        second = write(
+          async (t) => {
+            secondStarted();
+            await t.insertInto('stripe_events').values(note('evt_batch_keyed_second')).execute();
+          },
+          { keys: ['cs_other'] },
+        );
+        // Would wait for ever if the second write waited for this one (the test would time out).
+        await started;
+      },
+      { keys: ['cs_first'] },
+    );
+    await second;
+    assert.ok((await ids()).includes('evt_batch_keyed_second'));
+  });
+
+  it('when two writes share a key, then the second starts only after the first has committed', async () => {
+    const write = batchedWrites(file.db);
+    const order: string[] = [];
+    let second: Promise<unknown> | undefined;
+    await write(
+      async (trx) => {
+        second = write(
+          async (t) => {
+            order.push('second starts');
+            // The first write's row is committed and visible here.
+            const seen = await t
+              .selectFrom('stripe_events')
+              .select('id')
+              .where('id', '=', 'evt_batch_shared_first')
+              .executeTakeFirst();
+            order.push(seen ? 'sees the first' : 'does not see the first');
+          },
+          { keys: ['pi_shared', 'cs_second'] },
+        );
+        // Give the second batch every chance to start (it is in flight, waiting for the key).
+        await new Promise((r) => setTimeout(r, 100));
+        await trx.insertInto('stripe_events').values(note('evt_batch_shared_first')).execute();
+        order.push('first ends');
+      },
+      { keys: ['cs_first_shared', 'pi_shared'] },
+    );
+    await second;
+    assert.deepEqual(order, ['first ends', 'second starts', 'sees the first']);
+  });
+
+  it('when a write without keys is queued, then it holds the whole ledger: keyed writes wait for it', async () => {
+    const write = batchedWrites(file.db);
+    const order: string[] = [];
+    let keyed: Promise<unknown> | undefined;
+    await write(async () => {
+      keyed = write(async () => void order.push('keyed runs'), { keys: ['cs_any'] });
+      await new Promise((r) => setTimeout(r, 100));
+      order.push('unkeyed ends');
+    });
+    await keyed;
+    assert.deepEqual(order, ['unkeyed ends', 'keyed runs']);
   });
 });
