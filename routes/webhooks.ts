@@ -114,10 +114,14 @@ export function webhookHandler(deps: AppDeps, securityHeaders: Record<string, st
     }
     try {
       await noteArrival(event);
-      const outcome = await handleStripeEvent(
-        { ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe, clock: deps.clock },
-        event,
-      );
+      // A redelivery of an event already recorded (every write stores its event id in the same
+      // transaction) changes nothing: answered from one read, without Stripe or the writer.
+      const outcome: Awaited<ReturnType<typeof handleStripeEvent>> = (await deps.ledger.recordedEvent(event.id))
+        ? { result: 'duplicate-event' }
+        : await handleStripeEvent(
+            { ledger: deps.ledger, fundraiser: deps.config.fundraiser, stripe: deps.stripe, clock: deps.clock },
+            event,
+          );
       const line = { reqId, event: event.id, type: event.type, result: outcome.result };
       if ('warning' in outcome && outcome.warning)
         deps.logger.warn({ ...line, warning: outcome.warning }, 'webhook handled');

@@ -3,7 +3,7 @@
 // staff view and the silence alert.
 import type { SqlTx } from '../db/statements.ts';
 import type { LedgerContext } from './context.ts';
-import { checkEventRef, checkId } from './facts-check.ts';
+import { checkEventRef, checkId, isStripeId } from './facts-check.ts';
 import type { EventRef, LastWebhook, RefusedEvents } from './types.ts';
 
 const INSERT_EVENT =
@@ -81,6 +81,12 @@ export function webhookStatus(ctx: LedgerContext) {
         .limit(1)
         .executeTakeFirst();
       return { count: Number(counted?.n ?? 0), latest: latest ?? null };
+    },
+
+    async recordedEvent(eventId: string): Promise<boolean> {
+      if (!isStripeId(eventId)) return false;
+      const row = await db.selectFrom('stripe_events').select('id').where('id', '=', eventId).executeTakeFirst();
+      return row !== undefined;
     },
 
     async lastWebhook(): Promise<LastWebhook | null> {

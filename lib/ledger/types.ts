@@ -184,6 +184,11 @@ export interface Ledger {
   /** A signed event arrived; `otherApiVersion` when it was rendered in another version than the pinned one. */
   noteWebhook(event: EventRef, at: Date, otherApiVersion?: string): Promise<void>;
   lastWebhook(): Promise<LastWebhook | null>;
+  /**
+   * Whether this event was recorded already (a redelivery): a read outside any write, so a
+   * duplicate costs no place in the ledger's one-writer section. False says only "not yet".
+   */
+  recordedEvent(eventId: string): Promise<boolean>;
   /** A signed event whose facts were refused: acknowledged to Stripe, kept here for staff. */
   noteRefusedEvent(event: EventRef, reason: string, at: Date): Promise<void>;
   refusedEvents(since: Date): Promise<RefusedEvents>;

@@ -50,6 +50,21 @@ describe('POST /webhooks/stripe', () => {
     assert.equal(await countRows(t.deps, 'contributions'), 1);
   });
 
+  it('when an event already recorded is delivered again, then it is answered from one read, never reaching the ledger writer', async () => {
+    const event = sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 700 }));
+    await deliver(t.app, event).expect(200);
+    const ledger = t.deps.ledger as { recordGift: unknown };
+    const recordGift = ledger.recordGift;
+    ledger.recordGift = () => Promise.reject(new Error('a redelivery must not be written again'));
+    try {
+      const res = await deliver(t.app, event).expect(200);
+      assert.equal(res.body.result, 'duplicate-event');
+    } finally {
+      ledger.recordGift = recordGift;
+    }
+    await assertTotals(700, 1);
+  });
+
   it('when the same paid session arrives 5 times concurrently, then it counts once', async () => {
     const event = sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 500 }));
     const results = await Promise.all(Array.from({ length: 5 }, () => deliver(t.app, event)));

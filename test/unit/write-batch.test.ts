@@ -101,18 +101,19 @@ describe('batched ledger writes', () => {
   });
 });
 
-// PostgreSQL only: SQLite has one writer, and every batch there holds the whole ledger.
+// PostgreSQL only: SQLite has one writer, and every batch there holds the whole ledger. Two
+// writers stand for two instances (each has one batch in flight at a time).
 describe('keyed ledger writes on PostgreSQL', { skip: !TEST_PG && 'PostgreSQL only' }, () => {
-  it('when two writes have no key in common, then the second runs while the first is still open', async () => {
+  it('when two instances write gifts with no key in common, then the second runs while the first is still open', async () => {
     const write = batchedWrites(file.db);
+    const other = batchedWrites(file.db);
     let secondStarted!: () => void;
     const started = new Promise<void>((r) => (secondStarted = r));
     let second: Promise<unknown> | undefined;
     await write(
       async (trx) => {
         await trx.insertInto('stripe_events').values(note('evt_batch_keyed_first')).execute();
-        // Queued while this batch is open, so it goes in a batch of its own.
-        second = write(
+        second = other(
           async (t) => {
             secondStarted();
             await t.insertInto('stripe_events').values(note('evt_batch_keyed_second')).execute();
@@ -128,13 +129,14 @@ describe('keyed ledger writes on PostgreSQL', { skip: !TEST_PG && 'PostgreSQL on
     assert.ok((await ids()).includes('evt_batch_keyed_second'));
   });
 
-  it('when two writes share a key, then the second starts only after the first has committed', async () => {
+  it('when two instances write gifts that share a key, then the second starts only after the first has committed', async () => {
     const write = batchedWrites(file.db);
+    const other = batchedWrites(file.db);
     const order: string[] = [];
     let second: Promise<unknown> | undefined;
     await write(
       async (trx) => {
-        second = write(
+        second = other(
           async (t) => {
             order.push('second starts');
             // The first write's row is committed and visible here.
@@ -158,12 +160,13 @@ describe('keyed ledger writes on PostgreSQL', { skip: !TEST_PG && 'PostgreSQL on
     assert.deepEqual(order, ['first ends', 'second starts', 'sees the first']);
   });
 
-  it('when a write without keys is queued, then it holds the whole ledger: keyed writes wait for it', async () => {
+  it('when a write without keys runs, then it holds the whole ledger: keyed writes of another instance wait for it', async () => {
     const write = batchedWrites(file.db);
+    const other = batchedWrites(file.db);
     const order: string[] = [];
     let keyed: Promise<unknown> | undefined;
     await write(async () => {
-      keyed = write(async () => void order.push('keyed runs'), { keys: ['cs_any'] });
+      keyed = other(async () => void order.push('keyed runs'), { keys: ['cs_any'] });
       await new Promise((r) => setTimeout(r, 100));
       order.push('unkeyed ends');
     });
