@@ -185,8 +185,9 @@ export interface Ledger {
   noteWebhook(event: EventRef, at: Date, otherApiVersion?: string): Promise<void>;
   lastWebhook(): Promise<LastWebhook | null>;
   /**
-   * Whether this event was recorded already (a redelivery): a read outside any write, so a
-   * duplicate costs no place in the ledger's one-writer section. False says only "not yet".
+   * Whether this event was recorded already (a redelivery): on PostgreSQL a read outside any
+   * write, so a duplicate costs no place in a batch. False says only "not known here yet"
+   * (always, on SQLite), and the writer checks again inside its transaction.
    */
   recordedEvent(eventId: string): Promise<boolean>;
   /** A signed event whose facts were refused: acknowledged to Stripe, kept here for staff. */

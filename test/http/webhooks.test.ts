@@ -15,7 +15,7 @@ import {
   TEST_WEBHOOK_SECRET,
   type TestApp,
 } from '../helpers/app.ts';
-import { breakInserts } from '../helpers/database.ts';
+import { breakInserts, TEST_PG } from '../helpers/database.ts';
 import { fulfilCheckoutSession } from '../../lib/payments/record-gifts.ts';
 import { charge, paymentIntent } from '../../emulator/objects.ts';
 
@@ -50,20 +50,25 @@ describe('POST /webhooks/stripe', () => {
     assert.equal(await countRows(t.deps, 'contributions'), 1);
   });
 
-  it('when an event already recorded is delivered again, then it is answered from one read, never reaching the ledger writer', async () => {
-    const event = sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 700 }));
-    await deliver(t.app, event).expect(200);
-    const ledger = t.deps.ledger as { recordGift: unknown };
-    const recordGift = ledger.recordGift;
-    ledger.recordGift = () => Promise.reject(new Error('a redelivery must not be written again'));
-    try {
-      const res = await deliver(t.app, event).expect(200);
-      assert.equal(res.body.result, 'duplicate-event');
-    } finally {
-      ledger.recordGift = recordGift;
-    }
-    await assertTotals(700, 1);
-  });
+  // SQLite's writer checks the event id itself (a read there would wait for the writer anyway).
+  it(
+    'when an event already recorded is delivered again on PostgreSQL, then it is answered from one read, never reaching the ledger writer',
+    { skip: !TEST_PG && 'PostgreSQL only' },
+    async () => {
+      const event = sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 700 }));
+      await deliver(t.app, event).expect(200);
+      const ledger = t.deps.ledger as { recordGift: unknown };
+      const recordGift = ledger.recordGift;
+      ledger.recordGift = () => Promise.reject(new Error('a redelivery must not be written again'));
+      try {
+        const res = await deliver(t.app, event).expect(200);
+        assert.equal(res.body.result, 'duplicate-event');
+      } finally {
+        ledger.recordGift = recordGift;
+      }
+      await assertTotals(700, 1);
+    },
+  );
 
   it('when the same paid session arrives 5 times concurrently, then it counts once', async () => {
     const event = sessionEvent('checkout.session.completed', completedSession(t.config, { amount_total: 500 }));
