@@ -49,7 +49,15 @@ async function main() {
   );
   const rows: Row[] = [];
   if (['csv', 'pages', 'webhooks', 'donate', 'staff'].some((p) => ONLY.has(p))) rows.push(...(await sqliteRows()));
-  if (runs('postgres')) rows.push(...(await postgresRows()));
+  // A failure there (a server that would not start, a seed that timed out) is a failed row,
+  // not the loss of the SQLite rows measured before it.
+  if (runs('postgres'))
+    rows.push(
+      ...(await postgresRows().catch((err: unknown) => {
+        log(`  PostgreSQL part failed: ${String(err)}`);
+        return [{ scenario: '[PostgreSQL] the run', rps: NaN, p50: NaN, p99: NaN, pass: false, note: String(err) }];
+      })),
+    );
 
   const elapsed = (Date.now() - runStarted) / 1000;
   const cpu = `${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB`;

@@ -4,7 +4,7 @@
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { loadConfigWith, type Config } from '../lib/config.ts';
-import { migrateToLatest, openDatabase, type Db } from '../lib/db/database.ts';
+import { createDb, migrateToLatest, openDatabase, type Db } from '../lib/db/database.ts';
 import { createLedger } from '../lib/ledger/ledger.ts';
 import { backfillSql, ROLLUPS } from '../lib/ledger/rollups.ts';
 import { addStaff } from '../lib/staff/users.ts';
@@ -12,7 +12,8 @@ import { addStaff } from '../lib/staff/users.ts';
 export const BENCH_STAFF = { email: 'bench@example.org', password: 'bench-password-not-secret' };
 
 export async function seedLedger(config: Config, gifts: number): Promise<{ campaign: string }> {
-  const db = openDatabase(config);
+  // No statement timeout: a million rows in one INSERT ... SELECT takes longer than the app's 10 s.
+  const db = createDb(config.database, { statementTimeoutMs: 0 });
   await migrateToLatest(db);
   const now = new Date();
   await createLedger({ db, fundraiser: config.fundraiser, clock: () => now }).syncCampaign();
