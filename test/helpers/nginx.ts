@@ -135,7 +135,8 @@ export async function startNginx(bin: string, upstreams: number[], opts: { port?
   };
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something on loopback accepts a connection at `port` now. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => {

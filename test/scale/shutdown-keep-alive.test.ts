@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
+import { accepts } from '../helpers/nginx.ts';
 
 let database: TestDatabase;
 const servers: ServerProcess[] = [];
@@ -48,17 +49,6 @@ async function openConnection(port: number) {
   };
 }
 
-async function refusesConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once('error', () => resolve(true));
-  });
-}
-
 describe('SIGTERM with idle keep-alive connections', () => {
   it('when a request arrives on a connection that was idle at SIGTERM, then it is answered with Connection: close and the process exits', async () => {
     const server = await startServerProcess({}, database.url);
@@ -67,7 +57,7 @@ describe('SIGTERM with idle keep-alive connections', () => {
     assert.match((await connection.get('/healthz')) ?? '', /^HTTP\/1.1 200/);
     const exited = server.kill('SIGTERM');
     // Stopped taking connections: the signal has been handled.
-    while (!(await refusesConnections(server.port))) await new Promise((r) => setTimeout(r, 20));
+    while (await accepts(server.port)) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 200));
     const head = await connection.get('/api/progress');
     assert.ok(head, 'the idle connection was cut under the request');
