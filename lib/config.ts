@@ -102,6 +102,14 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   STAFF_WEBHOOK_WARNING_HOURS: positiveInt(24),
   EMBED_ALLOWED_ORIGINS: optionalString,
+  EXPERIMENT_COUNTS_FLUSH_MS: z.preprocess(
+    (v) => (v === undefined || v === '' ? 1000 : v),
+    z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(50, 'must be at least 50')
+      .max(60_000, 'must be at most 60000 (a minute)'),
+  ),
   TOTALS_MAX_AGE_MS: z.preprocess(
     (v) => (v === undefined || v === '' ? 500 : v),
     z.coerce
@@ -185,6 +193,8 @@ export interface Config {
   readonly metricsToken: string | null;
   /** How long an instance may show the totals from memory; its own writes show at once. */
   readonly totalsMaxAgeMs: number;
+  /** How often an instance adds the experiments' impressions, clicks and checkouts it counted to the database. */
+  readonly experimentFlushMs: number;
   /** Request bodies: how many webhook bodies (not yet signature-checked) are read at once (past it,
    *  503 with Retry-After), and how long a webhook's or a form's body may take to arrive whole (408). */
   readonly bodies: {
@@ -319,6 +329,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(e.TRUST_PROXY),
     metricsToken: e.METRICS_TOKEN ?? null,
     totalsMaxAgeMs: e.TOTALS_MAX_AGE_MS,
+    experimentFlushMs: e.EXPERIMENT_COUNTS_FLUSH_MS,
     bodies: Object.freeze({
       webhookMaxPending: e.WEBHOOK_MAX_PENDING_BODIES,
       webhookDeadlineMs: e.WEBHOOK_BODY_DEADLINE_MS,

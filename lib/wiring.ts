@@ -17,6 +17,7 @@ import { createMetrics, type Metrics } from './monitoring.ts';
 import { DatabaseStore } from './rate-limit-store.ts';
 import { DatabaseSessionStore } from './staff/session-store.ts';
 import { staffAccounts, type StaffAccounts } from './staff/users.ts';
+import { createExperiments, type Experiments } from './experiments/experiments.ts';
 
 export interface AppDeps {
   config: Config;
@@ -33,6 +34,8 @@ export interface AppDeps {
   sleep?: (ms: number) => Promise<void>;
   /** The appeal's words per language (content/appeal.json, appeal.de.json, ...). */
   appeal: AppealTexts;
+  /** Appeal experiments: what runs, which variant a reader sees, the counts and results. */
+  experiments: Experiments;
   staffAccounts: StaffAccounts;
   stores: {
     /** A rate-limit counter store, shared by every instance; the prefix names the limit. */
@@ -70,6 +73,8 @@ export async function buildDeps(
   });
   await ledger.syncCampaign();
   const stripe = overrides.stripe ?? createStripeClient(config.stripe);
+  const appeal = loadAppeals(config.fundraiser.appealFile, config.fundraiser.orgName, config.i18n.languages);
+  const experiments = await createExperiments({ db, config, texts: appeal, clock, logger });
   return {
     config,
     metrics: createMetrics({ ledger, clock, webhookWarningHours: config.staff.webhookWarningHours }),
@@ -79,7 +84,8 @@ export async function buildDeps(
     portal: createPortal({ stripe, config, logger, clock }),
     logger,
     clock,
-    appeal: loadAppeals(config.fundraiser.appealFile, config.fundraiser.orgName, config.i18n.languages),
+    appeal,
+    experiments,
     staffAccounts: staffAccounts(db),
     stores: {
       rateLimit: (prefix) => new DatabaseStore(db, prefix, clock),
@@ -88,6 +94,10 @@ export async function buildDeps(
     databaseAnswers: () => ping(db),
     databaseWrites: writeCheck(db, { clock, logger }),
     db,
-    close: () => db.destroy(),
+    // The counts not yet written go first, while the database is still open.
+    close: async () => {
+      await experiments.close();
+      await db.destroy();
+    },
   };
 }

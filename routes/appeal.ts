@@ -5,7 +5,7 @@
 // form's errors (renderAppeal). The landing page is kept per language too: a ?lang= choice
 // goes to Express, which remembers it in the lang cookie; the fast lane then reads that cookie.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { Router, type Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
@@ -20,6 +20,10 @@ import { CURRENCY_COOKIE, currencyChooserFor } from '../lib/appeal/currency-choi
 import { translator, type Translate, type Translator } from '../lib/i18n/translator.ts';
 import { langQueryOf, languageLocals, REMEMBERED, requestLanguage, translatorOf } from './i18n.ts';
 import type { Config } from '../lib/config.ts';
+import type { Look } from '../lib/experiments/looks.ts';
+import { APPEAL_COOKIE, BANNER_QUERY, cookieValue, refOf } from '../lib/experiments/assign.ts';
+import type { ServingState } from '../lib/experiments/store.ts';
+import type { Variant } from '../lib/experiments/rules.ts';
 
 export interface FormState {
   amount?: string;
@@ -30,6 +34,8 @@ export interface FormState {
   error?: string;
   errorField?: 'amount' | 'frequency' | 'currency';
   notice?: string;
+  /** The variants the page is shown with ("12.b"), which its form posts back. */
+  variants?: { appeal?: string; banner?: string };
 }
 
 // Matches the form id's own pattern, so the slot is valid markup wherever the id goes.
@@ -46,6 +52,7 @@ function alternates(config: Config) {
 
 function appealLocals(
   deps: AppDeps,
+  look: Look,
   progress: Progress,
   form: FormState,
   formId: string,
@@ -53,9 +60,9 @@ function appealLocals(
   url?: string,
 ) {
   // What the form shows checked, typed and on its button (the defaults when nothing was chosen).
-  const view = formView(deps.config.fundraiser, form, tr);
+  const view = formView(look.fundraiser, form, tr);
   const numbers = appealNumbers(deps.config, progress, tr, view.currency);
-  const appeal = deps.appeal[tr.lang];
+  const appeal = look.texts[tr.lang];
   return {
     ...languageLocals(deps.config, tr, url),
     title: appeal.title,
@@ -72,6 +79,7 @@ function appealLocals(
     // then finds the same Checkout Session instead of opening a second one.
     formId,
     form,
+    variants: form.variants ?? {},
   };
 }
 
@@ -89,7 +97,10 @@ function formFromQuery(
   const frequency = str(q.frequency);
   const currency = str(q.currency)?.toLowerCase();
   const cancelled = q.cancelled !== undefined;
-  if (amount === undefined && frequency === undefined && currency === undefined && !cancelled) return null;
+  // A click from a banner in an experiment is counted by Express.
+  const fromBanner = q[BANNER_QUERY] !== undefined;
+  if (amount === undefined && frequency === undefined && currency === undefined && !cancelled && !fromBanner)
+    return null;
   // A cancelled checkout comes back here with the reader's choice, so it is kept.
   const presets = (formOf(form, currency ?? '') ?? form.currencies[0]!).presets;
   const isPreset = presets[frequency === 'monthly' ? 'monthly' : 'once'].map(String).includes(amount ?? '');
@@ -111,6 +122,41 @@ function isLanding(req: IncomingMessage, form: DonateFormConfig): boolean {
   return langQueryOf(url) === undefined && formFromQuery(parseQuery(url.slice(q + 1)), form) === null;
 }
 
+/** The cookie that keeps a reader's variant for the experiment's life (30 days at most). */
+function variantCookie(deps: AppDeps, value: string): string {
+  return `${APPEAL_COOKIE}=${value}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax${deps.config.isHttps ? '; Secure' : ''}`;
+}
+
+/**
+ * The appeal's variant for this page view: kept from the cookie or drawn (and the cookie set),
+ * counted as an impression. Null when no appeal experiment runs or the cookie is forged.
+ */
+function appealVariant(deps: AppDeps, state: ServingState, req: IncomingMessage, res: ServerResponse): Variant | null {
+  const running = state.running.appeal;
+  if (!running) return null;
+  const { variant, fresh } = deps.experiments.appealAssignment(state, cookieValue(req.headers.cookie, APPEAL_COOKIE));
+  if (!variant) return null;
+  if (fresh) {
+    // Beside any cookie already set (the language, the currency), never instead of it.
+    const set = res.getHeader('set-cookie');
+    const cookie = variantCookie(deps, refOf(running, variant));
+    res.setHeader('set-cookie', set === undefined ? cookie : [...[set].flat().map(String), cookie]);
+  }
+  deps.experiments.count(state, 'appeal', variant, 'impression');
+  return variant;
+}
+
+/** A variant key in the fast lane's cache key: the experiments' revision and the variant ("3:b"). */
+const variantKey = (state: ServingState, variant: Variant | null) => `${state.revision}:${variant?.key ?? ''}`;
+
+function lookOfKey(deps: AppDeps, key: string) {
+  const state = deps.experiments.serving();
+  const wanted = key.slice(key.indexOf(':') + 1);
+  const variant = state.running.appeal?.variants.find((v) => v.key === wanted) ?? null;
+  const ref = variant && state.running.appeal ? refOf(state.running.appeal, variant) : undefined;
+  return { look: deps.experiments.look(state, variant), ref };
+}
+
 export function appealFastEntries(deps: AppDeps, render: RenderView, security: Record<string, string>): FastEntry[] {
   const currencies = currencyChooserFor(deps.config.fundraiser.form);
   return [
@@ -127,8 +173,15 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
             currency: (req: IncomingMessage) => currencies.remembered(req.headers),
           }
         : {}),
-      body: (p, lang, currency) =>
-        render('appeal', appealLocals(deps, p, { currency }, FORM_ID_SLOT, translator(lang))),
+      variant: (req, res) => {
+        const state = deps.experiments.serving();
+        return variantKey(state, appealVariant(deps, state, req, res));
+      },
+      body: (p, lang, currency, key) => {
+        const { look, ref } = lookOfKey(deps, key ?? '');
+        const form = { currency, variants: { appeal: ref } };
+        return render('appeal', appealLocals(deps, look, p, form, FORM_ID_SLOT, translator(lang)));
+      },
       splice: { slot: FORM_ID_SLOT, value: newFormId, bytes: FORM_ID_BYTES },
     },
   ];
@@ -138,7 +191,13 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
 export async function renderAppeal(deps: AppDeps, res: Response, form: FormState, status = 200): Promise<void> {
   const progress = await deps.ledger.progress();
   res.set('Cache-Control', NO_STORE);
-  const locals = appealLocals(deps, progress, form, newFormId(), translatorOf(res), res.locals.pageUrl as string);
+  // The variant the form was shown with (a refused form keeps it), when it is the running one's.
+  const state = deps.experiments.serving();
+  const variant = deps.experiments.named(state, 'appeal', form.variants?.appeal);
+  const look = deps.experiments.look(state, variant);
+  const variants = { appeal: variant ? form.variants?.appeal : undefined, banner: form.variants?.banner };
+  const tr = translatorOf(res);
+  const locals = appealLocals(deps, look, progress, { ...form, variants }, newFormId(), tr, res.locals.pageUrl as string);
   res.status(status).render('appeal', locals);
 }
 
@@ -154,6 +213,15 @@ export function appealRoutes(deps: AppDeps): Router {
     // An amount in the address without a currency (the banner's "Give $5" links) is the campaign's.
     const guess = req.query.amount === undefined;
     form.currency = picked ?? (guess ? currencies.remembered(req.headers) : form.currency);
+    const state = deps.experiments.serving();
+    const shown = appealVariant(deps, state, req, res);
+    // A banner's link in an experiment: a click, and the form carries the variant on to Checkout.
+    const fromBanner = deps.experiments.named(state, 'banner', req.query[BANNER_QUERY]);
+    if (fromBanner) deps.experiments.count(state, 'banner', fromBanner, 'click');
+    form.variants = {
+      appeal: shown && state.running.appeal ? refOf(state.running.appeal, shown) : undefined,
+      banner: fromBanner ? String(req.query[BANNER_QUERY]) : undefined,
+    };
     await renderAppeal(deps, res, form);
   });
   return router;

@@ -18,6 +18,7 @@ function formStateOf(body: Record<string, unknown>): FormState {
     frequency: s(body.frequency),
     currency: s(body.currency),
     coverFees,
+    variants: { appeal: s(body.appeal_variant), banner: s(body.banner_variant) },
   };
 }
 
@@ -47,7 +48,14 @@ export function donateRoutes(deps: AppDeps): Router {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const form = formStateOf(body);
       const tr = translatorOf(res);
-      const parsed = parseDonation(body, deps.config.fundraiser, tr.locale);
+      // The variants the form was shown with, when they are the running experiments' (else none:
+      // a forged or stale value gives the default amounts and attributes the gift to nothing).
+      const state = deps.experiments.serving();
+      const appealVariant = deps.experiments.named(state, 'appeal', body.appeal_variant);
+      const bannerVariant = deps.experiments.named(state, 'banner', body.banner_variant);
+      if (bannerVariant && body.via === 'banner') deps.experiments.count(state, 'banner', bannerVariant, 'click');
+      const look = deps.experiments.look(state, appealVariant ?? bannerVariant);
+      const parsed = parseDonation(body, look.fundraiser, tr.locale);
       if (!parsed.ok) {
         // In the reader's language, JSON too: the script banner shows it as it comes.
         const error = tr.t(parsed.message.id, parsed.message.values);
@@ -64,9 +72,15 @@ export function donateRoutes(deps: AppDeps): Router {
           formId,
           now: deps.clock(),
           lang: translatorOf(res).lang,
+          variants: {
+            ...(appealVariant ? { appeal: form.variants!.appeal! } : {}),
+            ...(bannerVariant ? { banner: form.variants!.banner! } : {}),
+          },
           ...(monthly ? { monthlyPrices: await deps.portal.monthlyPrices() } : {}),
         });
         url = session.url;
+        if (appealVariant) deps.experiments.count(state, 'appeal', appealVariant, 'checkout');
+        if (bannerVariant) deps.experiments.count(state, 'banner', bannerVariant, 'checkout');
       } catch (err) {
         deps.logger.error({ err }, 'could not create a Checkout Session');
         url = null;

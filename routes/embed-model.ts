@@ -7,6 +7,8 @@ import { appealNumbers, fillCopy } from '../lib/appeal/copy.ts';
 import { toMinor } from '../lib/money.ts';
 import type { Progress } from '../lib/ledger/types.ts';
 import type { Translator } from '../lib/i18n/translator.ts';
+import type { Look } from '../lib/experiments/looks.ts';
+import { BANNER_QUERY } from '../lib/experiments/assign.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -26,8 +28,8 @@ function bannerAmounts(form: AppDeps['config']['fundraiser']['form']) {
   return { once, monthly: form.presets.monthly };
 }
 
-function offered(deps: AppDeps, list: readonly number[]): number[] {
-  const ok = (a: number) => parseDonation({ amount: String(a) }, deps.config.fundraiser).ok;
+function offered(deps: AppDeps, fundraiser: Look['fundraiser'], list: readonly number[]): number[] {
+  const ok = (a: number) => parseDonation({ amount: String(a) }, fundraiser).ok;
   const amounts = list.filter(ok);
   return amounts.length ? amounts : namedAmounts(deps);
 }
@@ -44,17 +46,23 @@ export function giftHiddenUntil(deps: AppDeps, now: Date, progress: Progress): D
   return days ? new Date(now.getTime() + days * DAY_MS) : new Date(progress.endsAt);
 }
 
-export function bannerModel(deps: AppDeps, progress: Progress, tr: Translator) {
+/**
+ * `look`: the words and amounts shown (an experiment's variant or the defaults); `variant`: that
+ * variant ("12.b"), which the banner's links and form carry to the appeal and to Checkout.
+ */
+export function bannerModel(deps: AppDeps, look: Look, progress: Progress, tr: Translator, variant?: string) {
   const { currency } = progress;
-  const { baseUrl, fundraiser, embed, org } = deps.config;
+  const { baseUrl, embed, org } = deps.config;
+  const { fundraiser } = look;
   const { t } = tr;
   const numbers = appealNumbers(deps.config, progress, tr);
   const donors = t('banner.donors', { count: progress.donors });
   const money = (a: number) => tr.money(toMinor(a, currency), currency);
-  const appeal = deps.appeal[tr.lang];
+  const appeal = look.texts[tr.lang];
   const amounts = bannerAmounts(fundraiser.form);
-  const once = offered(deps, amounts.once);
-  const monthly = offered(deps, amounts.monthly);
+  const once = offered(deps, fundraiser, amounts.once);
+  const monthly = offered(deps, fundraiser, amounts.monthly);
+  const clicked = variant ? `&${BANNER_QUERY}=${variant}` : '';
   const defaultAmount = once.includes(fundraiser.form.defaults.once) ? fundraiser.form.defaults.once : once[0]!;
   return {
     /** The language of the words (the script banner marks its box with it). */
@@ -71,13 +79,15 @@ export function bannerModel(deps: AppDeps, progress: Progress, tr: Translator) {
     // Links to the appeal with an amount chosen (the first contract; kept for old embeds).
     links: namedAmounts(deps).map((a) => ({
       text: t('banner.give', { amount: money(a) }),
-      href: `${baseUrl}/?amount=${a}&lang=${tr.lang}#main`,
+      href: `${baseUrl}/?amount=${a}&lang=${tr.lang}${clicked}#main`,
     })),
     closeLabel: t('banner.close'),
     closeDays: embed.closeDays,
     // The choice inside the banner: a form posted to donateUrl in the top window.
     donateUrl: `${baseUrl}/donate`,
-    otherAmountUrl: `${baseUrl}/?lang=${tr.lang}#main`,
+    otherAmountUrl: `${baseUrl}/?lang=${tr.lang}${clicked}#main`,
+    /** The experiment's variant shown, for the form to post (absent: no banner experiment runs). */
+    ...(variant ? { variant } : {}),
     amounts: once.map((a) => ({ value: a, text: money(a), monthly: monthly.includes(a) })),
     defaultAmount,
     frequencies: [

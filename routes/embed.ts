@@ -12,7 +12,8 @@ import type { AppDeps } from '../lib/wiring.ts';
 import { PROJECT_ROOT } from '../lib/config.ts';
 import type { Progress } from '../lib/ledger/types.ts';
 import type { FastEntry } from './fast-lane.ts';
-import { allowFramingByHosts, PUBLIC_FIGURES_HEADERS } from './middleware/public-cache.ts';
+import { allowFramingByHosts, NO_STORE, PUBLIC_FIGURES_HEADERS } from './middleware/public-cache.ts';
+import { refOf } from '../lib/experiments/assign.ts';
 import { framableBy } from './middleware/security-headers.ts';
 import { CrossSiteRequestError, refuseCrossSite } from './middleware/cross-site.ts';
 import type { RenderView } from './views.ts';
@@ -60,15 +61,38 @@ export function writeHidden(res: Response, deps: AppDeps, rec: BannerHidden): vo
   });
 }
 
-/** The iframe banner, shown. */
-function bannerHtml(deps: AppDeps, render: RenderView, progress: Progress, tr: Translator): Promise<string> {
+/** The iframe banner, shown (`key`: the variant's, from bannerVariant). */
+function bannerHtml(deps: AppDeps, render: RenderView, progress: Progress, tr: Translator, key: string): Promise<string> {
   return render('embed/banner', {
     ...languageLocals(deps.config, tr),
     hidden: null,
-    banner: bannerModel(deps, progress, tr),
+    banner: bannerOf(deps, progress, tr, key),
     title: tr.t('banner.title'),
   });
 }
+
+/**
+ * A banner experiment draws per page view (no cookie: the banner sits on other sites) and counts
+ * the impression; the key is the experiments' revision and the variant ("3:b", "3:" for none).
+ */
+function bannerVariant(deps: AppDeps): string {
+  const state = deps.experiments.serving();
+  const variant = deps.experiments.bannerDraw(state);
+  if (variant) deps.experiments.count(state, 'banner', variant, 'impression');
+  return `${state.revision}:${variant?.key ?? ''}`;
+}
+
+function bannerOf(deps: AppDeps, progress: Progress, tr: Translator, key: string) {
+  const state = deps.experiments.serving();
+  const running = state.running.banner;
+  const wanted = key.slice(key.indexOf(':') + 1);
+  const variant = running?.variants.find((v) => v.key === wanted) ?? null;
+  const look = deps.experiments.look(state, variant);
+  return bannerModel(deps, look, progress, tr, running && variant ? refOf(running, variant) : undefined);
+}
+
+/** Drawn per response while an experiment runs, so no shared cache may keep one variant for everyone. */
+const drawnPerView = (key: string) => !key.endsWith(':');
 
 const closedIt = (req: IncomingMessage) => req.headers.cookie?.includes(`${HIDE_COOKIE}=`) ?? false;
 
@@ -81,9 +105,15 @@ export function embedFastEntries(deps: AppDeps, render: RenderView, security: Re
       cors: true,
       // Fetched without cookies (credentials: 'omit'): ?lang= or Accept-Language, so a CDN keys on
       // those, and on Origin as for every CORS answer (each host gets its own Allow-Origin).
-      headers: { ...security, ...PUBLIC_FIGURES_HEADERS, vary: `${PUBLIC_FIGURES_HEADERS.vary}, Accept-Language` },
+      headers: (key) => ({
+        ...security,
+        ...PUBLIC_FIGURES_HEADERS,
+        ...(drawnPerView(key) ? { 'cache-control': NO_STORE } : {}),
+        vary: `${PUBLIC_FIGURES_HEADERS.vary}, Accept-Language`,
+      }),
       language: (req) => requestLanguage(deps.config, req, false),
-      body: (p, lang) => JSON.stringify(bannerModel(deps, p, translator(lang))),
+      variant: () => bannerVariant(deps),
+      body: (p, lang, _currency, key) => JSON.stringify(bannerOf(deps, p, translator(lang), key ?? ':')),
     },
     {
       // Shown or hidden depends on the reader's cookie, so no shared cache may keep it (the
@@ -98,7 +128,8 @@ export function embedFastEntries(deps: AppDeps, render: RenderView, security: Re
         vary: 'Cookie, Accept-Language',
       },
       language: (req) => requestLanguage(deps.config, req),
-      body: (p, lang) => bannerHtml(deps, render, p, translator(lang)),
+      variant: () => bannerVariant(deps),
+      body: (p, lang, _currency, key) => bannerHtml(deps, render, p, translator(lang), key ?? ':'),
     },
   ];
 }
@@ -132,7 +163,7 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
       const manageUrl = `${deps.config.baseUrl}/manage`;
       return void res.render('embed/banner', { hidden, banner: null, title: tr.t('banner.title'), manageUrl });
     }
-    res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress(), tr));
+    res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress(), tr, bannerVariant(deps)));
   });
 
   // "Close" (x), "Maybe later" and "I already gave" inside the iframe: plain form buttons

@@ -28,8 +28,8 @@ export interface FastEntry {
   /** The plain request this entry serves; a variant (a cookie, a query) goes on to Express. */
   serves?(req: IncomingMessage): boolean;
   type: 'json' | 'html';
-  /** Headers besides the body's own: security, caching, Vary. */
-  headers: Record<string, string>;
+  /** Headers besides the body's own: security, caching, Vary (per variant, when they differ by it). */
+  headers: Record<string, string> | ((variant: string) => Record<string, string>);
   /** Host sites in EMBED_ALLOWED_ORIGINS may read it from a browser. */
   cors?: boolean;
   /**
@@ -39,8 +39,13 @@ export interface FastEntry {
   language?(req: IncomingMessage): Language;
   /** The currency the request's form shows first (the appeal): the body is kept per currency too. */
   currency?(req: IncomingMessage): string;
-  /** The body for these figures (in this language and currency): built once per revision and variant. */
-  body(progress: Progress, lang: Language, currency?: string): Promise<string> | string;
+  /**
+   * The experiment's variant this request is shown (and counted for), as a key: the body is kept
+   * per variant too. It may set a header (a cookie) on the response before it is written.
+   */
+  variant?(req: IncomingMessage, res: ServerResponse): string;
+  /** The body for these figures (in this language, currency and variant): built once per revision and variant. */
+  body(progress: Progress, lang: Language, currency?: string, variant?: string): Promise<string> | string;
   /**
    * A fresh value per response, written where `slot` stands (the appeal's form id), always
    * `bytes` long, so the headers are built once too. Such a body has no ETag.
@@ -51,6 +56,9 @@ export interface FastEntry {
 /** Answers a fast request and returns true, or returns false to let Express have it. */
 export type FastLane = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 export type FastLaneError = (req: IncomingMessage, res: ServerResponse, err: unknown, type: FastEntry['type']) => void;
+
+/** Bodies kept per entry before the lot is let go (languages x currencies x variants, with room). */
+const KEPT_MAX = 256;
 
 const TYPES = { json: 'application/json; charset=utf-8', html: 'text/html; charset=utf-8' };
 
@@ -90,11 +98,12 @@ function withVary(headers: Record<string, string>, compressed: boolean): Record<
   return { ...headers, vary: headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding' };
 }
 
-function prebuild(entry: FastEntry, text: string, lang: Language): Prebuilt {
+function prebuild(entry: FastEntry, text: string, lang: Language, variant: string): Prebuilt {
   const compressible = Buffer.byteLength(text) >= COMPRESS_MIN_BYTES;
-  const headers = entry.language ? { ...entry.headers, 'content-language': lang } : entry.headers;
-  const own = withVary(headers, compressible);
-  const base = { ...own, 'content-type': TYPES[entry.type] };
+  const own = typeof entry.headers === 'function' ? entry.headers(variant) : entry.headers;
+  const headers = entry.language ? { ...own, 'content-language': lang } : own;
+  const withVaried = withVary(headers, compressible);
+  const base = { ...withVaried, 'content-type': TYPES[entry.type] };
   const variants = new Map<Encoding, Variant>();
   let build: (encoding: Encoding) => Variant;
   let available: Encoding[];
@@ -130,7 +139,7 @@ function prebuild(entry: FastEntry, text: string, lang: Language): Prebuilt {
           : encoding === 'gzip'
             ? zlib.gzipSync(body, { level: 9 })
             : body;
-      const notModified = { ...own, etag: etagFor(tag, encoding) };
+      const notModified = { ...withVaried, etag: etagFor(tag, encoding) };
       const coding: Record<string, string> = encoding === 'identity' ? {} : { 'content-encoding': encoding };
       const headers = { ...base, ...notModified, ...coding, 'content-length': String(encoded.length) };
       return { parts: [encoded], headers, notModified };
@@ -161,16 +170,22 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
         ok: deps.metrics.fastLaneRequests.labels(entry.path, '200'),
         same: deps.metrics.fastLaneRequests.labels(entry.path, '304'),
       };
-      // One body per language and currency (at most the site's few of each), each for the latest
-      // revision it was asked for.
+      // One body per language, currency and variant (at most the site's few of each), each for the
+      // latest revision it was asked for. Variants of past experiments are let go now and then.
       const kept = new Map<string, { revision: number; value: Promise<Prebuilt> }>();
       // Built once per revision of the figures and variant, for every concurrent caller; a failed build is not kept.
-      const prebuilt = (progress: Progress, lang: Language, currency: string | undefined): Promise<Prebuilt> => {
-        const key = currency ? `${lang}|${currency}` : lang;
+      const prebuilt = (
+        progress: Progress,
+        lang: Language,
+        currency: string | undefined,
+        variant: string,
+      ): Promise<Prebuilt> => {
+        const key = `${lang}|${currency ?? ''}|${variant}`;
         let mine = kept.get(key);
         if (mine?.revision !== progress.revision) {
-          const value = Promise.resolve(entry.body(progress, lang, currency)).then((text) =>
-            prebuild(entry, text, lang),
+          if (!mine && kept.size >= KEPT_MAX) kept.clear();
+          const value = Promise.resolve(entry.body(progress, lang, currency, variant)).then((text) =>
+            prebuild(entry, text, lang, variant),
           );
           const built = { revision: progress.revision, value };
           kept.set(key, (mine = built));
@@ -215,6 +230,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
     if (!lane || (lane.entry.serves && !lane.entry.serves(req))) return false;
     const lang = lane.entry.language ? lane.entry.language(req) : defaultLanguage;
     const currency = lane.entry.currency?.(req);
+    const variant = lane.entry.variant?.(req, res) ?? '';
     let progress: Promise<Progress>;
     try {
       progress = deps.ledger.progress();
@@ -222,7 +238,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
       progress = Promise.reject(err);
     }
     progress
-      .then((p) => lane.prebuilt(p, lang, currency))
+      .then((p) => lane.prebuilt(p, lang, currency, variant))
       .then((b) => lane.send(req, res, b))
       .catch((err) => {
         try {

@@ -14,6 +14,7 @@ import { STATEMENT_COLUMNS } from '../lib/ledger/statements.ts';
 import { toMinor } from '../lib/money.ts';
 import { staffPledgeRoutes } from './staff-pledges.ts';
 import { staffStretchRoutes } from './staff-stretch.ts';
+import { staffExperimentRoutes } from './staff-experiments.ts';
 
 const SESSION_TTL_MS = 8 * 3600_000;
 
@@ -290,6 +291,7 @@ export function staffRoutes(deps: AppDeps, csrf: Csrf): Router {
 
   router.use(staffPledgeRoutes(deps, { page, admin, csrf, render }));
   router.use(staffStretchRoutes(deps, { page, admin, csrf, render, settingsError }));
+  router.use(staffExperimentRoutes(deps, { page, admin, csrf, render }));
 
   router.use('/staff', ((err, req, res, next) => {
     if (!csrf.isCsrfError(err)) return next(err);

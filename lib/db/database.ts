@@ -33,6 +33,7 @@ import * as m0008 from './migrations/0008_refused_events.ts';
 import * as m0009 from './migrations/0009_stretch_and_fee_cover.ts';
 import * as m0010 from './migrations/0010_settlement_and_language.ts';
 import * as m0011 from './migrations/0011_staff_rollups.ts';
+import * as m0012 from './migrations/0012_experiments.ts';
 
 export type Db = Kysely<Database>;
 
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0009_stretch_and_fee_cover': m0009,
   '0010_settlement_and_language': m0010,
   '0011_staff_rollups': m0011,
+  '0012_experiments': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

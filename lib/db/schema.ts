@@ -215,11 +215,53 @@ export interface StripeEventsTable {
   received_at: string;
 }
 
+/** An appeal experiment; `variants` is JSON (lib/experiments/rules.ts checks it). */
+export interface ExperimentsTable {
+  id: Generated<number>;
+  name: string;
+  surface: 'appeal' | 'banner';
+  status: 'draft' | 'running' | 'stopped';
+  variants: string;
+  /** The variant an admin made the default, if any. */
+  winner: string | null;
+  created_by: string;
+  created_at: string;
+  started_at: string | null;
+  stopped_at: string | null;
+}
+
+/** Readers shown a variant, clicks from the banner, checkouts started: added in batches. */
+export interface ExperimentCountsTable {
+  experiment_id: number;
+  variant: string;
+  kind: 'impression' | 'click' | 'checkout';
+  count: number;
+}
+
+/** The variant a gift's checkout was started from, written once with the gift. */
+export interface ExperimentGiftsTable {
+  experiment_id: number;
+  contribution_id: number;
+  variant: string;
+}
+
+/** The appeal's defaults a winning variant set (one row, id 1); JSON overrides over the content files. */
+export interface AppealDefaultsTable {
+  id: number;
+  overrides: string;
+  updated_by: string;
+  updated_at: string;
+}
+
 export interface Database {
+  appeal_defaults: AppealDefaultsTable;
   campaigns: CampaignsTable;
   campaign_totals: CampaignTotalsTable;
   contributions: ContributionsTable;
   daily_figures: DailyFiguresTable;
+  experiments: ExperimentsTable;
+  experiment_counts: ExperimentCountsTable;
+  experiment_gifts: ExperimentGiftsTable;
   gift_figures: GiftFiguresTable;
   ledger_charges: LedgerChargesTable;
   ledger_disputes: LedgerDisputesTable;

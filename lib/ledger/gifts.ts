@@ -42,6 +42,10 @@ function settledAt(
     return { settled_minor: facts.amountMinor, settled_currency: facts.currency };
   return UNSETTLED;
 }
+// A gift's variant, once per experiment (an experiment the database does not hold is none).
+const ATTRIBUTE =
+  'insert into experiment_gifts (experiment_id, contribution_id, variant) select ?, ?, ? ' +
+  'where exists (select 1 from experiments where id = ?) on conflict do nothing';
 const GIFT_BY_PAYMENT = 'select stripe_id from contributions where payment_intent_id = ?';
 
 /** The identities a gift's write reads rows by: its session or invoice, its payment, its donor. */
@@ -135,6 +139,8 @@ export function giftWrites(ctx: LedgerContext) {
                 counted_donor: 0,
                 created_at: at,
               });
+          // Each paid month of a pledge is a new row with the same metadata, so it is attributed too.
+          if (!existing) for (const v of facts.variants ?? []) await trx.run(ATTRIBUTE, [v.experimentId, row.id, v.variant, v.experimentId]);
           await settleTotals(trx, existing, row, at);
           // Only a better time that left the gift where it was is not worth reporting as a fix.
           const changed = !(

@@ -46,6 +46,8 @@ export interface GiftFacts {
   settledCurrency?: string | null;
   /** The reader's language (two lower-case letters) from the checkout's metadata; null: unknown. */
   language?: string | null;
+  /** The experiments' variants the checkout was started from (its metadata): written once, with a new gift. */
+  variants?: ReadonlyArray<{ experimentId: number; variant: string }>;
   /** When Stripe says this happened; decides the campaign a payment counts toward. */
   occurredAt: Date;
   /** How trustworthy occurredAt is; a paid gift is re-timed when a better source arrives. */

@@ -8,6 +8,7 @@ import { METADATA_FEE_COVER, METADATA_FUNDRAISER, METADATA_GIFT } from './record
 import { NO_MONTHLY_PRICES, type MonthlyPrices } from './portal.ts';
 import { translator, type Translate } from '../i18n/translator.ts';
 import { isShipped, SOURCE_LANGUAGE } from '../i18n/languages.ts';
+import { METADATA_VARIANT } from '../experiments/assign.ts';
 
 // For people reading Stripe's dashboard: the campaign on show when the gift was started. The
 // ledger does not read it: a payment counts toward the campaign of the moment it was paid.
@@ -26,6 +27,8 @@ export interface CheckoutRequest {
   monthlyPrices?: MonthlyPrices;
   /** The reader's language ("de"): Checkout's own and the thank-you page's, and kept on the gift. */
   lang: string;
+  /** The experiments' variants the form was shown with ("12.b"), checked: the gift is attributed to them. */
+  variants?: { appeal?: string; banner?: string };
 }
 
 /**
@@ -78,6 +81,8 @@ export async function createDonationCheckout(
     [METADATA_CAMPAIGN]: displayedWindow(fundraiser.window, req.now).slug,
     frequency: choice.frequency,
     [METADATA_LANG]: req.lang,
+    ...(req.variants?.appeal ? { [METADATA_VARIANT.appeal]: req.variants.appeal } : {}),
+    ...(req.variants?.banner ? { [METADATA_VARIANT.banner]: req.variants.banner } : {}),
     // The gift is recorded once, at what Stripe says was paid (the fee cover included): this
     // only says how much of it the donor added for the fees.
     ...(choice.feeCoverMinor > 0
@@ -120,7 +125,7 @@ export async function createDonationCheckout(
     .update(`${fundraiser.id}|${req.formId}|${choice.chargeMinor}|${choice.currency}|${choice.frequency}|${slot}|`)
     .update(JSON.stringify(params.line_items))
     // The same form in another language asks for another locale: another key too.
-    .update(`|${req.lang}`)
+    .update(`|${req.lang}|${req.variants?.appeal ?? ''}|${req.variants?.banner ?? ''}`)
     .digest('hex');
   return stripe.checkout.sessions.create(params, { idempotencyKey });
 }

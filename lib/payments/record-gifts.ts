@@ -6,6 +6,7 @@ import { RefusedFacts } from '../ledger/facts-check.ts';
 import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import type { EventRef, Ledger, RecordOutcome, TimeSource } from '../ledger/types.ts';
+import { variantsOfMetadata } from '../experiments/assign.ts';
 import { languageOf, readInvoiceSettlement, readPaymentSettlement, type SettlementFacts } from './settlement.ts';
 
 /** Metadata every Checkout Session the site creates carries, so its events can be told apart. */
@@ -124,6 +125,7 @@ export async function fulfilCheckoutSession(deps: FulfilDeps, input: SessionInpu
       feeCoverMinor: feeCoverOf(session.metadata, session.amount_total),
       ...settled,
       language: languageOf(session.metadata),
+      variants: variantsOfMetadata(session.metadata),
       occurredAt: input.occurredAt,
       timeSource: input.timeSource ?? (input.event ? 'stripe' : 'clock'),
     },
@@ -175,6 +177,7 @@ export async function recordPaidInvoice(
       feeCoverMinor: feeCoverOf(details.metadata, invoice.amount_paid),
       ...settled,
       language: languageOf(details.metadata),
+      variants: variantsOfMetadata(details.metadata),
       // The invoice says when it was paid; that moment picks the campaign, whichever path records it.
       occurredAt: paidAt ? new Date(paidAt * 1000) : input.occurredAt,
       timeSource: paidAt || input.event ? 'stripe' : 'clock',

@@ -158,6 +158,11 @@
       return fs;
     }
     if (b.lang) form.appendChild(el('input', { type: 'hidden', name: 'lang', value: b.lang }));
+    // In an experiment: the variant shown, so the gift (and the click) count for it.
+    if (b.variant) {
+      form.appendChild(el('input', { type: 'hidden', name: 'banner_variant', value: b.variant }));
+      form.appendChild(el('input', { type: 'hidden', name: 'via', value: 'banner' }));
+    }
     form.appendChild(group('q', b.howOftenLabel || 'How often', b.frequencies, 'frequency', 'once'));
     var amounts = group('a', b.amountLabel || 'Amount', b.amounts, 'amount', b.defaultAmount);
     form.appendChild(amounts);

@@ -59,6 +59,8 @@ export function staffLocale(campaignCurrency: string): RequestHandler {
       // Rounded down, as the public bar does: never more than was raised.
       percentText: (p: number) =>
         percent().format(p >= 1 ? Math.floor(p + 1e-9) / 100 : Math.floor(p * 100 + 1e-9) / 10_000),
+      /** A share as it is (0.0341 -> "3.41%"), for rates that are not a part of the goal. */
+      rate: (fraction: number) => percent().format(fraction),
       /** An ISO time from the ledger, in the staff member's way, in UTC (as the ledger keeps it). */
       dateTime: (iso: string) => `${dates().format(new Date(iso))} UTC`,
     };

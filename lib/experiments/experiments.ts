@@ -1,0 +1,65 @@
+// Appeal experiments, put together: the store (what staff made, what runs), the counter
+// (impressions, clicks, checkouts), the looks (what each variant shows) and the results.
+//
+//   rules.ts    what an experiment is, and the rules a draft must meet
+//   form.ts     the staff form to a draft and back
+//   store.ts    experiments in the database, audited; what runs, kept in memory
+//   assign.ts   which variant a reader sees (cookie, per page view), and the metadata a gift carries
+//   looks.ts    a variant's words and amounts over the defaults
+//   counts.ts   counting on the hot path, added to the database in batches
+//   results.ts, stats.ts  the figures per variant, intervals and the verdict
+import type { AppealTexts } from '../appeal/content.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import { formatMoney } from '../money.ts';
+import { appealAssignment, draw, variantNamed, type Assignment } from './assign.ts';
+import { experimentCounter, type CountKind } from './counts.ts';
+import { looks, type Look } from './looks.ts';
+import { experimentResults } from './results.ts';
+import type { Surface, Variant } from './rules.ts';
+import { experimentStore, type ServingState } from './store.ts';
+
+export interface ExperimentsDeps {
+  db: Db;
+  config: Config;
+  texts: AppealTexts;
+  clock: () => Date;
+  logger: Logger;
+}
+
+export async function createExperiments(deps: ExperimentsDeps) {
+  const { db, config } = deps;
+  const store = await experimentStore({ ...deps, maxAgeMs: config.totalsMaxAgeMs });
+  const counter = experimentCounter(db, { flushMs: config.experimentFlushMs, logger: deps.logger });
+  const looked = looks(config, deps.texts);
+  const campaignCurrency = config.fundraiser.currency;
+  return {
+    store,
+    counter,
+    serving: (): ServingState => store.serving(),
+    /** The words and amounts for a variant (null: the defaults). */
+    look: (state: ServingState, variant: Variant | null): Look => looked.of(state, variant),
+    /** The appeal's variant for a request's cookie (see assign.ts). */
+    appealAssignment: (state: ServingState, cookie: string | undefined): Assignment =>
+      appealAssignment(state.running.appeal, cookie),
+    /** The banner's variant for one page view; null when no banner experiment runs. */
+    bannerDraw: (state: ServingState): Variant | null => (state.running.banner ? draw(state.running.banner) : null),
+    /** The running experiment's variant a form or link names (null: none, or forged). */
+    named: (state: ServingState, surface: Surface, raw: unknown): Variant | null =>
+      variantNamed(state.running[surface], raw),
+    count(state: ServingState, surface: Surface, variant: Variant, kind: CountKind): void {
+      const running = state.running[surface];
+      if (running) counter.count(running.id, variant.key, kind);
+    },
+    async results(id: number) {
+      const experiment = await store.get(id);
+      if (!experiment) return null;
+      await counter.flush();
+      return experimentResults(db, experiment, (minor) => formatMoney(Math.round(minor), campaignCurrency));
+    },
+    close: () => counter.close(),
+  };
+}
+
+export type Experiments = Awaited<ReturnType<typeof createExperiments>>;
