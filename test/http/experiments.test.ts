@@ -1,0 +1,164 @@
+// Appeal experiments through HTTP: staff make, start and stop them (and are refused bad ones),
+// readers get a variant kept in a cookie, forged values fall back to the default, and the
+// variant rides through the donate form into Checkout's metadata.
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { makeTestApp, type TestApp } from '../helpers/app.ts';
+import { loggedInStaff } from '../helpers/staff.ts';
+import { experimentAction, idFrom, postExperiment, runningExperiment, TWO_HEADLINES } from '../helpers/experiments.ts';
+
+let t: TestApp;
+let admin: Awaited<ReturnType<typeof loggedInStaff>>;
+before(async () => {
+  t = await makeTestApp({ now: new Date() });
+  admin = await loggedInStaff(t.app, t.deps.db, 'admin');
+});
+after(() => t.close());
+
+const DEFAULT_HEADLINE = () => t.deps.appeal.en.headline;
+const experimentCount = async () => (await t.deps.db.selectFrom('experiments').select('id').execute()).length;
+const alertOf = (html: string) =>
+  (html.match(/role="alert"[^>]*>([^<]*)</)?.[1] ?? '').replaceAll('&#34;', '"').replaceAll('&#39;', "'");
+
+async function stopAll() {
+  for (const e of await t.deps.experiments.store.list())
+    if (e.status === 'running') await t.deps.experiments.store.stop(e.id, 'test@example.org');
+}
+
+describe('staff making experiments', () => {
+  beforeEach(stopAll);
+
+  it('when an admin saves a valid experiment, then it is a draft, audited, and shown with its variants', async () => {
+    const res = await postExperiment(admin, TWO_HEADLINES, 303);
+    const id = idFrom(res.headers.location);
+    const page = await admin.get(`/staff/experiments/${id}`).expect(200);
+    assert.match(page.text, /data-status>draft</);
+    assert.match(page.text, /Only readers keep this site free/);
+    const audit = await t.deps.db.selectFrom('staff_audit').selectAll().where('action', '=', 'experiment created').execute();
+    assert.ok(audit.some((a) => a.detail.includes(`#${id} "Headline test"`)));
+  });
+
+  const refusals: Array<[string, Record<string, string>, RegExp]> = [
+    ['shares that do not add to 100', { ...TWO_HEADLINES, b_share: '40' }, /add up to 90%; they must add up to 100%/],
+    ['one variant', { name: 'x', surface: 'appeal', a_name: 'Only', a_share: '100', a_headline_en: 'Hi' }, /2 to 4 variants/],
+    ['two variants that change nothing', { ...TWO_HEADLINES, b_headline_en: '' }, /A and B change nothing/],
+    ['a tile above the donation bounds', { ...TWO_HEADLINES, b_once: '5, 25, 99999999' }, /outside the donation bounds/],
+    ['a preselected amount that is not a tile', { ...TWO_HEADLINES, b_once: '10, 20', b_default_once: '15' }, /must be one of its once amounts/],
+    ['amounts that are not numbers', { ...TWO_HEADLINES, b_once: 'five' }, /whole numbers separated by commas/],
+    ['a letter on the banner', { ...TWO_HEADLINES, surface: 'banner', b_letter_en: 'Dear reader' }, /changes the letter, which the banner does not show/],
+    ['no name', { ...TWO_HEADLINES, name: ' ' }, /Give the experiment a name/],
+    ['a variant without a name', { ...TWO_HEADLINES, b_name: '' }, /Variant B needs a name/],
+  ];
+  for (const [what, fields, message] of refusals) {
+    it(`when the form has ${what}, then it is refused with a clear message and nothing is saved`, async () => {
+      const before = await experimentCount();
+      const res = await postExperiment(admin, fields, 400);
+      assert.match(alertOf(res.text), message);
+      assert.equal(await experimentCount(), before);
+      // The form comes back as it was typed.
+      assert.match(res.text, new RegExp(`value="${fields.name.trim() ? fields.name : ''}"`));
+    });
+  }
+
+  it('when a viewer or a form without its token tries, then nothing is made', async () => {
+    const viewer = await loggedInStaff(t.app, t.deps.db, 'viewer');
+    await viewer.get('/staff/experiments/new').expect(403);
+    await viewer.post('/staff/experiments').type('form').send({ name: 'x' }).expect(403);
+    const before = await experimentCount();
+    await admin.post('/staff/experiments').type('form').send(TWO_HEADLINES).expect(403);
+    assert.equal(await experimentCount(), before);
+    // Viewers still see the list and the results.
+    await viewer.get('/staff/experiments').expect(200);
+  });
+
+  it('when a second experiment starts on the same surface, then it is refused; the banner may run beside the appeal', async () => {
+    const first = await runningExperiment(admin, TWO_HEADLINES);
+    const second = idFrom((await postExperiment(admin, { ...TWO_HEADLINES, name: 'Second' }, 303)).headers.location);
+    const refused = await experimentAction(admin, second, 'start', 409);
+    assert.match(alertOf(refused.text), /"Headline test" \(#\d+\) is already running on the appeal: stop it first/);
+    assert.equal((await t.deps.experiments.store.get(second))!.status, 'draft');
+    const banner = { ...TWO_HEADLINES, name: 'Banner words', surface: 'banner', b_headline_en: '', b_banner_en: 'Five dollars keeps us going.' };
+    await runningExperiment(admin, banner);
+    await experimentAction(admin, first, 'stop', 303);
+    await experimentAction(admin, first, 'start', 409);
+    await experimentAction(admin, second, 'start', 303);
+    const actions = (await t.deps.db.selectFrom('staff_audit').select('action').execute()).map((a) => a.action);
+    for (const a of ['experiment started', 'experiment stopped']) assert.ok(actions.includes(a));
+  });
+});
+
+describe('readers in an experiment', () => {
+  let id: number;
+  before(async () => {
+    await stopAll();
+    id = await runningExperiment(admin, TWO_HEADLINES);
+  });
+
+  const headlineOf = (html: string) => html.match(/<h1[^>]*>([^<]*)</)?.[1]?.trim();
+  const cookieOf = (res: request.Response) =>
+    ([res.headers['set-cookie'] ?? []].flat() as string[]).find((c) => c.startsWith('fr_exp='));
+
+  it('when a reader without the cookie opens the appeal, then a variant is drawn, kept in a first-party cookie and shown', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const res = await request(t.app).get('/').expect(200);
+      const cookie = cookieOf(res);
+      assert.ok(cookie, 'the variant is kept');
+      assert.match(cookie, new RegExp(`^fr_exp=${id}\\.[ab]; Path=/; Max-Age=\\d+; HttpOnly; SameSite=Lax`));
+      const key = cookie.slice(`fr_exp=${id}.`.length, `fr_exp=${id}.`.length + 1);
+      seen.add(key);
+      assert.equal(headlineOf(res.text), key === 'b' ? TWO_HEADLINES.b_headline_en : DEFAULT_HEADLINE());
+      assert.match(res.text, new RegExp(`name="appeal_variant" value="${id}\\.${key}"`));
+    }
+    assert.deepEqual([...seen].sort(), ['a', 'b'], 'both variants are drawn');
+  });
+
+  it('when a reader comes back with their cookie, then they see the same variant and get no new cookie', async () => {
+    for (let i = 0; i < 5; i++) {
+      const res = await request(t.app).get('/').set('Cookie', `fr_exp=${id}.b`).expect(200);
+      assert.equal(headlineOf(res.text), TWO_HEADLINES.b_headline_en);
+      assert.equal(cookieOf(res), undefined);
+    }
+  });
+
+  it('when the cookie is forged, then the default appeal is shown and counted nowhere; an old experiment\'s is drawn again', async () => {
+    await t.deps.experiments.counter.flush();
+    for (const forged of [`${id}.d`, `${id}.z`, 'garbage']) {
+      const res = await request(t.app).get('/').set('Cookie', `fr_exp=${forged}`).expect(200);
+      assert.equal(headlineOf(res.text), DEFAULT_HEADLINE(), forged);
+      assert.doesNotMatch(res.text, /name="appeal_variant"/);
+    }
+    const old = await request(t.app).get('/').set('Cookie', `fr_exp=${id + 1000}.b`).expect(200);
+    assert.ok(cookieOf(old)?.startsWith(`fr_exp=${id}.`));
+  });
+
+  it('when the counts are flushed, then the impressions per variant are in the database', async () => {
+    await t.deps.experiments.counter.flush();
+    const before = await t.deps.experiments.results(id);
+    for (let i = 0; i < 7; i++) await request(t.app).get('/').set('Cookie', `fr_exp=${id}.a`).expect(200);
+    const after = await t.deps.experiments.results(id);
+    assert.equal(after!.variants[0]!.impressions - before!.variants[0]!.impressions, 7);
+    assert.equal(after!.variants[1]!.impressions, before!.variants[1]!.impressions);
+  });
+
+  it('when the experiment is stopped, then everyone sees the default and no cookie is set', async () => {
+    await experimentAction(admin, id, 'stop', 303);
+    const res = await request(t.app).get('/').set('Cookie', `fr_exp=${id}.b`).expect(200);
+    assert.equal(headlineOf(res.text), DEFAULT_HEADLINE());
+    assert.equal(cookieOf(await request(t.app).get('/').expect(200)), undefined);
+  });
+
+  it('when an admin makes B the default, then every reader sees B and the change is audited', async () => {
+    await experimentAction(admin, id, 'winner', 303, 'b');
+    for (const cookie of ['', `fr_exp=${id}.a`]) {
+      const res = await request(t.app).get('/').set('Cookie', cookie).expect(200);
+      assert.equal(headlineOf(res.text), TWO_HEADLINES.b_headline_en);
+    }
+    const e = await t.deps.experiments.store.get(id);
+    assert.equal(e!.winner, 'b');
+    const audit = await t.deps.db.selectFrom('staff_audit').selectAll().where('action', '=', 'experiment winner made default').execute();
+    assert.equal(audit.length, 1);
+    await experimentAction(admin, id, 'winner', 409, 'q');
+  });
+});
