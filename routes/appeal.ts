@@ -154,7 +154,7 @@ function lookOfKey(deps: AppDeps, key: string) {
   const wanted = key.slice(key.indexOf(':') + 1);
   const variant = state.running.appeal?.variants.find((v) => v.key === wanted) ?? null;
   const ref = variant && state.running.appeal ? refOf(state.running.appeal, variant) : undefined;
-  return { look: deps.experiments.look(state, variant), ref };
+  return { look: deps.experiments.look(state, 'appeal', variant), ref };
 }
 
 export function appealFastEntries(deps: AppDeps, render: RenderView, security: Record<string, string>): FastEntry[] {
@@ -194,7 +194,7 @@ export async function renderAppeal(deps: AppDeps, res: Response, form: FormState
   // The variant the form was shown with (a refused form keeps it), when it is the running one's.
   const state = deps.experiments.serving();
   const variant = deps.experiments.named(state, 'appeal', form.variants?.appeal);
-  const look = deps.experiments.look(state, variant);
+  const look = deps.experiments.look(state, 'appeal', variant);
   const variants = { appeal: variant ? form.variants?.appeal : undefined, banner: form.variants?.banner };
   const tr = translatorOf(res);
   const locals = appealLocals(deps, look, progress, { ...form, variants }, newFormId(), tr, res.locals.pageUrl as string);

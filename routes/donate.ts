@@ -54,7 +54,9 @@ export function donateRoutes(deps: AppDeps): Router {
       const appealVariant = deps.experiments.named(state, 'appeal', body.appeal_variant);
       const bannerVariant = deps.experiments.named(state, 'banner', body.banner_variant);
       if (bannerVariant && body.via === 'banner') deps.experiments.count(state, 'banner', bannerVariant, 'click');
-      const look = deps.experiments.look(state, appealVariant ?? bannerVariant);
+      const look = appealVariant
+        ? deps.experiments.look(state, 'appeal', appealVariant)
+        : deps.experiments.look(state, 'banner', bannerVariant);
       const parsed = parseDonation(body, look.fundraiser, tr.locale);
       if (!parsed.ok) {
         // In the reader's language, JSON too: the script banner shows it as it comes.

@@ -87,7 +87,7 @@ function bannerOf(deps: AppDeps, progress: Progress, tr: Translator, key: string
   const running = state.running.banner;
   const wanted = key.slice(key.indexOf(':') + 1);
   const variant = running?.variants.find((v) => v.key === wanted) ?? null;
-  const look = deps.experiments.look(state, variant);
+  const look = deps.experiments.look(state, 'banner', variant);
   return bannerModel(deps, look, progress, tr, running && variant ? refOf(running, variant) : undefined);
 }
 

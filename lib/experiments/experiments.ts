@@ -38,8 +38,8 @@ export async function createExperiments(deps: ExperimentsDeps) {
     store,
     counter,
     serving: (): ServingState => store.serving(),
-    /** The words and amounts for a variant (null: the defaults). */
-    look: (state: ServingState, variant: Variant | null): Look => looked.of(state, variant),
+    /** The words and amounts for a surface's variant (null: the defaults). */
+    look: (state: ServingState, surface: Surface, variant: Variant | null): Look => looked.of(state, surface, variant),
     /** The appeal's variant for a request's cookie (see assign.ts). */
     appealAssignment: (state: ServingState, cookie: string | undefined): Assignment =>
       appealAssignment(state.running.appeal, cookie),

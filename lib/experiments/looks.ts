@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import type { AppealContent, AppealTexts } from '../appeal/content.ts';
 import type { CurrencyForm } from '../config-donate.ts';
 import type { Language } from '../i18n/languages.ts';
-import type { Overrides, Variant } from './rules.ts';
+import type { Overrides, Surface, Variant } from './rules.ts';
 import type { ServingState } from './store.ts';
 
 export interface Look {
@@ -53,13 +53,14 @@ export function looks(config: Config, texts: AppealTexts) {
   let revision = -1;
   const plain: Look = { texts, fundraiser: config.fundraiser };
   return {
-    /** The look for a variant (null: the defaults) under the experiments as they now stand. */
-    of(state: ServingState, variant: Variant | null): Look {
+    /** The look for a surface's variant (null: the defaults) under the experiments as they now stand. */
+    of(state: ServingState, surface: Surface, variant: Variant | null): Look {
       if (state.revision !== revision) {
         kept.clear();
         revision = state.revision;
       }
-      const key = variant?.key ?? '';
+      // The appeal's B and the banner's B are different variants.
+      const key = variant ? `${surface}.${variant.key}` : '';
       let look = kept.get(key);
       if (!look) {
         const o = variant ? variant.overrides : {};

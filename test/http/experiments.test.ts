@@ -57,7 +57,7 @@ describe('staff making experiments', () => {
       assert.match(alertOf(res.text), message);
       assert.equal(await experimentCount(), before);
       // The form comes back as it was typed.
-      assert.match(res.text, new RegExp(`value="${fields.name.trim() ? fields.name : ''}"`));
+      assert.match(res.text, new RegExp(`value="${fields.name?.trim() ? fields.name : ''}"`));
     });
   }
 
