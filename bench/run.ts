@@ -16,12 +16,13 @@ import { markdownTable, pick, writeResults, type Row } from './report.ts';
 import { CONNECTIONS, LARGE, log, ROUNDS, SECONDS, SMALL, spec, type BenchApp } from './settings.ts';
 import { csvRows } from './parts/csv.ts';
 import { PAGES, pageRows } from './parts/pages.ts';
+import { experimentRows } from './parts/experiments.ts';
 import { postgresApp, startBenchPostgres } from './parts/postgres.ts';
 import { staffRows } from './parts/staff.ts';
 import { webhookRows } from './parts/webhooks.ts';
 
-// A subset while working on one path, e.g. BENCH_ONLY=webhooks (csv, pages, webhooks, donate, staff, postgres).
-const PARTS = ['csv', 'pages', 'webhooks', 'donate', 'staff', 'postgres'] as const;
+// A subset while working on one path, e.g. BENCH_ONLY=webhooks (csv, pages, experiments, webhooks, donate, staff, postgres).
+const PARTS = ['csv', 'pages', 'experiments', 'webhooks', 'donate', 'staff', 'postgres'] as const;
 const ONLY = new Set((process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((s) => s.trim()));
 for (const p of ONLY)
   if (!(PARTS as readonly string[]).includes(p))
@@ -48,7 +49,8 @@ async function main() {
       `${SECONDS} s x ${ROUNDS} rounds, ${CONNECTIONS} connections`,
   );
   const rows: Row[] = [];
-  if (['csv', 'pages', 'webhooks', 'donate', 'staff'].some((p) => ONLY.has(p))) rows.push(...(await sqliteRows()));
+  if (['csv', 'pages', 'experiments', 'webhooks', 'donate', 'staff'].some((p) => ONLY.has(p)))
+    rows.push(...(await sqliteRows()));
   // A failure there (a server that would not start, a seed that timed out) is a failed row,
   // not the loss of the SQLite rows measured before it.
   if (runs('postgres'))
@@ -89,6 +91,7 @@ async function sqliteRows(): Promise<Row[]> {
     );
   if (runs('csv')) rows.push(...(await csvRows(large)));
   if (runs('pages')) rows.push(...(await pageRows(small, large, PAGES)));
+  if (runs('experiments')) rows.push(...(await experimentRows(small)));
   logMemory('after the public pages');
   if (runs('webhooks')) {
     rows.push(...(await webhookRows([large], 'POST /webhooks/stripe', { duplicates: true, prefix: '' })));

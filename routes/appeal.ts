@@ -5,7 +5,7 @@
 // form's errors (renderAppeal). The landing page is kept per language too: a ?lang= choice
 // goes to Express, which remembers it in the lang cookie; the fast lane then reads that cookie.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { Router, type Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
@@ -122,28 +122,34 @@ function isLanding(req: IncomingMessage, form: DonateFormConfig): boolean {
   return langQueryOf(url) === undefined && formFromQuery(parseQuery(url.slice(q + 1)), form) === null;
 }
 
-/** The cookie that keeps a reader's variant for the experiment's life (30 days at most). */
+/** The cookie that keeps a reader's variant for the experiment's life (30 days at most), built once per variant. */
+const cookies = new Map<string, string>();
 function variantCookie(deps: AppDeps, value: string): string {
-  return `${APPEAL_COOKIE}=${value}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax${deps.config.isHttps ? '; Secure' : ''}`;
+  let cookie = cookies.get(value);
+  if (cookie === undefined) {
+    if (cookies.size > 64) cookies.clear();
+    cookie = `${APPEAL_COOKIE}=${value}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax${deps.config.isHttps ? '; Secure' : ''}`;
+    cookies.set(value, cookie);
+  }
+  return cookie;
 }
 
 /**
- * The appeal's variant for this page view: kept from the cookie or drawn (and the cookie set),
- * counted as an impression. Null when no appeal experiment runs or the cookie is forged.
+ * The appeal's variant for this page view: kept from the cookie or drawn (then `cookie` is the
+ * Set-Cookie to send), counted as an impression. Null when no appeal experiment runs or the
+ * cookie is forged.
  */
-function appealVariant(deps: AppDeps, state: ServingState, req: IncomingMessage, res: ServerResponse): Variant | null {
+function appealVariant(
+  deps: AppDeps,
+  state: ServingState,
+  req: IncomingMessage,
+): { variant: Variant | null; cookie?: string } {
   const running = state.running.appeal;
-  if (!running) return null;
+  if (!running) return { variant: null };
   const { variant, fresh } = deps.experiments.appealAssignment(state, cookieValue(req.headers.cookie, APPEAL_COOKIE));
-  if (!variant) return null;
-  if (fresh) {
-    // Beside any cookie already set (the language, the currency), never instead of it.
-    const set = res.getHeader('set-cookie');
-    const cookie = variantCookie(deps, refOf(running, variant));
-    res.setHeader('set-cookie', set === undefined ? cookie : [...[set].flat().map(String), cookie]);
-  }
+  if (!variant) return { variant: null };
   deps.experiments.count(state, 'appeal', variant, 'impression');
-  return variant;
+  return fresh ? { variant, cookie: variantCookie(deps, refOf(running, variant)) } : { variant };
 }
 
 /** A variant key in the fast lane's cache key: the experiments' revision and the variant ("3:b"). */
@@ -173,9 +179,11 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
             currency: (req: IncomingMessage) => currencies.remembered(req.headers),
           }
         : {}),
-      variant: (req, res) => {
+      variant: (req) => {
         const state = deps.experiments.serving();
-        return variantKey(state, appealVariant(deps, state, req, res));
+        const { variant, cookie } = appealVariant(deps, state, req);
+        const key = variantKey(state, variant);
+        return cookie ? { key, headers: { 'set-cookie': cookie } } : { key };
       },
       body: (p, lang, currency, key) => {
         const { look, ref } = lookOfKey(deps, key ?? '');
@@ -197,7 +205,15 @@ export async function renderAppeal(deps: AppDeps, res: Response, form: FormState
   const look = deps.experiments.look(state, 'appeal', variant);
   const variants = { appeal: variant ? form.variants?.appeal : undefined, banner: form.variants?.banner };
   const tr = translatorOf(res);
-  const locals = appealLocals(deps, look, progress, { ...form, variants }, newFormId(), tr, res.locals.pageUrl as string);
+  const locals = appealLocals(
+    deps,
+    look,
+    progress,
+    { ...form, variants },
+    newFormId(),
+    tr,
+    res.locals.pageUrl as string,
+  );
   res.status(status).render('appeal', locals);
 }
 
@@ -214,7 +230,8 @@ export function appealRoutes(deps: AppDeps): Router {
     const guess = req.query.amount === undefined;
     form.currency = picked ?? (guess ? currencies.remembered(req.headers) : form.currency);
     const state = deps.experiments.serving();
-    const shown = appealVariant(deps, state, req, res);
+    const { variant: shown, cookie } = appealVariant(deps, state, req);
+    if (cookie) res.append('Set-Cookie', cookie);
     // A banner's link in an experiment: a click, and the form carries the variant on to Checkout.
     const fromBanner = deps.experiments.named(state, 'banner', req.query[BANNER_QUERY]);
     if (fromBanner) deps.experiments.count(state, 'banner', fromBanner, 'click');

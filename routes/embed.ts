@@ -62,7 +62,13 @@ export function writeHidden(res: Response, deps: AppDeps, rec: BannerHidden): vo
 }
 
 /** The iframe banner, shown (`key`: the variant's, from bannerVariant). */
-function bannerHtml(deps: AppDeps, render: RenderView, progress: Progress, tr: Translator, key: string): Promise<string> {
+function bannerHtml(
+  deps: AppDeps,
+  render: RenderView,
+  progress: Progress,
+  tr: Translator,
+  key: string,
+): Promise<string> {
   return render('embed/banner', {
     ...languageLocals(deps.config, tr),
     hidden: null,
@@ -75,11 +81,11 @@ function bannerHtml(deps: AppDeps, render: RenderView, progress: Progress, tr: T
  * A banner experiment draws per page view (no cookie: the banner sits on other sites) and counts
  * the impression; the key is the experiments' revision and the variant ("3:b", "3:" for none).
  */
-function bannerVariant(deps: AppDeps): string {
+function bannerVariant(deps: AppDeps): { key: string } {
   const state = deps.experiments.serving();
   const variant = deps.experiments.bannerDraw(state);
   if (variant) deps.experiments.count(state, 'banner', variant, 'impression');
-  return `${state.revision}:${variant?.key ?? ''}`;
+  return { key: `${state.revision}:${variant?.key ?? ''}` };
 }
 
 function bannerOf(deps: AppDeps, progress: Progress, tr: Translator, key: string) {
@@ -163,7 +169,7 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
       const manageUrl = `${deps.config.baseUrl}/manage`;
       return void res.render('embed/banner', { hidden, banner: null, title: tr.t('banner.title'), manageUrl });
     }
-    res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress(), tr, bannerVariant(deps)));
+    res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress(), tr, bannerVariant(deps).key));
   });
 
   // "Close" (x), "Maybe later" and "I already gave" inside the iframe: plain form buttons

@@ -41,9 +41,9 @@ export interface FastEntry {
   currency?(req: IncomingMessage): string;
   /**
    * The experiment's variant this request is shown (and counted for), as a key: the body is kept
-   * per variant too. It may set a header (a cookie) on the response before it is written.
+   * per variant too; `headers` go on this response only (a new reader's cookie).
    */
-  variant?(req: IncomingMessage, res: ServerResponse): string;
+  variant?(req: IncomingMessage): FastVariant;
   /** The body for these figures (in this language, currency and variant): built once per revision and variant. */
   body(progress: Progress, lang: Language, currency?: string, variant?: string): Promise<string> | string;
   /**
@@ -52,6 +52,13 @@ export interface FastEntry {
    */
   splice?: { slot: string; value(): string; bytes: number };
 }
+
+export interface FastVariant {
+  key: string;
+  headers?: Record<string, string>;
+}
+
+const NO_VARIANT: FastVariant = { key: '' };
 
 /** Answers a fast request and returns true, or returns false to let Express have it. */
 export type FastLane = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
@@ -196,8 +203,9 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
         return mine.value;
       };
 
-      const send = (req: IncomingMessage, res: ServerResponse, prebuilt: Prebuilt) => {
-        const cors = entry.cors ? corsOf(req) : null;
+      const send = (req: IncomingMessage, res: ServerResponse, prebuilt: Prebuilt, own?: Record<string, string>) => {
+        const corsOnly = entry.cors ? corsOf(req) : null;
+        const cors = own ? { ...corsOnly, ...own } : corsOnly;
         const encoding = prebuilt.available.length
           ? chooseEncoding(req.headers['accept-encoding'], prebuilt.available)
           : 'identity';
@@ -230,7 +238,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
     if (!lane || (lane.entry.serves && !lane.entry.serves(req))) return false;
     const lang = lane.entry.language ? lane.entry.language(req) : defaultLanguage;
     const currency = lane.entry.currency?.(req);
-    const variant = lane.entry.variant?.(req, res) ?? '';
+    const variant = lane.entry.variant?.(req) ?? NO_VARIANT;
     let progress: Promise<Progress>;
     try {
       progress = deps.ledger.progress();
@@ -238,8 +246,8 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
       progress = Promise.reject(err);
     }
     progress
-      .then((p) => lane.prebuilt(p, lang, currency, variant))
-      .then((b) => lane.send(req, res, b))
+      .then((p) => lane.prebuilt(p, lang, currency, variant.key))
+      .then((b) => lane.send(req, res, b, variant.headers))
       .catch((err) => {
         try {
           onError(req, res, err, lane.entry.type);

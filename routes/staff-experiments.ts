@@ -46,10 +46,17 @@ export function staffExperimentRoutes(deps: AppDeps, g: StaffGuards): Router {
 
   router.get('/staff/experiments/new', g.page, g.admin, async (req, res) => {
     // "Copy into a new one": a stopped experiment's variants as a starting point.
-    const from = /^\d{1,9}$/.test(String(req.query.copy)) ? await experiments.store.get(Number(req.query.copy)) : undefined;
+    const from = /^\d{1,9}$/.test(String(req.query.copy))
+      ? await experiments.store.get(Number(req.query.copy))
+      : undefined;
     const fields = from
       ? draftFields({ ...from, name: `${from.name} (again)` })
-      : { surface: req.query.surface === 'banner' ? 'banner' : 'appeal', a_name: 'As it is', a_share: '50', b_share: '50' };
+      : {
+          surface: req.query.surface === 'banner' ? 'banner' : 'appeal',
+          a_name: 'As it is',
+          a_share: '50',
+          b_share: '50',
+        };
     showForm(req, res, fields, null);
   });
 
@@ -106,8 +113,16 @@ export function staffExperimentRoutes(deps: AppDeps, g: StaffGuards): Router {
     };
 
   const guarded = [g.page, g.admin, g.csrf.protect] as const;
-  router.post('/staff/experiments/:id/start', ...guarded, action('started', (id, _req, who) => experiments.store.start(id, who)));
-  router.post('/staff/experiments/:id/stop', ...guarded, action('stopped', (id, _req, who) => experiments.store.stop(id, who)));
+  router.post(
+    '/staff/experiments/:id/start',
+    ...guarded,
+    action('started', (id, _req, who) => experiments.store.start(id, who)),
+  );
+  router.post(
+    '/staff/experiments/:id/stop',
+    ...guarded,
+    action('stopped', (id, _req, who) => experiments.store.stop(id, who)),
+  );
   router.post(
     '/staff/experiments/:id/winner',
     ...guarded,

@@ -51,8 +51,7 @@ export function cookieValue(header: string | undefined, name: string): string | 
 
 export type Assignment =
   /** No experiment, or a forged cookie: the default appeal. */
-  | { variant: null; fresh: false }
-  | { variant: Variant; fresh: boolean };
+  { variant: null; fresh: false } | { variant: Variant; fresh: boolean };
 
 /**
  * The appeal's variant for a request: the cookie's when it names one of the running

@@ -30,7 +30,8 @@ export interface ExperimentsDeps {
 
 export async function createExperiments(deps: ExperimentsDeps) {
   const { db, config } = deps;
-  const store = await experimentStore({ ...deps, maxAgeMs: config.totalsMaxAgeMs });
+  // At least a quarter second: with TOTALS_MAX_AGE_MS=0 every page view would read the experiments too.
+  const store = await experimentStore({ ...deps, maxAgeMs: Math.max(config.totalsMaxAgeMs, 250) });
   const counter = experimentCounter(db, { flushMs: config.experimentFlushMs, logger: deps.logger });
   const looked = looks(config, deps.texts);
   const campaignCurrency = config.fundraiser.currency;

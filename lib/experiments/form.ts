@@ -48,7 +48,7 @@ function echo(body: Body): FormFields {
 }
 
 export function parseExperimentForm(body: Body, languages: readonly Language[]): ParsedForm {
-  const surface = (body.surface === 'banner' ? 'banner' : 'appeal') as Surface;
+  const surface: Surface = body.surface === 'banner' ? 'banner' : 'appeal';
   const refuse = (error: string): ParsedForm => ({ ok: false, error, fields: echo(body) });
   const variants: Variant[] = [];
   for (const slot of VARIANT_KEYS) {
@@ -73,7 +73,9 @@ export function parseExperimentForm(body: Body, languages: readonly Language[]):
     for (const frequency of ['once', 'monthly'] as const) {
       const tiles = amounts(line(f(frequency), 200));
       if (tiles === null)
-        return refuse(`${label}: write the ${frequency} amounts as whole numbers separated by commas, such as 5, 10, 25.`);
+        return refuse(
+          `${label}: write the ${frequency} amounts as whole numbers separated by commas, such as 5, 10, 25.`,
+        );
       if (tiles) presets[frequency] = tiles;
       const chosen = amount(line(f(`default_${frequency}`), 20));
       if (chosen === null) return refuse(`${label}: the preselected ${frequency} amount must be a whole number.`);

@@ -64,11 +64,17 @@ export function looks(config: Config, texts: AppealTexts) {
       let look = kept.get(key);
       if (!look) {
         const o = variant ? variant.overrides : {};
-        const base = { texts: withTexts(texts, state.defaults, config.fundraiser.orgName), fundraiser: withAmounts(config.fundraiser, state.defaults) };
-        look = isPlain(state.defaults) && isPlain(o) ? plain : {
-          texts: withTexts(base.texts, o, config.fundraiser.orgName),
-          fundraiser: withAmounts(base.fundraiser, o),
+        const base = {
+          texts: withTexts(texts, state.defaults, config.fundraiser.orgName),
+          fundraiser: withAmounts(config.fundraiser, state.defaults),
         };
+        look =
+          isPlain(state.defaults) && isPlain(o)
+            ? plain
+            : {
+                texts: withTexts(base.texts, o, config.fundraiser.orgName),
+                fundraiser: withAmounts(base.fundraiser, o),
+              };
         kept.set(key, look);
       }
       return look;

@@ -30,7 +30,11 @@ export async function experimentResults(
     .select(['variant', 'kind', 'count'])
     .where('experiment_id', '=', experiment.id)
     .execute();
-  const donors = await sql<{ variant: string; money: number | string; paid: number | string }>`${DONORS}${experiment.id} group by g.variant, c.donor_key`.execute(db);
+  const donors = await sql<{
+    variant: string;
+    money: number | string;
+    paid: number | string;
+  }>`${DONORS}${experiment.id} group by g.variant, c.donor_key`.execute(db);
   const inputs: VariantInput[] = experiment.variants.map((v) => {
     const count = (kind: string) => Number(counts.find((c) => c.variant === v.key && c.kind === kind)?.count ?? 0);
     return {

@@ -68,7 +68,9 @@ export function draftProblem(draft: Draft, fundraiser: Config['fundraiser']): st
     if (v.name.length > LIMITS.name) return `${label}'s name can be at most ${LIMITS.name} characters.`;
     if (!Number.isInteger(v.share) || v.share < 1 || v.share > 99)
       return `${label}'s share must be a whole percent from 1 to 99.`;
-    const extra = (Object.keys(v.overrides) as Array<keyof Overrides>).find((f) => !SURFACE_FIELDS[surface].includes(f));
+    const extra = (Object.keys(v.overrides) as Array<keyof Overrides>).find(
+      (f) => !SURFACE_FIELDS[surface].includes(f),
+    );
     if (extra) return `${label} changes the ${extra}, which the ${surface} does not show.`;
     const amounts = amountProblem(label, v.overrides, fundraiser);
     if (amounts) return amounts;

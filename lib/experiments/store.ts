@@ -115,7 +115,14 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
     /** Reads the database now (tests, and an instance that must see another's change at once). */
     refresh,
 
-    list: () => db.selectFrom('experiments').selectAll().orderBy('id', 'desc').limit(100).execute().then((rows) => rows.map((r) => fromRow(r as Row))),
+    list: () =>
+      db
+        .selectFrom('experiments')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(100)
+        .execute()
+        .then((rows) => rows.map((r) => fromRow(r as Row))),
     get: (id: number) => find(db, id),
     defaults: () => state.defaults,
 
@@ -137,7 +144,13 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
           .returningAll()
           .executeTakeFirstOrThrow();
         const shares = draft.variants.map((v) => `${v.key.toUpperCase()} ${v.share}%`).join(', ');
-        await writeChange(trx, staffEmail, 'experiment created', `#${row.id} "${draft.name}" on the ${draft.surface}: ${shares}`, at);
+        await writeChange(
+          trx,
+          staffEmail,
+          'experiment created',
+          `#${row.id} "${draft.name}" on the ${draft.surface}: ${shares}`,
+          at,
+        );
         return fromRow(row as Row);
       });
     },
@@ -147,7 +160,9 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
         const e = await mustFind(trx, id);
         if (e.status !== 'draft')
           throw new ExperimentRefused(
-            e.status === 'running' ? 'This experiment is already running.' : 'A stopped experiment cannot start again: its figures would mix. Copy it into a new one instead.',
+            e.status === 'running'
+              ? 'This experiment is already running.'
+              : 'A stopped experiment cannot start again: its figures would mix. Copy it into a new one instead.',
           );
         const other = await trx
           .selectFrom('experiments')
@@ -193,7 +208,13 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
           .set({ winner: winner.key, status: 'stopped', stopped_at: e.status === 'running' ? at : e.stoppedAt })
           .where('id', '=', id)
           .execute();
-        await writeChange(trx, staffEmail, 'experiment winner made default', `#${id} "${e.name}": variant ${winner.key.toUpperCase()} "${winner.name}"`, at);
+        await writeChange(
+          trx,
+          staffEmail,
+          'experiment winner made default',
+          `#${id} "${e.name}": variant ${winner.key.toUpperCase()} "${winner.name}"`,
+          at,
+        );
       });
     },
   };

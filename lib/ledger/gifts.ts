@@ -140,7 +140,9 @@ export function giftWrites(ctx: LedgerContext) {
                 created_at: at,
               });
           // Each paid month of a pledge is a new row with the same metadata, so it is attributed too.
-          if (!existing) for (const v of facts.variants ?? []) await trx.run(ATTRIBUTE, [v.experimentId, row.id, v.variant, v.experimentId]);
+          if (!existing)
+            for (const v of facts.variants ?? [])
+              await trx.run(ATTRIBUTE, [v.experimentId, row.id, v.variant, v.experimentId]);
           await settleTotals(trx, existing, row, at);
           // Only a better time that left the gift where it was is not worth reporting as a fix.
           const changed = !(

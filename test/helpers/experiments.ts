@@ -23,7 +23,8 @@ export const idFrom = (location: string | undefined) => Number(location?.split('
 /** Makes and starts an experiment; returns its id. */
 export async function runningExperiment(staff: Agent, fields: Record<string, string>): Promise<number> {
   const made = await postExperiment(staff, fields).then((r) => {
-    if (r.status !== 303) throw new Error(`experiment refused: ${r.status} ${r.text.match(/role="alert"[^>]*>([^<]*)/)?.[1]}`);
+    if (r.status !== 303)
+      throw new Error(`experiment refused: ${r.status} ${r.text.match(/role="alert"[^>]*>([^<]*)/)?.[1]}`);
     return r;
   });
   const id = idFrom(made.headers.location);

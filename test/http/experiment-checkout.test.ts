@@ -38,7 +38,9 @@ async function donate(cookie: string, fields: Record<string, string>) {
     .post('/donate')
     .set('Cookie', cookie)
     .type('form')
-    .send(new URLSearchParams({ form_id: formId, ...(variant ? { appeal_variant: variant } : {}), ...fields }).toString())
+    .send(
+      new URLSearchParams({ form_id: formId, ...(variant ? { appeal_variant: variant } : {}), ...fields }).toString(),
+    )
     .expect(303);
   return { session: sessionOf(res.headers.location!), page: page.text };
 }

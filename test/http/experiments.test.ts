@@ -35,18 +35,38 @@ describe('staff making experiments', () => {
     const page = await admin.get(`/staff/experiments/${id}`).expect(200);
     assert.match(page.text, /data-status>draft</);
     assert.match(page.text, /Only readers keep this site free/);
-    const audit = await t.deps.db.selectFrom('staff_audit').selectAll().where('action', '=', 'experiment created').execute();
+    const audit = await t.deps.db
+      .selectFrom('staff_audit')
+      .selectAll()
+      .where('action', '=', 'experiment created')
+      .execute();
     assert.ok(audit.some((a) => a.detail.includes(`#${id} "Headline test"`)));
   });
 
   const refusals: Array<[string, Record<string, string>, RegExp]> = [
     ['shares that do not add to 100', { ...TWO_HEADLINES, b_share: '40' }, /add up to 90%; they must add up to 100%/],
-    ['one variant', { name: 'x', surface: 'appeal', a_name: 'Only', a_share: '100', a_headline_en: 'Hi' }, /2 to 4 variants/],
+    [
+      'one variant',
+      { name: 'x', surface: 'appeal', a_name: 'Only', a_share: '100', a_headline_en: 'Hi' },
+      /2 to 4 variants/,
+    ],
     ['two variants that change nothing', { ...TWO_HEADLINES, b_headline_en: '' }, /A and B change nothing/],
-    ['a tile above the donation bounds', { ...TWO_HEADLINES, b_once: '5, 25, 99999999' }, /outside the donation bounds/],
-    ['a preselected amount that is not a tile', { ...TWO_HEADLINES, b_once: '10, 20', b_default_once: '15' }, /must be one of its once amounts/],
+    [
+      'a tile above the donation bounds',
+      { ...TWO_HEADLINES, b_once: '5, 25, 99999999' },
+      /outside the donation bounds/,
+    ],
+    [
+      'a preselected amount that is not a tile',
+      { ...TWO_HEADLINES, b_once: '10, 20', b_default_once: '15' },
+      /must be one of its once amounts/,
+    ],
     ['amounts that are not numbers', { ...TWO_HEADLINES, b_once: 'five' }, /whole numbers separated by commas/],
-    ['a letter on the banner', { ...TWO_HEADLINES, surface: 'banner', b_letter_en: 'Dear reader' }, /changes the letter, which the banner does not show/],
+    [
+      'a letter on the banner',
+      { ...TWO_HEADLINES, surface: 'banner', b_letter_en: 'Dear reader' },
+      /changes the letter, which the banner does not show/,
+    ],
     ['no name', { ...TWO_HEADLINES, name: ' ' }, /Give the experiment a name/],
     ['a variant without a name', { ...TWO_HEADLINES, b_name: '' }, /Variant B needs a name/],
   ];
@@ -78,7 +98,13 @@ describe('staff making experiments', () => {
     const refused = await experimentAction(admin, second, 'start', 409);
     assert.match(alertOf(refused.text), /"Headline test" \(#\d+\) is already running on the appeal: stop it first/);
     assert.equal((await t.deps.experiments.store.get(second))!.status, 'draft');
-    const banner = { ...TWO_HEADLINES, name: 'Banner words', surface: 'banner', b_headline_en: '', b_banner_en: 'Five dollars keeps us going.' };
+    const banner = {
+      ...TWO_HEADLINES,
+      name: 'Banner words',
+      surface: 'banner',
+      b_headline_en: '',
+      b_banner_en: 'Five dollars keeps us going.',
+    };
     await runningExperiment(admin, banner);
     await experimentAction(admin, first, 'stop', 303);
     await experimentAction(admin, first, 'start', 409);
@@ -97,7 +123,7 @@ describe('readers in an experiment', () => {
 
   const headlineOf = (html: string) => html.match(/<h1[^>]*>([^<]*)</)?.[1]?.trim();
   const cookieOf = (res: request.Response) =>
-    ([res.headers['set-cookie'] ?? []].flat() as string[]).find((c) => c.startsWith('fr_exp='));
+    ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('fr_exp='));
 
   it('when a reader without the cookie opens the appeal, then a variant is drawn, kept in a first-party cookie and shown', async () => {
     const seen = new Set<string>();
@@ -122,14 +148,17 @@ describe('readers in an experiment', () => {
     }
   });
 
-  it('when the cookie is forged, then the default appeal is shown and counted nowhere; an old experiment\'s is drawn again', async () => {
+  it("when the cookie is forged, then the default appeal is shown and counted nowhere; an old experiment's is drawn again", async () => {
     await t.deps.experiments.counter.flush();
     for (const forged of [`${id}.d`, `${id}.z`, 'garbage']) {
       const res = await request(t.app).get('/').set('Cookie', `fr_exp=${forged}`).expect(200);
       assert.equal(headlineOf(res.text), DEFAULT_HEADLINE(), forged);
       assert.doesNotMatch(res.text, /name="appeal_variant"/);
     }
-    const old = await request(t.app).get('/').set('Cookie', `fr_exp=${id + 1000}.b`).expect(200);
+    const old = await request(t.app)
+      .get('/')
+      .set('Cookie', `fr_exp=${id + 1000}.b`)
+      .expect(200);
     assert.ok(cookieOf(old)?.startsWith(`fr_exp=${id}.`));
   });
 
@@ -157,7 +186,11 @@ describe('readers in an experiment', () => {
     }
     const e = await t.deps.experiments.store.get(id);
     assert.equal(e!.winner, 'b');
-    const audit = await t.deps.db.selectFrom('staff_audit').selectAll().where('action', '=', 'experiment winner made default').execute();
+    const audit = await t.deps.db
+      .selectFrom('staff_audit')
+      .selectAll()
+      .where('action', '=', 'experiment winner made default')
+      .execute();
     assert.equal(audit.length, 1);
     await experimentAction(admin, id, 'winner', 409, 'q');
   });
