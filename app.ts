@@ -149,6 +149,9 @@ function expressApp(deps: AppDeps): express.Express {
 
   app.use(assets.handler);
   app.use(bodyDeadline(deps.config.bodies.formDeadlineMs));
+  // The new-experiment form posts every field a browser has (4 variants x each language's
+  // headline, letter and banner text, and the amounts) and letters up to 24,000 characters.
+  app.post('/staff/experiments', express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 400 }));
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '16kb' }));
   app.use(cookieParser());

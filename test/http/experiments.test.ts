@@ -81,6 +81,17 @@ describe('staff making experiments', () => {
     });
   }
 
+  it('when a browser posts every field of the form and a letter of full length, then it is read whole', async () => {
+    const fields: Record<string, string> = { ...TWO_HEADLINES };
+    for (const k of ['a', 'b', 'c', 'd'])
+      for (const l of ['en', 'de', 'fr', 'es'])
+        for (const f of ['headline', 'letter', 'banner']) fields[`${k}_${f}_${l}`] ??= '';
+    fields.b_letter_en = Array.from({ length: 12 }, (_, i) => `${i} `.padEnd(1990, 'x')).join('\n\n');
+    const res = await postExperiment(admin, fields, 303);
+    const made = await t.deps.experiments.store.get(idFrom(res.headers.location));
+    assert.equal(made!.variants[1]!.overrides.letter!.en!.length, 12);
+  });
+
   it('when a viewer or a form without its token tries, then nothing is made', async () => {
     const viewer = await loggedInStaff(t.app, t.deps.db, 'viewer');
     await viewer.get('/staff/experiments/new').expect(403);
