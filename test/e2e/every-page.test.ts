@@ -73,6 +73,7 @@ const STAFF_PAGES = (): Array<[string, string]> => [
   ['staff-dashboard', '/staff'],
   ['staff-gifts', '/staff/gifts'],
   ['staff-settings', '/staff/settings'],
+  ['staff-experiments', '/staff/experiments'],
   ['staff-cancel-pledge', cancelPledge],
 ];
 
