@@ -21,7 +21,7 @@ import { translator, type Translate, type Translator } from '../lib/i18n/transla
 import { langQueryOf, languageLocals, REMEMBERED, requestLanguage, translatorOf } from './i18n.ts';
 import type { Config } from '../lib/config.ts';
 import type { Look } from '../lib/experiments/looks.ts';
-import { APPEAL_COOKIE, BANNER_QUERY, cookieValue, refOf } from '../lib/experiments/assign.ts';
+import { APPEAL_COOKIE, BANNER_QUERY, cookieValue, isRobot, refOf } from '../lib/experiments/assign.ts';
 import type { ServingState } from '../lib/experiments/store.ts';
 import type { Variant } from '../lib/experiments/rules.ts';
 
@@ -122,56 +122,73 @@ function isLanding(req: IncomingMessage, form: DonateFormConfig): boolean {
   return langQueryOf(url) === undefined && formFromQuery(parseQuery(url.slice(q + 1)), form) === null;
 }
 
-/** The cookie that keeps a reader's variant for the experiment's life (30 days at most), built once per variant. */
-const cookies = new Map<string, string>();
-function variantCookie(deps: AppDeps, value: string): string {
-  let cookie = cookies.get(value);
-  if (cookie === undefined) {
-    if (cookies.size > 64) cookies.clear();
-    cookie = `${APPEAL_COOKIE}=${value}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax${deps.config.isHttps ? '; Secure' : ''}`;
-    cookies.set(value, cookie);
-  }
-  return cookie;
+/** The cookie that keeps a reader's variant ("12.b") for the experiment's life (30 days at most). */
+function variantCookie(deps: AppDeps, ref: string): string {
+  return `${APPEAL_COOKIE}=${ref}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax${deps.config.isHttps ? '; Secure' : ''}`;
 }
 
 /**
- * The appeal's variant for this page view: kept from the cookie or drawn (then `cookie` is the
- * Set-Cookie to send), counted as an impression. Null when no appeal experiment runs or the
- * cookie is forged.
+ * The appeal's variant for this page view: kept from the cookie or drawn (`fresh`: the cookie is
+ * to be set), counted as an impression. Null when no appeal experiment runs, the cookie is
+ * forged, or a crawler asks.
  */
 function appealVariant(
   deps: AppDeps,
   state: ServingState,
   req: IncomingMessage,
-): { variant: Variant | null; cookie?: string } {
-  const running = state.running.appeal;
-  if (!running) return { variant: null };
-  const { variant, fresh } = deps.experiments.appealAssignment(state, cookieValue(req.headers.cookie, APPEAL_COOKIE));
-  if (!variant) return { variant: null };
-  deps.experiments.count(state, 'appeal', variant, 'impression');
-  return fresh ? { variant, cookie: variantCookie(deps, refOf(running, variant)) } : { variant };
+): { variant: Variant | null; fresh?: boolean } {
+  if (!state.running.appeal || isRobot(req.headers['user-agent'])) return { variant: null };
+  const shown = deps.experiments.appealAssignment(state, cookieValue(req.headers.cookie, APPEAL_COOKIE));
+  if (shown.variant) deps.experiments.count(state, 'appeal', shown.variant, 'impression');
+  return shown;
 }
 
-/** A variant key in the fast lane's cache key: the experiments' revision and the variant ("3:b"). */
-const variantKey = (state: ServingState, variant: Variant | null) => `${state.revision}:${variant?.key ?? ''}`;
+/**
+ * The fast lane's key for a page: the experiments' revision and the variant shown ("3:12.b"),
+ * with "+" when the response sets the cookie ("3:12.b+": the same body, its own headers). Made
+ * once per variant, so a page view joins no strings.
+ */
+function fastKeys() {
+  const made = new WeakMap<Variant, { kept: string; fresh: string }>();
+  let none = { revision: -1, key: '' };
+  return (state: ServingState, variant: Variant | null, fresh = false): string => {
+    const running = state.running.appeal;
+    if (!variant || !running) {
+      if (none.revision !== state.revision) none = { revision: state.revision, key: `${state.revision}:` };
+      return none.key;
+    }
+    let keys = made.get(variant);
+    if (!keys) {
+      const kept = `${state.revision}:${refOf(running, variant)}`;
+      made.set(variant, (keys = { kept, fresh: `${kept}+` }));
+    }
+    return fresh ? keys.fresh : keys.kept;
+  };
+}
+
+/** The variant ref a fast key names ("12.b"), or '' for none. */
+const refOfKey = (key: string) => key.slice(key.indexOf(':') + 1).replace(/\+$/, '');
 
 function lookOfKey(deps: AppDeps, key: string) {
   const state = deps.experiments.serving();
-  const wanted = key.slice(key.indexOf(':') + 1);
-  const variant = state.running.appeal?.variants.find((v) => v.key === wanted) ?? null;
-  const ref = variant && state.running.appeal ? refOf(state.running.appeal, variant) : undefined;
-  return { look: deps.experiments.look(state, 'appeal', variant), ref };
+  const variant = deps.experiments.named(state, 'appeal', refOfKey(key));
+  return { look: deps.experiments.look(state, 'appeal', variant), ref: variant ? refOfKey(key) : undefined };
 }
 
 export function appealFastEntries(deps: AppDeps, render: RenderView, security: Record<string, string>): FastEntry[] {
   const currencies = currencyChooserFor(deps.config.fundraiser.form);
+  const keyOf = fastKeys();
   return [
     {
       path: '/',
       serves: (req) => isLanding(req, deps.config.fundraiser.form),
       type: 'html',
-      // Each page carries its own form id, so no cache may keep it; its words follow the reader's language.
-      headers: { ...security, 'cache-control': NO_STORE, vary: 'Accept-Language, Cookie' },
+      // Each page carries its own form id, so no cache may keep it; its words follow the reader's
+      // language. A reader just drawn into an experiment gets its cookie with the page.
+      headers: (key) => {
+        const base = { ...security, 'cache-control': NO_STORE, vary: 'Accept-Language, Cookie' };
+        return key.endsWith('+') ? { ...base, 'set-cookie': variantCookie(deps, refOfKey(key)) } : base;
+      },
       language: (req) => requestLanguage(deps.config, req),
       // Only when readers may choose: the one-currency site keeps one body per language.
       ...(currencies.choosing
@@ -181,9 +198,8 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
         : {}),
       variant: (req) => {
         const state = deps.experiments.serving();
-        const { variant, cookie } = appealVariant(deps, state, req);
-        const key = variantKey(state, variant);
-        return cookie ? { key, headers: { 'set-cookie': cookie } } : { key };
+        const { variant, fresh } = appealVariant(deps, state, req);
+        return keyOf(state, variant, fresh);
       },
       body: (p, lang, currency, key) => {
         const { look, ref } = lookOfKey(deps, key ?? '');
@@ -230,8 +246,8 @@ export function appealRoutes(deps: AppDeps): Router {
     const guess = req.query.amount === undefined;
     form.currency = picked ?? (guess ? currencies.remembered(req.headers) : form.currency);
     const state = deps.experiments.serving();
-    const { variant: shown, cookie } = appealVariant(deps, state, req);
-    if (cookie) res.append('Set-Cookie', cookie);
+    const { variant: shown, fresh } = appealVariant(deps, state, req);
+    if (shown && fresh) res.append('Set-Cookie', variantCookie(deps, refOf(state.running.appeal!, shown)));
     // A banner's link in an experiment: a click, and the form carries the variant on to Checkout.
     const fromBanner = deps.experiments.named(state, 'banner', req.query[BANNER_QUERY]);
     if (fromBanner) deps.experiments.count(state, 'banner', fromBanner, 'click');

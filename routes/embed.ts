@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../lib/config.ts';
 import type { Progress } from '../lib/ledger/types.ts';
 import type { FastEntry } from './fast-lane.ts';
 import { allowFramingByHosts, NO_STORE, PUBLIC_FIGURES_HEADERS } from './middleware/public-cache.ts';
-import { refOf } from '../lib/experiments/assign.ts';
+import { isRobot, refOf } from '../lib/experiments/assign.ts';
 import { framableBy } from './middleware/security-headers.ts';
 import { CrossSiteRequestError, refuseCrossSite } from './middleware/cross-site.ts';
 import type { RenderView } from './views.ts';
@@ -81,11 +81,11 @@ function bannerHtml(
  * A banner experiment draws per page view (no cookie: the banner sits on other sites) and counts
  * the impression; the key is the experiments' revision and the variant ("3:b", "3:" for none).
  */
-function bannerVariant(deps: AppDeps): { key: string } {
+function bannerVariant(deps: AppDeps, req: IncomingMessage): string {
   const state = deps.experiments.serving();
-  const variant = deps.experiments.bannerDraw(state);
+  const variant = isRobot(req.headers['user-agent']) ? null : deps.experiments.bannerDraw(state);
   if (variant) deps.experiments.count(state, 'banner', variant, 'impression');
-  return { key: `${state.revision}:${variant?.key ?? ''}` };
+  return `${state.revision}:${variant?.key ?? ''}`;
 }
 
 function bannerOf(deps: AppDeps, progress: Progress, tr: Translator, key: string) {
@@ -118,7 +118,7 @@ export function embedFastEntries(deps: AppDeps, render: RenderView, security: Re
         vary: `${PUBLIC_FIGURES_HEADERS.vary}, Accept-Language`,
       }),
       language: (req) => requestLanguage(deps.config, req, false),
-      variant: () => bannerVariant(deps),
+      variant: (req) => bannerVariant(deps, req),
       body: (p, lang, _currency, key) => JSON.stringify(bannerOf(deps, p, translator(lang), key ?? ':')),
     },
     {
@@ -134,7 +134,7 @@ export function embedFastEntries(deps: AppDeps, render: RenderView, security: Re
         vary: 'Cookie, Accept-Language',
       },
       language: (req) => requestLanguage(deps.config, req),
-      variant: () => bannerVariant(deps),
+      variant: (req) => bannerVariant(deps, req),
       body: (p, lang, _currency, key) => bannerHtml(deps, render, p, translator(lang), key ?? ':'),
     },
   ];
@@ -169,7 +169,7 @@ export function embedRoutes(deps: AppDeps, render: RenderView): Router {
       const manageUrl = `${deps.config.baseUrl}/manage`;
       return void res.render('embed/banner', { hidden, banner: null, title: tr.t('banner.title'), manageUrl });
     }
-    res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress(), tr, bannerVariant(deps).key));
+    res.type('html').send(await bannerHtml(deps, render, await deps.ledger.progress(), tr, bannerVariant(deps, req)));
   });
 
   // "Close" (x), "Maybe later" and "I already gave" inside the iframe: plain form buttons

@@ -40,10 +40,10 @@ export interface FastEntry {
   /** The currency the request's form shows first (the appeal): the body is kept per currency too. */
   currency?(req: IncomingMessage): string;
   /**
-   * The experiment's variant this request is shown (and counted for), as a key: the body is kept
-   * per variant too; `headers` go on this response only (a new reader's cookie).
+   * The experiment's variant this request is shown (and counted for), as a key: the body and its
+   * headers (a new reader's cookie: see `headers`) are kept per variant too.
    */
-  variant?(req: IncomingMessage): FastVariant;
+  variant?(req: IncomingMessage): string;
   /** The body for these figures (in this language, currency and variant): built once per revision and variant. */
   body(progress: Progress, lang: Language, currency?: string, variant?: string): Promise<string> | string;
   /**
@@ -52,13 +52,6 @@ export interface FastEntry {
    */
   splice?: { slot: string; value(): string; bytes: number };
 }
-
-export interface FastVariant {
-  key: string;
-  headers?: Record<string, string>;
-}
-
-const NO_VARIANT: FastVariant = { key: '' };
 
 /** Answers a fast request and returns true, or returns false to let Express have it. */
 export type FastLane = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
@@ -203,9 +196,8 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
         return mine.value;
       };
 
-      const send = (req: IncomingMessage, res: ServerResponse, prebuilt: Prebuilt, own?: Record<string, string>) => {
-        const corsOnly = entry.cors ? corsOf(req) : null;
-        const cors = own ? { ...corsOnly, ...own } : corsOnly;
+      const send = (req: IncomingMessage, res: ServerResponse, prebuilt: Prebuilt) => {
+        const cors = entry.cors ? corsOf(req) : null;
         const encoding = prebuilt.available.length
           ? chooseEncoding(req.headers['accept-encoding'], prebuilt.available)
           : 'identity';
@@ -238,7 +230,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
     if (!lane || (lane.entry.serves && !lane.entry.serves(req))) return false;
     const lang = lane.entry.language ? lane.entry.language(req) : defaultLanguage;
     const currency = lane.entry.currency?.(req);
-    const variant = lane.entry.variant?.(req) ?? NO_VARIANT;
+    const variant = lane.entry.variant?.(req) ?? '';
     let progress: Promise<Progress>;
     try {
       progress = deps.ledger.progress();
@@ -246,8 +238,8 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
       progress = Promise.reject(err);
     }
     progress
-      .then((p) => lane.prebuilt(p, lang, currency, variant.key))
-      .then((b) => lane.send(req, res, b, variant.headers))
+      .then((p) => lane.prebuilt(p, lang, currency, variant))
+      .then((b) => lane.send(req, res, b))
       .catch((err) => {
         try {
           onError(req, res, err, lane.entry.type);

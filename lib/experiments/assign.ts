@@ -39,6 +39,15 @@ export function draw(experiment: Experiment, random: () => number = Math.random)
   return experiment.variants[experiment.variants.length - 1]!;
 }
 
+// Crawlers and link previews fetch the appeal without keeping cookies: each fetch would be a new
+// "reader" in a variant and dilute every conversion rate. They see the default and are not counted.
+const ROBOT = /bot|crawl|spider|slurp|preview|facebookexternalhit|headless|lighthouse|curl|wget|python|go-http/i;
+
+/** A User-Agent that names a crawler or a tool. */
+export function isRobot(userAgent: string | undefined): boolean {
+  return userAgent !== undefined && ROBOT.test(userAgent);
+}
+
 /** One cookie's value from a Cookie header, without parsing the rest. */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;

@@ -8,8 +8,14 @@ import type { Logger } from '../logger.ts';
 
 export type CountKind = 'impression' | 'click' | 'checkout';
 
+/** The key a count is kept under; made once per variant and kind by the hot path's callers. */
+export const countKeyOf = (experimentId: number, variant: string, kind: CountKind) =>
+  `${experimentId}|${variant}|${kind}`;
+
 export interface Counter {
   count(experimentId: number, variant: string, kind: CountKind): void;
+  /** One more under a key from countKeyOf. */
+  add(key: string): void;
   /** Adds what was counted so far to the database (staff results call it first). */
   flush(): Promise<void>;
   /** Stops the timer after a last flush. */
@@ -52,7 +58,9 @@ export function experimentCounter(db: Db, opts: { flushMs: number; logger: Logge
   timer.unref();
   return {
     count(experimentId, variant, kind) {
-      const key = `${experimentId}|${variant}|${kind}`;
+      this.add(countKeyOf(experimentId, variant, kind));
+    },
+    add(key) {
       pending.set(key, (pending.get(key) ?? 0) + 1);
     },
     flush,

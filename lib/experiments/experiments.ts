@@ -14,7 +14,7 @@ import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { formatMoney } from '../money.ts';
 import { appealAssignment, draw, variantNamed, type Assignment } from './assign.ts';
-import { experimentCounter, type CountKind } from './counts.ts';
+import { countKeyOf, experimentCounter, type CountKind } from './counts.ts';
 import { looks, type Look } from './looks.ts';
 import { experimentResults } from './results.ts';
 import type { Surface, Variant } from './rules.ts';
@@ -35,6 +35,8 @@ export async function createExperiments(deps: ExperimentsDeps) {
   const counter = experimentCounter(db, { flushMs: config.experimentFlushMs, logger: deps.logger });
   const looked = looks(config, deps.texts);
   const campaignCurrency = config.fundraiser.currency;
+  // A variant belongs to one experiment's serving copy: its count keys are made once.
+  const countKeys = new WeakMap<Variant, Record<CountKind, string>>();
   return {
     store,
     counter,
@@ -51,7 +53,16 @@ export async function createExperiments(deps: ExperimentsDeps) {
       variantNamed(state.running[surface], raw),
     count(state: ServingState, surface: Surface, variant: Variant, kind: CountKind): void {
       const running = state.running[surface];
-      if (running) counter.count(running.id, variant.key, kind);
+      if (!running) return;
+      let keys = countKeys.get(variant);
+      if (!keys) {
+        const key = (k: CountKind) => countKeyOf(running.id, variant.key, k);
+        countKeys.set(
+          variant,
+          (keys = { impression: key('impression'), click: key('click'), checkout: key('checkout') }),
+        );
+      }
+      counter.add(keys[kind]);
     },
     async results(id: number) {
       const experiment = await store.get(id);

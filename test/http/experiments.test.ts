@@ -173,6 +173,22 @@ describe('readers in an experiment', () => {
     assert.ok(cookieOf(old)?.startsWith(`fr_exp=${id}.`));
   });
 
+  it('when a crawler fetches the appeal, then it sees the default, gets no cookie and is not counted', async () => {
+    await t.deps.experiments.counter.flush();
+    const before = await t.deps.experiments.results(id);
+    const ua = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+    for (let i = 0; i < 5; i++) {
+      const res = await request(t.app).get('/').set('User-Agent', ua).expect(200);
+      assert.equal(headlineOf(res.text), DEFAULT_HEADLINE());
+      assert.equal(cookieOf(res), undefined);
+    }
+    const after = await t.deps.experiments.results(id);
+    assert.deepEqual(
+      after!.variants.map((v) => v.impressions),
+      before!.variants.map((v) => v.impressions),
+    );
+  });
+
   it('when the counts are flushed, then the impressions per variant are in the database', async () => {
     await t.deps.experiments.counter.flush();
     const before = await t.deps.experiments.results(id);
