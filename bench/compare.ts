@@ -4,7 +4,7 @@ import { load } from './processes.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { log, median, ROUNDS } from './settings.ts';
 
-export type Round = LoadResult & { roundP50s: number[] };
+export type Round = LoadResult & { roundP50s: number[]; roundRps: number[] };
 
 function summarise(rs: LoadResult[]): Round {
   return {
@@ -16,6 +16,7 @@ function summarise(rs: LoadResult[]): Round {
     errors: rs.reduce((s, x) => s + x.errors, 0),
     timeouts: rs.reduce((s, x) => s + x.timeouts, 0),
     roundP50s: rs.map((x) => x.p50),
+    roundRps: rs.map((x) => x.rps),
   };
 }
 
@@ -65,4 +66,9 @@ export async function compare(
  */
 export function pairedP50Ratio(a: Round, b: Round): number {
   return median(a.roundP50s.map((p50, i) => p50 / b.roundP50s[i]!));
+}
+
+/** a's requests per second against b's, round by round, the median of those ratios (as pairedP50Ratio). */
+export function pairedRpsRatio(a: Round, b: Round): number {
+  return median(a.roundRps.map((rps, i) => rps / b.roundRps[i]!));
 }
