@@ -22,8 +22,31 @@ export function staffExperimentRoutes(deps: AppDeps, g: StaffGuards): Router {
       .status(404)
       .render('error', { title: 'No such experiment', message: 'There is no experiment with that id.', noindex: true });
 
-  router.get('/staff/experiments', g.page, async (req, res) => {
-    g.render(req, res, 'experiments', { title: 'Experiments', list: await experiments.store.list() });
+  const list = async (req: Request, res: Response, error: string | null = null) =>
+    g.render(
+      req,
+      res,
+      'experiments',
+      {
+        title: 'Experiments',
+        list: await experiments.store.list(),
+        defaults: await experiments.store.defaultsSet(),
+        error,
+        reset: req.query.reset === '1',
+      },
+      error ? 409 : 200,
+    );
+  router.get('/staff/experiments', g.page, (req, res) => list(req, res));
+
+  // A winner made the default can be taken back: the appeal as its content files and settings say.
+  router.post('/staff/experiments/defaults/reset', g.page, g.admin, g.csrf.protect, async (req, res) => {
+    try {
+      await experiments.store.resetDefaults(res.locals.staff!.email);
+    } catch (err) {
+      if (err instanceof ExperimentRefused) return list(req, res, err.message);
+      throw err;
+    }
+    res.redirect(303, '/staff/experiments?reset=1');
   });
 
   const showForm = (req: Request, res: Response, fields: FormFields, error: string | null, status = 200) =>

@@ -124,7 +124,20 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
         .execute()
         .then((rows) => rows.map((r) => fromRow(r as Row))),
     get: (id: number) => find(db, id),
-    defaults: () => state.defaults,
+    /** What winners made the default, and who last did (null: the content files and settings as they are). */
+    async defaultsSet(): Promise<{ overrides: Overrides; by: string; at: string } | null> {
+      const row = await db.selectFrom('appeal_defaults').selectAll().where('id', '=', 1).executeTakeFirst();
+      return row ? { overrides: JSON.parse(row.overrides) as Overrides, by: row.updated_by, at: row.updated_at } : null;
+    },
+
+    /** Back to the content files and the DONATE_* amounts for everyone. */
+    async resetDefaults(staffEmail: string): Promise<void> {
+      await change(async (trx, at) => {
+        const gone = await trx.deleteFrom('appeal_defaults').where('id', '=', 1).executeTakeFirst();
+        if (!Number(gone.numDeletedRows)) throw new ExperimentRefused('The appeal already shows its content files.');
+        await writeChange(trx, staffEmail, 'appeal defaults reset', 'back to the content files and settings', at);
+      });
+    },
 
     async create(draft: Draft, staffEmail: string): Promise<Experiment> {
       return change(async (trx, at) => {

@@ -5,6 +5,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { makeTestApp, type TestApp } from '../helpers/app.ts';
+import { buildDeps } from '../../lib/wiring.ts';
+import { createApp } from '../../app.ts';
 import { loggedInStaff } from '../helpers/staff.ts';
 import { experimentAction, idFrom, postExperiment, runningExperiment, TWO_HEADLINES } from '../helpers/experiments.ts';
 
@@ -220,5 +222,46 @@ describe('readers in an experiment', () => {
       .execute();
     assert.equal(audit.length, 1);
     await experimentAction(admin, id, 'winner', 409, 'q');
+  });
+
+  it('when an admin goes back to the content files, then readers see them again and it is audited', async () => {
+    const list = await admin.get('/staff/experiments').expect(200);
+    assert.match(list.text, /Defaults set by winners/);
+    const csrf = list.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
+    await admin.post('/staff/experiments/defaults/reset').type('form').send({ _csrf: csrf }).expect(303);
+    const res = await request(t.app).get('/').expect(200);
+    assert.equal(headlineOf(res.text), DEFAULT_HEADLINE());
+    const again = await admin.post('/staff/experiments/defaults/reset').type('form').send({ _csrf: csrf }).expect(409);
+    assert.match(alertOf(again.text), /already shows its content files/);
+    const audit = await t.deps.db
+      .selectFrom('staff_audit')
+      .select('action')
+      .where('action', '=', 'appeal defaults reset')
+      .execute();
+    assert.equal(audit.length, 1);
+  });
+});
+
+describe('two instances on one database', () => {
+  it('when one instance starts an experiment, then the other serves it soon after, and both add their counts', async () => {
+    await stopAll();
+    const other = await buildDeps(t.config, { clock: () => new Date() });
+    try {
+      const app = createApp(other);
+      // The other instance has read the experiments already: it learns of the new one by itself.
+      assert.equal(other.experiments.serving().running.appeal, null);
+      const id = await runningExperiment(admin, { ...TWO_HEADLINES, name: 'Across instances' });
+      await new Promise((r) => setTimeout(r, 600));
+      other.experiments.serving();
+      await other.experiments.store.refresh();
+      assert.equal(other.experiments.serving().running.appeal?.id, id);
+      const cookie = `fr_exp=${id}.b`;
+      for (const site of [t.app, app, app]) await request(site).get('/').set('Cookie', cookie).expect(200);
+      await other.experiments.counter.flush();
+      const results = await t.deps.experiments.results(id);
+      assert.equal(results!.variants[1]!.impressions, 3);
+    } finally {
+      await other.close();
+    }
   });
 });
