@@ -18,10 +18,11 @@ import { checkTotals } from '../../lib/ledger/check-totals.ts';
 import type { Experiment, Surface } from '../../lib/experiments/rules.ts';
 import { WEBHOOK_PATH } from '../../routes/webhooks.ts';
 import type { EmulatorState } from '../../emulator/state.ts';
-import { cancel, failRenewal, renew } from '../../emulator/renewals.ts';
-import { failRefund, settleCharge } from '../../emulator/after-payment.ts';
+import { cancel } from '../../emulator/renewals.ts';
+import { failRefund } from '../../emulator/after-payment.ts';
 import { expectedTotals, totalsOf } from '../helpers/model.ts';
 import { seedSession, startLiveStack, type LiveStack } from '../helpers/live.ts';
+import { HistoryPlayer, pickCharge, refundPart, shuffle } from '../helpers/history.ts';
 import { emptyLedger } from '../helpers/database.ts';
 import { TEST_WEBHOOK_SECRET } from '../helpers/app.ts';
 
@@ -169,16 +170,8 @@ function refValue(r: Ref, experimentId: number): string | undefined {
 function play(cmds: Cmd[], running: Running, fundraiserId: string): Map<string, Attr[]> {
   const st = s.emulator.state;
   const attrs = new Map<string, Attr[]>();
-  const charges: string[] = [];
-  const chargeOfPi = (piId: unknown) => st.paymentIntents.get(String(piId))?.latest_charge as string | undefined;
-  // Each step's events two seconds after the previous step's, as in ledger-model.test.ts.
-  const start = Math.floor(Date.now() / 1000);
-  let step = 0;
-  const stamped = new Set<string>();
-  const nextStep = () => {
-    step++;
-    for (const e of st.events.values()) if (!stamped.has(e.id) && stamped.add(e.id)) e.created = start + 2 * step;
-  };
+  const h = new HistoryPlayer(st);
+  const nextStep = () => h.nextStep();
   for (const c of cmds) {
     if (c.t === 'gift' || c.t === 'monthly') {
       const ours = c.t === 'monthly' || c.ours;
@@ -203,47 +196,17 @@ function play(cmds: Cmd[], running: Running, fundraiserId: string): Map<string, 
           nextStep();
           continue;
         }
-        const late = c.late && c.currency !== 'usd';
-        st.balanceLater = late;
-        st.pay(session.id, c.how, 'p@example.org');
-        nextStep();
-        if (c.how !== 'card') st.settle(session.id, c.how === 'delayed_success' ? 'succeeded' : 'failed');
-        st.balanceLater = false;
-        const ch = chargeOfPi(session.payment_intent);
-        if (ch) charges.push(ch);
-        if (ch && late) {
-          nextStep();
-          settleCharge(st, ch);
-        }
+        h.payOnce(session, c.how, c.late && c.currency !== 'usd');
       } else {
-        st.pay(session.id, 'card', 'm@example.org');
-        nextStep();
-        const sub = session.subscription as string;
+        const sub = h.payMonths(session, c.months);
         attrs.set(sub, named);
         const status = () => st.subscriptions.get(sub)!.status;
-        for (const paid of c.months) {
-          if (paid && status() !== 'canceled') renew(st, sub);
-          else if (!paid && (status() === 'active' || status() === 'past_due')) failRenewal(st, sub);
-          nextStep();
-        }
-        for (const p of st.invoicePayments.values()) {
-          const ch = chargeOfPi(p.payment.payment_intent);
-          if (ch && !charges.includes(ch)) charges.push(ch);
-        }
         if (c.cancels && status() !== 'canceled') cancel(st, sub);
       }
-    } else if (charges.length) {
-      const ch = st.charges.get(charges[c.target % charges.length]!)!;
-      if (c.t === 'refund') {
-        const left = ch.amount - ch.amount_refunded;
-        if (left > 0 && !ch.disputed) {
-          const refund = st.refund({ charge: ch.id }, Math.max(1, Math.floor(left * c.fraction)));
-          if (c.fails) {
-            nextStep();
-            failRefund(st, refund.id);
-          }
-        }
-      } else if (!ch.disputed && ch.amount_refunded < ch.amount) {
+    } else {
+      const ch = pickCharge(h, c.target);
+      if (ch && c.t === 'refund') refundPart(h, ch, c, (id) => failRefund(st, id));
+      else if (ch && c.t === 'dispute' && !ch.disputed && ch.amount_refunded < ch.amount) {
         const dp = st.dispute(ch.id);
         nextStep();
         if (c.outcome !== 'open') st.closeDispute(dp.id, c.outcome);
@@ -252,19 +215,6 @@ function play(cmds: Cmd[], running: Running, fundraiserId: string): Map<string, 
     nextStep();
   }
   return attrs;
-}
-
-function shuffle<T>(xs: T[], seed: number): T[] {
-  const out = [...xs];
-  let x = seed | 0 || 1;
-  for (let i = out.length - 1; i > 0; i--) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const j = Math.abs(x) % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 /** Posts one event to the site's webhook, signed as Stripe signs; it must be recorded, not refused. */
