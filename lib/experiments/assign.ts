@@ -41,7 +41,7 @@ export function draw(experiment: Experiment, random: () => number = Math.random)
 
 // Crawlers and link previews fetch the appeal without keeping cookies: each fetch would be a new
 // "reader" in a variant and dilute every conversion rate. They see the default and are not counted.
-const ROBOT = /bot|crawl|spider|slurp|preview|facebookexternalhit|headless|lighthouse|curl|wget|python|go-http/i;
+const ROBOT = /bot|crawl|spider|slurp|preview|facebookexternalhit|lighthouse|curl|wget|python|go-http/i;
 
 /** A User-Agent that names a crawler or a tool. */
 export function isRobot(userAgent: string | undefined): boolean {

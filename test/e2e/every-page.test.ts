@@ -5,11 +5,8 @@
 // written to docs/screenshots/ too.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { PROJECT_ROOT } from '../../lib/config.ts';
-import { axe, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
+import { axe, keepScreenshot, launchChromium, PHONE } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
 const WIDE = { width: 1366, height: 900 };
@@ -77,15 +74,6 @@ const STAFF_PAGES = (): Array<[string, string]> => [
   ['staff-cancel-pledge', cancelPledge],
 ];
 
-/** The screenshot in test-artifacts/, and in docs/screenshots/ when asked to update them. */
-async function keep(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
-  const dir = path.join(PROJECT_ROOT, 'docs/screenshots');
-  fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-}
-
 async function axeAll(context: BrowserContext, pages: Array<[string, string]>): Promise<string[]> {
   const failures: string[] = [];
   const page = await context.newPage();
@@ -128,17 +116,17 @@ describe('every page, phone and desktop', () => {
     const widths: Record<string, number> = {
       'staff-login': await login.evaluate(() => document.scrollingElement!.scrollWidth),
     };
-    await keep(login, 'staff-login-phone');
+    await keepScreenshot(login, 'staff-login-phone');
     await login.setViewportSize(WIDE);
-    await keep(login, 'staff-login-desktop');
+    await keepScreenshot(login, 'staff-login-desktop');
     await loggedOut.close();
     for (const [name, url] of STAFF_PAGES()) {
       await page.setViewportSize(PHONE);
       await page.goto(server.url + url);
       widths[name] = await page.evaluate(() => document.scrollingElement!.scrollWidth);
-      await keep(page, `${name}-phone`);
+      await keepScreenshot(page, `${name}-phone`);
       await page.setViewportSize(WIDE);
-      await keep(page, `${name}-desktop`);
+      await keepScreenshot(page, `${name}-desktop`);
     }
     await page.close();
     for (const [name, width] of Object.entries(widths)) assert.ok(width <= PHONE.width, `${name} is ${width}px wide`);

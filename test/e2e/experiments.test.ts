@@ -5,11 +5,8 @@
 // With UPDATE_SCREENSHOTS=1 the screenshots are written to docs/screenshots/ too.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { PROJECT_ROOT } from '../../lib/config.ts';
-import { axe, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
+import { axe, keepScreenshot, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
 const EMAIL = 'experiments@example.org';
@@ -36,21 +33,12 @@ after(async () => {
   await server?.stop();
 });
 
-/** The screenshot in test-artifacts/, and in docs/screenshots/ when asked to update them. */
-async function keep(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
-  const dir = path.join(PROJECT_ROOT, 'docs/screenshots');
-  fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
-}
-
 /**
  * At a phone's width and a desktop's: no sideways scrolling on the phone, a screenshot (kept in
  * docs/ too unless `docs` is false), axe-core.
  */
 async function checkBothWidths(page: Page, name: string, docs = true): Promise<void> {
-  const shoot = docs ? keep : screenshot;
+  const shoot = docs ? keepScreenshot : screenshot;
   await page.setViewportSize(PHONE);
   assert.ok(
     (await page.evaluate(() => document.scrollingElement!.scrollWidth)) <= PHONE.width,

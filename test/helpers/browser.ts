@@ -30,6 +30,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
+/** The screenshot in test-artifacts/, and in docs/screenshots/ too when UPDATE_SCREENSHOTS=1. */
+export async function keepScreenshot(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
+  const dir = path.join(PROJECT_ROOT, 'docs/screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 900 };
 
