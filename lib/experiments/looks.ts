@@ -37,7 +37,13 @@ function withTexts(texts: AppealTexts, o: Overrides, orgName: string): AppealTex
 function withAmounts(fundraiser: Config['fundraiser'], o: Overrides): Config['fundraiser'] {
   if (!o.presets && !o.defaults) return fundraiser;
   const [main, ...others] = fundraiser.form.currencies as [CurrencyForm, ...CurrencyForm[]];
-  const presets = { ...main.presets, ...o.presets };
+  // Checked against the bounds when made; the settings may have moved since (a lower
+  // DONATION_MAX): a tile outside them would bypass the range check a typed amount gets.
+  const within = (tiles: number[] | undefined, f: 'once' | 'monthly') => {
+    const ok = tiles?.filter((a) => a >= main.min && a <= main.max);
+    return ok?.length ? ok : main.presets[f];
+  };
+  const presets = { once: within(o.presets?.once, 'once'), monthly: within(o.presets?.monthly, 'monthly') };
   const defaults = { ...main.defaults, ...o.defaults };
   // A default set before these tiles changed may not be one of them: the nearest tile is.
   for (const f of ['once', 'monthly'] as const) {

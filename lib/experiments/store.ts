@@ -77,10 +77,15 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
     readAt = performance.now();
   }
 
+  // A failed read keeps the copy it had and is tried again after maxAgeMs, not on every page view.
+  const loadOrKeep = () =>
+    load().catch((err: unknown) => {
+      readAt = performance.now();
+      logger.error({ err }, 'could not read the running experiments');
+    });
+
   function refresh(): Promise<void> {
-    reading ??= load()
-      .catch((err: unknown) => logger.error({ err }, 'could not read the running experiments'))
-      .finally(() => (reading = null));
+    reading ??= loadOrKeep().finally(() => (reading = null));
     return reading;
   }
 
@@ -89,7 +94,8 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
     try {
       return await serializedTransaction(db, (trx) => fn(trx, at));
     } finally {
-      await load();
+      // Its own read, not one begun before the change committed.
+      await loadOrKeep();
     }
   }
 

@@ -172,6 +172,13 @@ describe('looks and the defaults a winner sets', () => {
     assert.equal(look.fundraiser.form.defaults.once, 40);
     assert.deepEqual(look.fundraiser.form.presets.monthly, config.fundraiser.form.presets.monthly);
   });
+  it('when a kept tile is outside the bounds the settings now have, then it is not offered', () => {
+    const look = looks(config, texts).of(state(), 'appeal', v('b', 50, { presets: { once: [10, 999_999] } }));
+    assert.deepEqual(look.fundraiser.form.presets.once, [10]);
+    const none = looks(config, texts).of(state(), 'appeal', v('b', 50, { presets: { once: [999_999] } }));
+    assert.deepEqual(none.fundraiser.form.presets.once, config.fundraiser.form.presets.once);
+  });
+
   it('when the defaults hold a winner, then every look starts from them', () => {
     const kept = looks(config, texts);
     const plain = kept.of(state({ headline: { en: 'Winner' } }, 2), 'appeal', null);
