@@ -130,14 +130,14 @@ function variantCookie(deps: AppDeps, ref: string): string {
 /**
  * The appeal's variant for this page view: kept from the cookie or drawn (`fresh`: the cookie is
  * to be set), counted as an impression. Null when no appeal experiment runs, the cookie is
- * forged, or a crawler asks.
+ * forged, or a crawler (or a HEAD) asks.
  */
 function appealVariant(
   deps: AppDeps,
   state: ServingState,
   req: IncomingMessage,
 ): { variant: Variant | null; fresh?: boolean } {
-  if (!state.running.appeal || isRobot(req.headers['user-agent'])) return { variant: null };
+  if (!state.running.appeal || req.method === 'HEAD' || isRobot(req.headers['user-agent'])) return { variant: null };
   const shown = deps.experiments.appealAssignment(state, cookieValue(req.headers.cookie, APPEAL_COOKIE));
   if (shown.variant) deps.experiments.count(state, 'appeal', shown.variant, 'impression');
   return shown;
@@ -219,7 +219,8 @@ export async function renderAppeal(deps: AppDeps, res: Response, form: FormState
   const state = deps.experiments.serving();
   const variant = deps.experiments.named(state, 'appeal', form.variants?.appeal);
   const look = deps.experiments.look(state, 'appeal', variant);
-  const variants = { appeal: variant ? form.variants?.appeal : undefined, banner: form.variants?.banner };
+  const banner = deps.experiments.named(state, 'banner', form.variants?.banner) ? form.variants?.banner : undefined;
+  const variants = { appeal: variant ? form.variants?.appeal : undefined, banner };
   const tr = translatorOf(res);
   const locals = appealLocals(
     deps,
@@ -250,7 +251,7 @@ export function appealRoutes(deps: AppDeps): Router {
     if (shown && fresh) res.append('Set-Cookie', variantCookie(deps, refOf(state.running.appeal!, shown)));
     // A banner's link in an experiment: a click, and the form carries the variant on to Checkout.
     const fromBanner = deps.experiments.named(state, 'banner', req.query[BANNER_QUERY]);
-    if (fromBanner) deps.experiments.count(state, 'banner', fromBanner, 'click');
+    if (fromBanner && !isRobot(req.headers['user-agent'])) deps.experiments.count(state, 'banner', fromBanner, 'click');
     form.variants = {
       appeal: shown && state.running.appeal ? refOf(state.running.appeal, shown) : undefined,
       banner: fromBanner ? String(req.query[BANNER_QUERY]) : undefined,

@@ -83,9 +83,12 @@ function bannerHtml(
  */
 function bannerVariant(deps: AppDeps, req: IncomingMessage): string {
   const state = deps.experiments.serving();
-  const variant = isRobot(req.headers['user-agent']) ? null : deps.experiments.bannerDraw(state);
-  if (variant) deps.experiments.count(state, 'banner', variant, 'impression');
-  return `${state.revision}:${variant?.key ?? ''}`;
+  if (!state.running.banner) return `${state.revision}:`;
+  // A crawler or a HEAD sees the default, uncounted: still drawn per view ("-"), so never cached as shared.
+  if (isRobot(req.headers['user-agent']) || req.method === 'HEAD') return `${state.revision}:-`;
+  const variant = deps.experiments.bannerDraw(state)!;
+  deps.experiments.count(state, 'banner', variant, 'impression');
+  return `${state.revision}:${variant.key}`;
 }
 
 function bannerOf(deps: AppDeps, progress: Progress, tr: Translator, key: string) {

@@ -57,8 +57,8 @@ export interface FastEntry {
 export type FastLane = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 export type FastLaneError = (req: IncomingMessage, res: ServerResponse, err: unknown, type: FastEntry['type']) => void;
 
-/** Bodies kept per entry before the lot is let go (languages x currencies x variants, with room). */
-const KEPT_MAX = 256;
+/** Bodies kept per entry (languages x currencies x variants x new-reader or not, with room). */
+const KEPT_MAX = 512;
 
 const TYPES = { json: 'application/json; charset=utf-8', html: 'text/html; charset=utf-8' };
 
@@ -171,7 +171,7 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
         same: deps.metrics.fastLaneRequests.labels(entry.path, '304'),
       };
       // One body per language, currency and variant (at most the site's few of each), each for the
-      // latest revision it was asked for. Variants of past experiments are let go now and then.
+      // latest revision it was asked for. Past experiments' variants are let go, oldest first.
       const kept = new Map<string, { revision: number; value: Promise<Prebuilt> }>();
       // Built once per revision of the figures and variant, for every concurrent caller; a failed build is not kept.
       const prebuilt = (
@@ -183,7 +183,10 @@ export function fastLane(deps: AppDeps, entries: FastEntry[], onError: FastLaneE
         const key = `${lang}|${currency ?? ''}|${variant}`;
         let mine = kept.get(key);
         if (mine?.revision !== progress.revision) {
-          if (!mine && kept.size >= KEPT_MAX) kept.clear();
+          // Rebuilt keys move to the end, so the first key is the one unused longest (a past
+          // experiment's variant, a language nobody asked for since): it goes when the map is full.
+          if (mine) kept.delete(key);
+          else if (kept.size >= KEPT_MAX) kept.delete(kept.keys().next().value!);
           const value = Promise.resolve(entry.body(progress, lang, currency, variant)).then((text) =>
             prebuild(entry, text, lang, variant),
           );

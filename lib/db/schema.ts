@@ -245,9 +245,9 @@ export interface ExperimentGiftsTable {
   variant: string;
 }
 
-/** The appeal's defaults a winning variant set (one row, id 1); JSON overrides over the content files. */
+/** The defaults a winning variant set, per surface; JSON overrides over the content files and settings. */
 export interface AppealDefaultsTable {
-  id: number;
+  surface: 'appeal' | 'banner';
   overrides: string;
   updated_by: string;
   updated_at: string;

@@ -41,7 +41,8 @@ export function draw(experiment: Experiment, random: () => number = Math.random)
 
 // Crawlers and link previews fetch the appeal without keeping cookies: each fetch would be a new
 // "reader" in a variant and dilute every conversion rate. They see the default and are not counted.
-const ROBOT = /bot|crawl|spider|slurp|preview|facebookexternalhit|lighthouse|curl|wget|python|go-http/i;
+// "bot/" or "bot;" (Googlebot/2.1, AhrefsBot;), not a phone named CUBOT; "+http" is how crawlers sign.
+const ROBOT = /bot[/;]|\+https?:|crawl|spider|slurp|preview|facebookexternalhit|lighthouse|curl\/|wget|python|go-http/i;
 
 /** A User-Agent that names a crawler or a tool. */
 export function isRobot(userAgent: string | undefined): boolean {
@@ -51,11 +52,14 @@ export function isRobot(userAgent: string | undefined): boolean {
 /** One cookie's value from a Cookie header, without parsing the rest. */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  const at = header.indexOf(`${name}=`);
-  if (at === -1 || (at > 0 && header[at - 1] !== ' ' && header[at - 1] !== ';')) return undefined;
-  const start = at + name.length + 1;
-  const end = header.indexOf(';', start);
-  return header.slice(start, end === -1 ? undefined : end).trim();
+  // The name where a cookie starts (another cookie may end with it: xfr_exp=...).
+  for (let at = header.indexOf(`${name}=`); at !== -1; at = header.indexOf(`${name}=`, at + 1)) {
+    if (at > 0 && header[at - 1] !== ' ' && header[at - 1] !== ';') continue;
+    const start = at + name.length + 1;
+    const end = header.indexOf(';', start);
+    return header.slice(start, end === -1 ? undefined : end).trim();
+  }
+  return undefined;
 }
 
 export type Assignment =

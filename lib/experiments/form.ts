@@ -56,7 +56,8 @@ export function parseExperimentForm(body: Body, languages: readonly Language[]):
     const o: Overrides = {};
     const headline = perLanguage(languages, (l) => line(f(`headline_${l}`), LIMITS.headline * 2) || undefined);
     const letter = perLanguage(languages, (l) => {
-      const paragraphs = text(f(`letter_${l}`), LIMITS.paragraph * LIMITS.paragraphs)
+      // Read with room to spare, so a letter over the limits is refused (tooLong), never cut short.
+      const paragraphs = text(f(`letter_${l}`), LIMITS.paragraph * LIMITS.paragraphs * 2)
         .split(/\n\s*\n/)
         .map((p) => p.replace(/\s+/g, ' ').trim())
         .filter(Boolean);

@@ -65,17 +65,18 @@ export function looks(config: Config, texts: AppealTexts) {
         kept.clear();
         revision = state.revision;
       }
-      // The appeal's B and the banner's B are different variants.
-      const key = variant ? `${surface}.${variant.key}` : '';
+      // The appeal's B and the banner's B are different variants, and each surface has its defaults.
+      const key = `${surface}.${variant?.key ?? ''}`;
       let look = kept.get(key);
       if (!look) {
         const o = variant ? variant.overrides : {};
+        const won = state.defaults[surface];
         const base = {
-          texts: withTexts(texts, state.defaults, config.fundraiser.orgName),
-          fundraiser: withAmounts(config.fundraiser, state.defaults),
+          texts: withTexts(texts, won, config.fundraiser.orgName),
+          fundraiser: withAmounts(config.fundraiser, won),
         };
         look =
-          isPlain(state.defaults) && isPlain(o)
+          isPlain(won) && isPlain(o)
             ? plain
             : {
                 texts: withTexts(base.texts, o, config.fundraiser.orgName),

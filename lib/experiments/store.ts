@@ -12,7 +12,8 @@ import type { Draft, Experiment, Overrides, Surface, Variant, VariantKey } from 
 /** What readers are served from: changes get a new revision, which the fast lane keys its pages on. */
 export interface ServingState {
   revision: number;
-  defaults: Overrides;
+  /** Per surface: what winners made the default there. */
+  defaults: Readonly<Record<Surface, Overrides>>;
   running: Readonly<Record<Surface, Experiment | null>>;
 }
 
@@ -56,19 +57,31 @@ export interface ExperimentStoreDeps {
 
 export async function experimentStore(deps: ExperimentStoreDeps) {
   const { db, clock, logger } = deps;
-  let state: ServingState = { revision: 0, defaults: {}, running: { appeal: null, banner: null } };
+  let state: ServingState = {
+    revision: 0,
+    defaults: { appeal: {}, banner: {} },
+    running: { appeal: null, banner: null },
+  };
   let seen = '';
   let readAt = 0;
   let reading: Promise<void> | null = null;
+  // Reads are numbered: one begun before a change committed must not land after the change's own.
+  let started = 0;
+  let landed = 0;
 
   async function load(): Promise<void> {
-    const [rows, defaults] = await Promise.all([
+    const ticket = ++started;
+    const [rows, kept] = await Promise.all([
       db.selectFrom('experiments').selectAll().where('status', '=', 'running').execute(),
-      db.selectFrom('appeal_defaults').select('overrides').where('id', '=', 1).executeTakeFirst(),
+      db.selectFrom('appeal_defaults').select(['surface', 'overrides']).execute(),
     ]);
+    if (ticket < landed) return;
+    landed = ticket;
     const running = { appeal: null, banner: null } as Record<Surface, Experiment | null>;
     for (const row of rows) running[row.surface] = fromRow(row as Row);
-    const next = { defaults: defaults ? (JSON.parse(defaults.overrides) as Overrides) : {}, running };
+    const defaults: Record<Surface, Overrides> = { appeal: {}, banner: {} };
+    for (const row of kept) defaults[row.surface] = JSON.parse(row.overrides) as Overrides;
+    const next = { defaults, running };
     const text = JSON.stringify(next);
     if (text !== seen) {
       seen = text;
@@ -130,16 +143,30 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
         .execute()
         .then((rows) => rows.map((r) => fromRow(r as Row))),
     get: (id: number) => find(db, id),
-    /** What winners made the default, and who last did (null: the content files and settings as they are). */
-    async defaultsSet(): Promise<{ overrides: Overrides; by: string; at: string } | null> {
-      const row = await db.selectFrom('appeal_defaults').selectAll().where('id', '=', 1).executeTakeFirst();
-      return row ? { overrides: JSON.parse(row.overrides) as Overrides, by: row.updated_by, at: row.updated_at } : null;
+    /** What winners made the default on each surface, and who did (none: the content files and settings as they are). */
+    async defaultsSet(): Promise<Array<{ surface: Surface; overrides: Overrides; by: string; at: string }>> {
+      const rows = await db.selectFrom('appeal_defaults').selectAll().orderBy('surface').execute();
+      return rows.map((r) => ({
+        surface: r.surface,
+        overrides: JSON.parse(r.overrides) as Overrides,
+        by: r.updated_by,
+        at: r.updated_at,
+      }));
     },
 
-    /** Back to the content files and the DONATE_* amounts for everyone. */
+    /** Back to the content files and the DONATE_* amounts on both surfaces; not while an experiment runs on top of them. */
     async resetDefaults(staffEmail: string): Promise<void> {
       await change(async (trx, at) => {
-        const gone = await trx.deleteFrom('appeal_defaults').where('id', '=', 1).executeTakeFirst();
+        const running = await trx
+          .selectFrom('experiments')
+          .select(['id', 'name'])
+          .where('status', '=', 'running')
+          .executeTakeFirst();
+        if (running)
+          throw new ExperimentRefused(
+            `"${running.name}" (#${running.id}) is running on top of these defaults: stop it first, or its variants would change midway.`,
+          );
+        const gone = await trx.deleteFrom('appeal_defaults').executeTakeFirst();
         if (!Number(gone.numDeletedRows)) throw new ExperimentRefused('The appeal already shows its content files.');
         await writeChange(trx, staffEmail, 'appeal defaults reset', 'back to the content files and settings', at);
       });
@@ -207,20 +234,38 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
       });
     },
 
-    /** The variant's changes become the appeal's defaults for everyone, and the experiment stops. */
+    /**
+     * The variant's changes become its surface's defaults for everyone, and the experiment stops;
+     * not while another experiment runs on that surface (its variants would change midway).
+     */
     async makeDefault(id: number, key: string, staffEmail: string): Promise<void> {
       await change(async (trx, at) => {
         const e = await mustFind(trx, id);
         if (e.status === 'draft') throw new ExperimentRefused('Start the experiment first: a draft has no results.');
         const winner = e.variants.find((v) => v.key === key);
         if (!winner) throw new ExperimentRefused('That experiment has no such variant.');
-        const row = await trx.selectFrom('appeal_defaults').select('overrides').where('id', '=', 1).executeTakeFirst();
+        const other = await trx
+          .selectFrom('experiments')
+          .select(['id', 'name'])
+          .where('surface', '=', e.surface)
+          .where('status', '=', 'running')
+          .where('id', '!=', id)
+          .executeTakeFirst();
+        if (other)
+          throw new ExperimentRefused(
+            `"${other.name}" (#${other.id}) is running on the ${e.surface}: stop it first, or its variants would change midway.`,
+          );
+        const row = await trx
+          .selectFrom('appeal_defaults')
+          .select('overrides')
+          .where('surface', '=', e.surface)
+          .executeTakeFirst();
         const merged = mergeOverrides(row ? (JSON.parse(row.overrides) as Overrides) : {}, winner.overrides);
         const values = { overrides: JSON.stringify(merged), updated_by: staffEmail, updated_at: at };
         await trx
           .insertInto('appeal_defaults')
-          .values({ id: 1, ...values })
-          .onConflict((oc) => oc.column('id').doUpdateSet(values))
+          .values({ surface: e.surface, ...values })
+          .onConflict((oc) => oc.column('surface').doUpdateSet(values))
           .execute();
         await trx
           .updateTable('experiments')

@@ -242,6 +242,67 @@ describe('readers in an experiment', () => {
   });
 });
 
+describe('defaults per surface', () => {
+  it('when a banner winner is made the default, then the appeal keeps its words; nothing changes under a running experiment', async () => {
+    await stopAll();
+    await t.deps.experiments.store.resetDefaults('test@example.org').catch(() => undefined);
+    const bannerFields = {
+      ...TWO_HEADLINES,
+      name: 'Banner headline',
+      surface: 'banner',
+      b_headline_en: 'BANNER ONLY HEADLINE',
+      b_banner_en: 'Five dollars.',
+    };
+    const banner = await runningExperiment(admin, bannerFields);
+    const appeal = await runningExperiment(admin, { ...TWO_HEADLINES, name: 'Appeal during banner' });
+    await experimentAction(admin, banner, 'winner', 303, 'b');
+    const page = await request(t.app).get('/').set('Cookie', `fr_exp=${appeal}.a`).expect(200);
+    assert.equal(page.text.match(/<h1[^>]*>([^<]*)</)?.[1]?.trim(), DEFAULT_HEADLINE());
+    const json = await request(t.app).get('/embed/banner.json').expect(200);
+    assert.equal(json.body.headline, 'BANNER ONLY HEADLINE');
+
+    // Another banner experiment now runs on top of those defaults: they hold still under it.
+    const next = await runningExperiment(admin, { ...bannerFields, name: 'Next banner', b_banner_en: 'Ten dollars.' });
+    const refused = await experimentAction(admin, banner, 'winner', 409, 'a');
+    assert.match(alertOf(refused.text), /"Next banner" \(#\d+\) is running on the banner: stop it first/);
+    const list = await admin.get('/staff/experiments').expect(200);
+    const csrf = list.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
+    const reset = await admin.post('/staff/experiments/defaults/reset').type('form').send({ _csrf: csrf }).expect(409);
+    assert.match(alertOf(reset.text), /is running on top of these defaults: stop it first/);
+    await experimentAction(admin, next, 'stop', 303);
+    await experimentAction(admin, appeal, 'stop', 303);
+    await admin.post('/staff/experiments/defaults/reset').type('form').send({ _csrf: csrf }).expect(303);
+    assert.equal((await request(t.app).get('/embed/banner.json').expect(200)).body.headline, DEFAULT_HEADLINE());
+  });
+
+  it('when a crawler fetches banner.json during a banner experiment, then it gets the default, uncounted, and no shared cache may keep it', async () => {
+    await stopAll();
+    const id = await runningExperiment(admin, {
+      ...TWO_HEADLINES,
+      name: 'Banner cache',
+      surface: 'banner',
+      b_headline_en: '',
+      b_banner_en: 'Short.',
+    });
+    await t.deps.experiments.counter.flush();
+    const before = await t.deps.experiments.results(id);
+    for (const ua of ['curl/8.0.1', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)']) {
+      const res = await request(t.app).get('/embed/banner.json').set('User-Agent', ua).expect(200);
+      assert.equal(res.headers['cache-control'], 'private, no-store', ua);
+      assert.equal(res.body.variant, undefined);
+    }
+    await request(t.app).head('/embed/banner.json').expect(200);
+    const after = await t.deps.experiments.results(id);
+    assert.deepEqual(
+      after!.variants.map((v) => v.impressions),
+      before!.variants.map((v) => v.impressions),
+    );
+    await stopAll();
+    const plain = await request(t.app).get('/embed/banner.json').set('User-Agent', 'curl/8.0.1').expect(200);
+    assert.match(String(plain.headers['cache-control']), /^public/);
+  });
+});
+
 describe('two instances on one database', () => {
   it('when one instance starts an experiment, then the other serves it soon after, and both add their counts', async () => {
     await stopAll();

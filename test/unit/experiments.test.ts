@@ -5,11 +5,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../lib/config.ts';
 import { loadAppeals } from '../../lib/appeal/content.ts';
-import { appealAssignment, cookieValue, draw, variantsOfMetadata } from '../../lib/experiments/assign.ts';
+import { appealAssignment, cookieValue, draw, isRobot, variantsOfMetadata } from '../../lib/experiments/assign.ts';
 import { draftFields, parseExperimentForm } from '../../lib/experiments/form.ts';
 import { looks } from '../../lib/experiments/looks.ts';
 import { draftProblem, type Experiment, type Variant } from '../../lib/experiments/rules.ts';
-import { mergeOverrides, type ServingState } from '../../lib/experiments/store.ts';
+import { experimentStore, mergeOverrides, type ServingState } from '../../lib/experiments/store.ts';
 import { experimentCounter } from '../../lib/experiments/counts.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { sql } from 'kysely';
@@ -142,6 +142,29 @@ describe('assignment', () => {
     assert.equal(cookieValue('xfr_exp=7.b', 'fr_exp'), undefined);
     assert.equal(cookieValue('fr_exp=7.a', 'fr_exp'), '7.a');
     assert.equal(cookieValue(undefined, 'fr_exp'), undefined);
+    assert.equal(
+      cookieValue('xfr_exp=1; fr_exp=12.b', 'fr_exp'),
+      '12.b',
+      'another cookie ending with the name comes first',
+    );
+  });
+  it('when a User-Agent names a crawler or a tool, then it is one; a phone called CUBOT or a browser is not', () => {
+    for (const ua of [
+      'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+      'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
+      'facebookexternalhit/1.1',
+      'curl/8.0.1',
+      'python-requests/2.31',
+      'Go-http-client/1.1',
+    ])
+      assert.ok(isRobot(ua), ua);
+    for (const ua of [
+      'Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120 Safari/537.36',
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1',
+      undefined,
+    ])
+      assert.ok(!isRobot(ua), String(ua));
   });
   it('when metadata names variants, then well-formed ones are kept, once per experiment', () => {
     assert.deepEqual(variantsOfMetadata({ exp_appeal: '7.b', exp_banner: '8.a' }), [
@@ -155,9 +178,9 @@ describe('assignment', () => {
 
 describe('looks and the defaults a winner sets', () => {
   const texts = loadAppeals(config.fundraiser.appealFile, config.fundraiser.orgName, config.i18n.languages);
-  const state = (defaults = {}, revision = 1): ServingState => ({
+  const state = (appeal = {}, revision = 1): ServingState => ({
     revision,
-    defaults,
+    defaults: { appeal, banner: {} },
     running: { appeal: null, banner: null },
   });
   it('when a variant changes the English headline and the tiles, then only those change', () => {
@@ -179,10 +202,14 @@ describe('looks and the defaults a winner sets', () => {
     assert.deepEqual(none.fundraiser.form.presets.once, config.fundraiser.form.presets.once);
   });
 
-  it('when the defaults hold a winner, then every look starts from them', () => {
+  it("when the appeal's defaults hold a winner, then every appeal look starts from them and the banner keeps its own", () => {
     const kept = looks(config, texts);
     const plain = kept.of(state({ headline: { en: 'Winner' } }, 2), 'appeal', null);
     assert.equal(plain.texts.en.headline, 'Winner');
+    assert.equal(
+      kept.of(state({ headline: { en: 'Winner' } }, 2), 'banner', null).texts.en.headline,
+      texts.en.headline,
+    );
     assert.equal(kept.of(state({}, 3), 'appeal', null).texts.en.headline, texts.en.headline);
   });
   it('when a winner is merged, then its fields replace the defaults per language and the rest stays', () => {
@@ -240,6 +267,37 @@ describe('the counter', () => {
           ['b', 'click', 1],
         ],
       );
+    } finally {
+      await db.destroy();
+      await database.drop();
+    }
+  });
+});
+
+describe('the serving copy', () => {
+  it('when the database cannot be read, then the copy it had is kept, and the next read after the max age finds the change', async () => {
+    const database = await freshDatabase();
+    const db = createDb(loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url }).database);
+    try {
+      await migrateToLatest(db);
+      const store = await experimentStore({ db, clock: () => new Date(), logger: createLogger('silent'), maxAgeMs: 0 });
+      const made = await store.create(
+        { name: 'x', surface: 'appeal', variants: [v('a', 50), v('b', 50, { headline: { en: 'B' } })] },
+        'a@example.org',
+      );
+      await store.start(made.id, 'a@example.org');
+      const running = store.serving();
+      assert.equal(running.running.appeal?.id, made.id);
+      await sql`alter table experiments rename to experiments_away`.execute(db);
+      await store.refresh();
+      assert.equal(store.serving(), running, 'the copy it had, the same object');
+      await sql`alter table experiments_away rename to experiments`.execute(db);
+      await db.updateTable('experiments').set({ status: 'stopped' }).execute();
+      await new Promise((r) => setTimeout(r, 5));
+      store.serving();
+      await store.refresh();
+      assert.equal(store.serving().running.appeal, null);
+      assert.ok(store.serving().revision > running.revision);
     } finally {
       await db.destroy();
       await database.drop();

@@ -38,10 +38,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('experiment_gifts_pk', ['experiment_id', 'contribution_id'] as never)
     .execute();
 
-  // What a winner made the default (one row): it outlives the experiment, over content/appeal.json.
+  // What a winner made the default, per surface (the appeal's headline is not the banner's): it
+  // outlives the experiment, over content/appeal.json and the DONATE_* amounts.
   await db.schema
     .createTable('appeal_defaults')
-    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('surface', 'text', (c) => c.primaryKey().check(sql`surface in ('appeal', 'banner')`))
     .addColumn('overrides', 'text', (c) => c.notNull())
     .addColumn('updated_by', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
