@@ -27,6 +27,7 @@ import { embedFastEntries, embedRoutes } from './routes/embed.ts';
 import { donateRoutes } from './routes/donate.ts';
 import { thankYouRoutes } from './routes/thank-you.ts';
 import { manageRoutes } from './routes/manage.ts';
+import { EXPERIMENT_FORM_PATH } from './routes/staff-experiments.ts';
 import { staffRoutes } from './routes/staff.ts';
 import { staffLocale } from './routes/middleware/staff-locale.ts';
 import { viewHelpers, viewRenderer, wantsJson, type RenderView } from './routes/views.ts';
@@ -149,10 +150,11 @@ function expressApp(deps: AppDeps): express.Express {
 
   app.use(assets.handler);
   app.use(bodyDeadline(deps.config.bodies.formDeadlineMs));
-  // The new-experiment form posts every field a browser has (4 variants x each language's
-  // headline, letter and banner text, and the amounts) and letters up to 24,000 characters.
-  app.post('/staff/experiments', express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 400 }));
-  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  // The new-experiment form is bigger than any other; its route reads it after the login check.
+  const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+  app.use((req, res, next) =>
+    req.method === 'POST' && req.path === EXPERIMENT_FORM_PATH ? next() : forms(req, res, next),
+  );
   app.use(express.json({ limit: '16kb' }));
   app.use(cookieParser());
   app.use(donateRoutes(deps));

@@ -1,13 +1,20 @@
 // Appeal experiments in the staff area: everyone sees the list and each experiment's results;
 // admins make one (a draft), start it, stop it, and make a variant the default. Each change
 // goes into the change log (lib/experiments/store.ts). Refusals show the form again, as typed.
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../lib/wiring.ts';
 import type { StaffGuards } from './staff-pledges.ts';
 import { draftFields, parseExperimentForm, type FormFields } from '../lib/experiments/form.ts';
 import { draftProblem, SURFACES, VARIANT_KEYS } from '../lib/experiments/rules.ts';
 import { ExperimentRefused } from '../lib/experiments/store.ts';
 import { LANGUAGE_NAMES } from '../lib/i18n/languages.ts';
+
+export const EXPERIMENT_FORM_PATH = '/staff/experiments';
+
+// The new-experiment form posts every field a browser has (4 variants x each language's
+// headline, letter and banner text, and the amounts) and letters up to 24,000 characters;
+// read only for a logged-in admin (app.ts leaves this one path to it).
+const bigForm = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 400 });
 
 const idOf = (req: Request) => (/^\d{1,9}$/.test(String(req.params.id)) ? Number(req.params.id) : 0);
 
@@ -83,7 +90,7 @@ export function staffExperimentRoutes(deps: AppDeps, g: StaffGuards): Router {
     showForm(req, res, fields, null);
   });
 
-  router.post('/staff/experiments', g.page, g.admin, g.csrf.protect, async (req, res) => {
+  router.post(EXPERIMENT_FORM_PATH, g.page, g.admin, bigForm, g.csrf.protect, async (req, res) => {
     const parsed = parseExperimentForm((req.body ?? {}) as Record<string, unknown>, languages);
     if (!parsed.ok) return showForm(req, res, parsed.fields, parsed.error, 400);
     const problem = draftProblem(parsed.draft, deps.config.fundraiser);

@@ -103,6 +103,15 @@ describe('staff making experiments', () => {
     assert.equal(await experimentCount(), before);
     // Viewers still see the list and the results.
     await viewer.get('/staff/experiments').expect(200);
+    // The big form is read for admins only: a stranger's big body is not parsed at all.
+    const big = new URLSearchParams({ name: 'x'.repeat(100_000) }).toString();
+    await request(t.app).post('/staff/experiments').type('form').send(big).expect(302);
+    await viewer.post('/staff/experiments').type('form').send(big).expect(403);
+    await admin
+      .post('/staff/experiments')
+      .type('form')
+      .send(`${big}&${'f=1&'.repeat(500)}`)
+      .expect(413);
   });
 
   it('when a second experiment starts on the same surface, then it is refused; the banner may run beside the appeal', async () => {
