@@ -22,6 +22,10 @@ export const COPIED_TABLES: Array<keyof Database> = [
   'staff_users',
   'staff_sessions',
   'staff_audit',
+  'experiments',
+  'experiment_counts',
+  'experiment_gifts',
+  'appeal_defaults',
 ];
 
 /**
@@ -30,14 +34,16 @@ export const COPIED_TABLES: Array<keyof Database> = [
  */
 export const UNCOPIED_TABLES = ['write_probe', 'daily_figures', 'gift_figures'];
 
-const ORDER_BY: Partial<Record<keyof Database, string>> = {
-  campaigns: 'id',
-  campaign_totals: 'campaign_id',
-  contributions: 'id',
-  pledges: 'subscription_id',
-  rate_limits: 'key',
-  refused_events: 'event_id',
-  staff_sessions: 'sid',
+// A key per table (pages are read by offset, so the order must be total).
+const ORDER_BY: Partial<Record<keyof Database, string[]>> = {
+  campaign_totals: ['campaign_id'],
+  pledges: ['subscription_id'],
+  rate_limits: ['key'],
+  refused_events: ['event_id'],
+  staff_sessions: ['sid'],
+  experiment_counts: ['experiment_id', 'variant', 'kind'],
+  experiment_gifts: ['experiment_id', 'contribution_id'],
+  appeal_defaults: ['surface'],
 };
 
 export interface CopyReport {
@@ -64,16 +70,12 @@ export async function copyDatabase(
   await from.transaction().execute(async (src) =>
     to.transaction().execute(async (trx) => {
       for (const table of COPIED_TABLES) {
-        const order = ORDER_BY[table] ?? 'id';
+        const order = ORDER_BY[table] ?? ['id'];
         let copied = 0;
         for (let offset = 0; ; offset += batch) {
-          const rows = await src
-            .selectFrom(table)
-            .selectAll()
-            .orderBy(sql.ref(order))
-            .limit(batch)
-            .offset(offset)
-            .execute();
+          let page = src.selectFrom(table).selectAll();
+          for (const column of order) page = page.orderBy(sql.ref(column));
+          const rows = await page.limit(batch).offset(offset).execute();
           if (rows.length === 0) break;
           await trx.insertInto(table).values(rows).execute();
           copied += rows.length;
@@ -87,7 +89,7 @@ export async function copyDatabase(
       }
       if (isPostgres(to)) {
         // Rows came with their ids; new rows must get ids after them.
-        for (const table of ['campaigns', 'contributions', 'staff_users', 'staff_audit']) {
+        for (const table of ['campaigns', 'contributions', 'staff_users', 'staff_audit', 'experiments']) {
           await sql`select setval(pg_get_serial_sequence(${table}, 'id'), coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(
             trx,
           );

@@ -14,10 +14,13 @@ import type { GiftFacts } from '../../lib/ledger/types.ts';
 import { checkTotals } from '../../lib/ledger/check-totals.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import { addStaff, authenticate } from '../../lib/staff/users.ts';
+import { experimentStore } from '../../lib/experiments/store.ts';
+import { createLogger } from '../../lib/logger.ts';
 
 let dir: string;
 let sourceUrl: string;
 let target: TestDatabase;
+let experimentId: number;
 const fundraiser = loadConfig({ FUNDRAISER_GOAL: '10000' }).fundraiser;
 
 const gift = (i: number, extra: Partial<GiftFacts> = {}): GiftFacts => ({
@@ -57,8 +60,31 @@ before(async () => {
   await migrateToLatest(db);
   const ledger = createLedger({ db, fundraiser, clock: () => new Date() });
   await ledger.syncCampaign();
-  for (let i = 0; i < 250; i++)
-    await ledger.recordGift(gift(i), { id: `evt_copy_${i}`, type: 'checkout.session.completed' });
+  // An experiment with counts, gifts attributed to it and a winner made the default.
+  const experiments = await experimentStore({
+    db,
+    clock: () => new Date(),
+    logger: createLogger('silent'),
+    maxAgeMs: 0,
+  });
+  const variants = [
+    { key: 'a' as const, name: 'A', share: 50, overrides: {} },
+    { key: 'b' as const, name: 'B', share: 50, overrides: { headline: { en: 'Moved' } } },
+  ];
+  experimentId = (await experiments.create({ name: 'Moved', surface: 'appeal', variants }, 'boss@example.org')).id;
+  await experiments.start(experimentId, 'boss@example.org');
+  for (let i = 0; i < 250; i++) {
+    const attributed = i % 3 === 0 ? { variants: [{ experimentId, variant: i % 2 ? 'b' : 'a' }] } : {};
+    await ledger.recordGift(gift(i, attributed), { id: `evt_copy_${i}`, type: 'checkout.session.completed' });
+  }
+  await db
+    .insertInto('experiment_counts')
+    .values([
+      { experiment_id: experimentId, variant: 'a', kind: 'impression', count: 2000 },
+      { experiment_id: experimentId, variant: 'b', kind: 'impression', count: 1990 },
+    ])
+    .execute();
+  await experiments.makeDefault(experimentId, 'b', 'boss@example.org');
   await ledger.recordGift(gift(900, { status: 'pending' }));
   await ledger.recordGift(
     gift(901, {
@@ -157,6 +183,8 @@ describe('npm run db:copy', () => {
     assert.deepEqual(after.audit, []);
     assert.equal(after.progress.refunded, 500);
     assert.equal(after.progress.disputeLost, 1002);
+    assert.equal(after.counts.experiment_gifts, 84);
+    assert.equal(after.counts.appeal_defaults, 1);
   });
 
   it('when the new database takes new gifts, then their ids follow the copied ones', async () => {
@@ -172,6 +200,17 @@ describe('npm run db:copy', () => {
         'staff can still log in',
       );
       await addStaff(db, 'new@example.org', 'a third staff password', 'viewer', new Date());
+      const experiments = await experimentStore({
+        db,
+        clock: () => new Date(),
+        logger: createLogger('silent'),
+        maxAgeMs: 0,
+      });
+      const next = await experiments.create(
+        { name: 'After the move', surface: 'banner', variants: [{ key: 'a', name: 'A', share: 100, overrides: {} }] },
+        'boss@example.org',
+      );
+      assert.ok(next.id > experimentId, 'a new experiment gets an id after the copied ones');
       assert.equal(
         (await ledger.recordGift(gift(1), { id: 'evt_copy_1', type: 'checkout.session.completed' })).result,
         'duplicate-event',
