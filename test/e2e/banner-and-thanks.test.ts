@@ -102,6 +102,10 @@ describe('the iframe banner on the demo host page (http)', () => {
       const page = await context.newPage();
       await page.goto(`${server.url}/embed/demo`);
       const frame = await bannerFrame(page);
+      // The page settles first: the frame takes the banner's height and the script banner above
+      // it renders (each moves the button; a click during the move lands on whatever is there).
+      await frameHeightMatches(page, frame);
+      await page.locator('[data-fundraiser-banner] form').waitFor();
       await frame.getByRole('button', { name: label }).click();
       await page.waitForFunction(
         () => document.querySelector<HTMLIFrameElement>('#fundraiser-banner')!.getBoundingClientRect().height === 0,
