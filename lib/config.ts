@@ -26,6 +26,17 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** Milliseconds, whole, from `min` to a minute. */
+const upToAMinute = (fallback: number, min: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? fallback : v),
+    z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(min, min ? `must be at least ${min}` : 'must be 0 or more')
+      .max(60_000, 'must be at most 60000 (a minute)'),
+  );
+
 const positiveInt = (fallback: number) =>
   z.preprocess(
     (v) => (v === undefined || v === '' ? fallback : v),
@@ -102,22 +113,8 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   STAFF_WEBHOOK_WARNING_HOURS: positiveInt(24),
   EMBED_ALLOWED_ORIGINS: optionalString,
-  EXPERIMENT_COUNTS_FLUSH_MS: z.preprocess(
-    (v) => (v === undefined || v === '' ? 1000 : v),
-    z.coerce
-      .number()
-      .int('must be a whole number')
-      .min(50, 'must be at least 50')
-      .max(60_000, 'must be at most 60000 (a minute)'),
-  ),
-  TOTALS_MAX_AGE_MS: z.preprocess(
-    (v) => (v === undefined || v === '' ? 500 : v),
-    z.coerce
-      .number()
-      .int('must be a whole number')
-      .min(0, 'must be 0 or more')
-      .max(60_000, 'must be at most 60000 (a minute)'),
-  ),
+  EXPERIMENT_COUNTS_FLUSH_MS: upToAMinute(1000, 50),
+  TOTALS_MAX_AGE_MS: upToAMinute(500, 0),
   WEBHOOK_MAX_PENDING_BODIES: positiveInt(64),
   WEBHOOK_BODY_DEADLINE_MS: positiveInt(10_000),
   FORM_BODY_DEADLINE_MS: positiveInt(5_000),

@@ -23,6 +23,7 @@ import type { Config } from '../lib/config.ts';
 import type { Look } from '../lib/experiments/looks.ts';
 import { APPEAL_COOKIE, BANNER_QUERY, cookieValue, isRobot, refOf } from '../lib/experiments/assign.ts';
 import type { ServingState } from '../lib/experiments/store.ts';
+import { refOfKey, setsCookie } from '../lib/experiments/fast-keys.ts';
 import type { Variant } from '../lib/experiments/rules.ts';
 
 export interface FormState {
@@ -143,41 +144,8 @@ function appealVariant(
   return shown;
 }
 
-/**
- * The fast lane's key for a page: the experiments' revision and the variant shown ("3:12.b"),
- * with "+" when the response sets the cookie ("3:12.b+": the same body, its own headers). Made
- * once per variant, so a page view joins no strings.
- */
-function fastKeys() {
-  const made = new WeakMap<Variant, { kept: string; fresh: string }>();
-  let none = { revision: -1, key: '' };
-  return (state: ServingState, variant: Variant | null, fresh = false): string => {
-    const running = state.running.appeal;
-    if (!variant || !running) {
-      if (none.revision !== state.revision) none = { revision: state.revision, key: `${state.revision}:` };
-      return none.key;
-    }
-    let keys = made.get(variant);
-    if (!keys) {
-      const kept = `${state.revision}:${refOf(running, variant)}`;
-      made.set(variant, (keys = { kept, fresh: `${kept}+` }));
-    }
-    return fresh ? keys.fresh : keys.kept;
-  };
-}
-
-/** The variant ref a fast key names ("12.b"), or '' for none. */
-const refOfKey = (key: string) => key.slice(key.indexOf(':') + 1).replace(/\+$/, '');
-
-function lookOfKey(deps: AppDeps, key: string) {
-  const state = deps.experiments.serving();
-  const variant = deps.experiments.named(state, 'appeal', refOfKey(key));
-  return { look: deps.experiments.look(state, 'appeal', variant), ref: variant ? refOfKey(key) : undefined };
-}
-
 export function appealFastEntries(deps: AppDeps, render: RenderView, security: Record<string, string>): FastEntry[] {
   const currencies = currencyChooserFor(deps.config.fundraiser.form);
-  const keyOf = fastKeys();
   return [
     {
       path: '/',
@@ -187,7 +155,7 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
       // language. A reader just drawn into an experiment gets its cookie with the page.
       headers: (key) => {
         const base = { ...security, 'cache-control': NO_STORE, vary: 'Accept-Language, Cookie' };
-        return key.endsWith('+') ? { ...base, 'set-cookie': variantCookie(deps, refOfKey(key)) } : base;
+        return setsCookie(key) ? { ...base, 'set-cookie': variantCookie(deps, refOfKey(key)) } : base;
       },
       language: (req) => requestLanguage(deps.config, req),
       // Only when readers may choose: the one-currency site keeps one body per language.
@@ -199,10 +167,10 @@ export function appealFastEntries(deps: AppDeps, render: RenderView, security: R
       variant: (req) => {
         const state = deps.experiments.serving();
         const { variant, fresh } = appealVariant(deps, state, req);
-        return keyOf(state, variant, fresh);
+        return deps.experiments.fastKey(state, 'appeal', variant, fresh);
       },
       body: (p, lang, currency, key) => {
-        const { look, ref } = lookOfKey(deps, key ?? '');
+        const { look, ref } = deps.experiments.lookOfKey('appeal', key ?? '');
         const form = { currency, variants: { appeal: ref } };
         return render('appeal', appealLocals(deps, look, p, form, FORM_ID_SLOT, translator(lang)));
       },

@@ -13,7 +13,8 @@ import { PROJECT_ROOT } from '../lib/config.ts';
 import type { Progress } from '../lib/ledger/types.ts';
 import type { FastEntry } from './fast-lane.ts';
 import { allowFramingByHosts, NO_STORE, PUBLIC_FIGURES_HEADERS } from './middleware/public-cache.ts';
-import { isRobot, refOf } from '../lib/experiments/assign.ts';
+import { isRobot } from '../lib/experiments/assign.ts';
+import { drawnPerView } from '../lib/experiments/fast-keys.ts';
 import { framableBy } from './middleware/security-headers.ts';
 import { CrossSiteRequestError, refuseCrossSite } from './middleware/cross-site.ts';
 import type { RenderView } from './views.ts';
@@ -77,31 +78,20 @@ function bannerHtml(
   });
 }
 
-/**
- * A banner experiment draws per page view (no cookie: the banner sits on other sites) and counts
- * the impression; the key is the experiments' revision and the variant ("3:b", "3:" for none).
- */
+/** A banner experiment draws per page view (no cookie: the banner sits on other sites) and counts the impression. */
 function bannerVariant(deps: AppDeps, req: IncomingMessage): string {
   const state = deps.experiments.serving();
-  if (!state.running.banner) return `${state.revision}:`;
-  // A crawler or a HEAD sees the default, uncounted: still drawn per view ("-"), so never cached as shared.
-  if (isRobot(req.headers['user-agent']) || req.method === 'HEAD') return `${state.revision}:-`;
-  const variant = deps.experiments.bannerDraw(state)!;
-  deps.experiments.count(state, 'banner', variant, 'impression');
-  return `${state.revision}:${variant.key}`;
+  // A crawler or a HEAD sees the default, uncounted.
+  const variant =
+    isRobot(req.headers['user-agent']) || req.method === 'HEAD' ? null : deps.experiments.bannerDraw(state);
+  if (variant) deps.experiments.count(state, 'banner', variant, 'impression');
+  return deps.experiments.fastKey(state, 'banner', variant);
 }
 
 function bannerOf(deps: AppDeps, progress: Progress, tr: Translator, key: string) {
-  const state = deps.experiments.serving();
-  const running = state.running.banner;
-  const wanted = key.slice(key.indexOf(':') + 1);
-  const variant = running?.variants.find((v) => v.key === wanted) ?? null;
-  const look = deps.experiments.look(state, 'banner', variant);
-  return bannerModel(deps, look, progress, tr, running && variant ? refOf(running, variant) : undefined);
+  const { look, ref } = deps.experiments.lookOfKey('banner', key);
+  return bannerModel(deps, look, progress, tr, ref);
 }
-
-/** Drawn per response while an experiment runs, so no shared cache may keep one variant for everyone. */
-const drawnPerView = (key: string) => !key.endsWith(':');
 
 const closedIt = (req: IncomingMessage) => req.headers.cookie?.includes(`${HIDE_COOKIE}=`) ?? false;
 

@@ -13,7 +13,6 @@ export const countKeyOf = (experimentId: number, variant: string, kind: CountKin
   `${experimentId}|${variant}|${kind}`;
 
 export interface Counter {
-  count(experimentId: number, variant: string, kind: CountKind): void;
   /** One more under a key from countKeyOf. */
   add(key: string): void;
   /** Adds what was counted so far to the database (staff results call it first). */
@@ -57,9 +56,6 @@ export function experimentCounter(db: Db, opts: { flushMs: number; logger: Logge
   const timer = setInterval(() => void flush(), opts.flushMs);
   timer.unref();
   return {
-    count(experimentId, variant, kind) {
-      this.add(countKeyOf(experimentId, variant, kind));
-    },
     add(key) {
       pending.set(key, (pending.get(key) ?? 0) + 1);
     },

@@ -16,6 +16,7 @@ import { formatMoney } from '../money.ts';
 import { appealAssignment, draw, variantNamed, type Assignment } from './assign.ts';
 import { countKeyOf, experimentCounter, type CountKind } from './counts.ts';
 import { looks, type Look } from './looks.ts';
+import { fastKeys, refOfKey } from './fast-keys.ts';
 import { experimentResults } from './results.ts';
 import type { Surface, Variant } from './rules.ts';
 import { experimentStore, type ServingState } from './store.ts';
@@ -35,6 +36,7 @@ export async function createExperiments(deps: ExperimentsDeps) {
   const counter = experimentCounter(db, { flushMs: config.experimentFlushMs, logger: deps.logger });
   const looked = looks(config, deps.texts);
   const campaignCurrency = config.fundraiser.currency;
+  const keyOf = fastKeys();
   // A variant belongs to one experiment's serving copy: its count keys are made once.
   const countKeys = new WeakMap<Variant, Record<CountKind, string>>();
   return {
@@ -43,6 +45,15 @@ export async function createExperiments(deps: ExperimentsDeps) {
     serving: (): ServingState => store.serving(),
     /** The words and amounts for a surface's variant (null: the defaults). */
     look: (state: ServingState, surface: Surface, variant: Variant | null): Look => looked.of(state, surface, variant),
+    /** The fast lane's key for a surface's page shown with this variant (fast-keys.ts). */
+    fastKey: keyOf,
+    /** The look and the variant ("12.b") a fast key names, under the experiments as they now stand. */
+    lookOfKey(surface: Surface, key: string): { look: Look; ref?: string } {
+      const state = store.serving();
+      const ref = refOfKey(key);
+      const variant = variantNamed(state.running[surface], ref);
+      return { look: looked.of(state, surface, variant), ...(variant ? { ref } : {}) };
+    },
     /** The appeal's variant for a request's cookie (see assign.ts). */
     appealAssignment: (state: ServingState, cookie: string | undefined): Assignment =>
       appealAssignment(state.running.appeal, cookie),

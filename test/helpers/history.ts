@@ -44,6 +44,21 @@ export class HistoryPlayer {
     }
   }
 
+  /**
+   * A one-off gift left at Checkout, expired, or paid `how`; false when no payment happened
+   * (the step is over: an expiry has had its own).
+   */
+  oneOff(session: Stripe.Checkout.Session, how: PayHow | 'abandon' | 'expire', late: boolean): boolean {
+    if (how === 'abandon') return false;
+    if (how === 'expire') {
+      this.st.expire(session.id);
+      this.nextStep();
+      return false;
+    }
+    this.payOnce(session, how, late);
+    return true;
+  }
+
   /** A pledge's first month, then each month paid (true) or its renewal failing (false); returns the subscription. */
   payMonths(session: Stripe.Checkout.Session, months: boolean[]): string {
     const { st } = this;

@@ -114,6 +114,18 @@ describe('staff making experiments', () => {
       .expect(413);
   });
 
+  it('when a draft is stopped or given a winner, or the experiment does not exist, then it is refused in words', async () => {
+    const id = idFrom((await postExperiment(admin, { ...TWO_HEADLINES, name: 'Still a draft' }, 303)).headers.location);
+    const stop = await experimentAction(admin, id, 'stop', 409);
+    assert.match(alertOf(stop.text), /Only a running experiment can be stopped/);
+    const winner = await experimentAction(admin, id, 'winner', 409, 'b');
+    assert.match(alertOf(winner.text), /Start the experiment first: a draft has no results/);
+    assert.equal((await t.deps.experiments.store.get(id))!.status, 'draft');
+    await admin.get('/staff/experiments/999999').expect(404);
+    await admin.get('/staff/api/experiments/999999').expect(404);
+    await request(t.app).get(`/staff/api/experiments/${id}`).expect(401);
+  });
+
   it('when a second experiment starts on the same surface, then it is refused; the banner may run beside the appeal', async () => {
     const first = await runningExperiment(admin, TWO_HEADLINES);
     const second = idFrom((await postExperiment(admin, { ...TWO_HEADLINES, name: 'Second' }, 303)).headers.location);

@@ -190,13 +190,7 @@ function play(cmds: Cmd[], running: Running, fundraiserId: string): Map<string, 
       if (ours && c.banner.t === 'valid') named.push({ experimentId: running.banner.id, key: c.banner.key });
       if (c.t === 'gift') {
         attrs.set(session.id, named);
-        if (c.how === 'abandon') continue;
-        if (c.how === 'expire') {
-          st.expire(session.id);
-          nextStep();
-          continue;
-        }
-        h.payOnce(session, c.how, c.late && c.currency !== 'usd');
+        if (!h.oneOff(session, c.how, c.late && c.currency !== 'usd')) continue;
       } else {
         const sub = h.payMonths(session, c.months);
         attrs.set(sub, named);

@@ -130,13 +130,7 @@ function play(cmds: Cmd[], fundraiserId: string): void {
       const metadata: Stripe.Metadata = c.t === 'gift' && !c.ours ? { shop: 'x' } : { fundraiser: fundraiserId };
       const session = st.sessions.get(seedSession(st, { amount: c.amount, mode, metadata, currency: c.currency }))!;
       if (c.t === 'gift') {
-        if (c.how === 'abandon') continue;
-        if (c.how === 'expire') {
-          st.expire(session.id);
-          nextStep();
-          continue;
-        }
-        h.payOnce(session, c.how, c.late && c.currency !== 'usd');
+        if (!h.oneOff(session, c.how, c.late && c.currency !== 'usd')) continue;
       } else {
         const sub = h.payMonths(session, c.months);
         const status = () => st.subscriptions.get(sub)!.status;

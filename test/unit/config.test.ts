@@ -55,6 +55,10 @@ describe('config', () => {
     bad({ FUNDRAISER_CURRENCY: 'USD' }, 'FUNDRAISER_CURRENCY', /lower case/);
     bad({ FUNDRAISER_CURRENCY: 'xyz' }, 'FUNDRAISER_CURRENCY');
     bad({ PORT: '99999' }, 'PORT');
+    bad({ EXPERIMENT_COUNTS_FLUSH_MS: '10' }, 'EXPERIMENT_COUNTS_FLUSH_MS', /at least 50/);
+    bad({ EXPERIMENT_COUNTS_FLUSH_MS: '60001' }, 'EXPERIMENT_COUNTS_FLUSH_MS', /at most 60000/);
+    bad({ TOTALS_MAX_AGE_MS: '-1' }, 'TOTALS_MAX_AGE_MS', /0 or more/);
+    assert.equal(loadConfig({}).experimentFlushMs, 1000);
     bad({ BASE_URL: 'not a url' }, 'BASE_URL');
     bad({ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL');
     bad({ STRIPE_SECRET_KEY: 'pk_test_123' }, 'STRIPE_SECRET_KEY');

@@ -10,7 +10,7 @@ import { draftFields, parseExperimentForm } from '../../lib/experiments/form.ts'
 import { looks } from '../../lib/experiments/looks.ts';
 import { draftProblem, type Experiment, type Variant } from '../../lib/experiments/rules.ts';
 import { experimentStore, mergeOverrides, type ServingState } from '../../lib/experiments/store.ts';
-import { experimentCounter } from '../../lib/experiments/counts.ts';
+import { countKeyOf, experimentCounter } from '../../lib/experiments/counts.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { sql } from 'kysely';
 import { createDb, migrateToLatest } from '../../lib/db/database.ts';
@@ -246,14 +246,14 @@ describe('the counter', () => {
         .executeTakeFirstOrThrow();
       const id = Number(made.id);
       const counter = experimentCounter(db, { flushMs: 60_000, logger });
-      counter.count(id, 'a', 'impression');
-      counter.count(id, 'a', 'impression');
-      counter.count(id, 'b', 'click');
+      counter.add(countKeyOf(id, 'a', 'impression'));
+      counter.add(countKeyOf(id, 'a', 'impression'));
+      counter.add(countKeyOf(id, 'b', 'click'));
       // The table away for a moment, as a database that does not answer.
       await sql`alter table experiment_counts rename to experiment_counts_away`.execute(db);
       await counter.flush();
       await sql`alter table experiment_counts_away rename to experiment_counts`.execute(db);
-      counter.count(id, 'a', 'impression');
+      counter.add(countKeyOf(id, 'a', 'impression'));
       await counter.close();
       const rows = await db
         .selectFrom('experiment_counts')
