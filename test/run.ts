@@ -16,9 +16,12 @@ const files = process.argv.slice(2).length
       .sort();
 
 interface RunResult {
+  label: string;
   pass: number;
   fail: number;
   code: number;
+  // The "not ok" lines, so the closing lines (all CI keeps of a long log) name what failed.
+  failed: string[];
 }
 
 function runSuite(label: string, env: Record<string, string | undefined>): Promise<RunResult> {
@@ -35,6 +38,8 @@ function runSuite(label: string, env: Record<string, string | undefined>): Promi
     );
     let pass = 0;
     let fail = 0;
+    const failed: string[] = [];
+    let detail = 0; // lines of a failure's YAML block still to keep
     let tail = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
@@ -44,9 +49,19 @@ function runSuite(label: string, env: Record<string, string | undefined>): Promi
       for (const line of lines) {
         const m = /^# (pass|fail) (\d+)$/.exec(line);
         if (m) m[1] === 'pass' ? (pass = Number(m[2])) : (fail = Number(m[2]));
+        if (/^\s*not ok \d+ - /.test(line)) {
+          failed.push(line.trimEnd());
+          detail = 14;
+        } else if (detail > 0) {
+          if (/^\s*\.\.\.$/.test(line)) detail = 0;
+          else if (!/^\s*(---|duration_ms:|type:)/.test(line)) {
+            failed.push(line.trimEnd());
+            detail--;
+          }
+        }
       }
     });
-    child.on('close', (code) => resolve({ pass, fail, code: code ?? 1 }));
+    child.on('close', (code) => resolve({ label, pass, fail, code: code ?? 1, failed }));
   });
 }
 
@@ -66,7 +81,7 @@ if (pgServer) {
   }
 } else if (process.env.REQUIRE_POSTGRES === '1') {
   console.error('PostgreSQL is required (REQUIRE_POSTGRES=1) but initdb/pg_ctl could not start one');
-  results.push({ pass: 0, fail: 1, code: 1 });
+  results.push({ label: 'PostgreSQL', pass: 0, fail: 1, code: 1, failed: [] });
 } else {
   console.warn('\n!!! initdb/pg_ctl not found: the PostgreSQL run was SKIPPED (install postgresql to run it)\n');
 }
@@ -74,5 +89,8 @@ if (pgServer) {
 const pass = results.reduce((a, r) => a + r.pass, 0);
 const fail = results.reduce((a, r) => a + r.fail, 0);
 const ok = results.every((r) => r.code === 0) && fail === 0;
+for (const r of results.filter((x) => x.failed.length)) {
+  console.log(`\nfailed on ${r.label}:\n${r.failed.join('\n')}`);
+}
 console.log(`\nall: ${pass} passed, ${fail} failed`);
 process.exit(ok ? 0 : 1);
