@@ -218,8 +218,10 @@ export function appealRoutes(deps: AppDeps): Router {
     const { variant: shown, fresh } = appealVariant(deps, state, req);
     if (shown && fresh) res.append('Set-Cookie', variantCookie(deps, refOf(state.running.appeal!, shown)));
     // A banner's link in an experiment: a click, and the form carries the variant on to Checkout.
+    // Back from a cancelled checkout it still carries it, but that click was counted already.
     const fromBanner = deps.experiments.named(state, 'banner', req.query[BANNER_QUERY]);
-    if (fromBanner && !isRobot(req.headers['user-agent'])) deps.experiments.count(state, 'banner', fromBanner, 'click');
+    const click = fromBanner && req.query.cancelled === undefined && !isRobot(req.headers['user-agent']);
+    if (click) deps.experiments.count(state, 'banner', fromBanner, 'click');
     form.variants = {
       appeal: shown && state.running.appeal ? refOf(state.running.appeal, shown) : undefined,
       banner: fromBanner ? String(req.query[BANNER_QUERY]) : undefined,

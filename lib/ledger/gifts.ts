@@ -42,10 +42,12 @@ function settledAt(
     return { settled_minor: facts.amountMinor, settled_currency: facts.currency };
   return UNSETTLED;
 }
-// A gift's variant, once per experiment (an experiment the database does not hold is none).
+// A gift's variant, once per experiment. An experiment the database does not hold, or a variant
+// it does not have (metadata is anyone's to write), is none. The variants column is the
+// JSON.stringify of rules.ts's variants, and a key is one of a-d, so a plain LIKE finds it.
 const ATTRIBUTE =
   'insert into experiment_gifts (experiment_id, contribution_id, variant) select ?, ?, ? ' +
-  'where exists (select 1 from experiments where id = ?) on conflict do nothing';
+  'where exists (select 1 from experiments where id = ? and variants like ?) on conflict do nothing';
 const GIFT_BY_PAYMENT = 'select stripe_id from contributions where payment_intent_id = ?';
 
 /** The identities a gift's write reads rows by: its session or invoice, its payment, its donor. */
@@ -142,7 +144,7 @@ export function giftWrites(ctx: LedgerContext) {
           // Each paid month of a pledge is a new row with the same metadata, so it is attributed too.
           if (!existing)
             for (const v of facts.variants ?? [])
-              await trx.run(ATTRIBUTE, [v.experimentId, row.id, v.variant, v.experimentId]);
+              await trx.run(ATTRIBUTE, [v.experimentId, row.id, v.variant, v.experimentId, `%"key":"${v.variant}"%`]);
           await settleTotals(trx, existing, row, at);
           // Only a better time that left the gift where it was is not worth reporting as a fix.
           const changed = !(

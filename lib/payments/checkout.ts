@@ -8,7 +8,7 @@ import { METADATA_FEE_COVER, METADATA_FUNDRAISER, METADATA_GIFT } from './record
 import { NO_MONTHLY_PRICES, type MonthlyPrices } from './portal.ts';
 import { translator, type Translate } from '../i18n/translator.ts';
 import { isShipped, SOURCE_LANGUAGE } from '../i18n/languages.ts';
-import { METADATA_VARIANT } from '../experiments/assign.ts';
+import { BANNER_QUERY, METADATA_VARIANT } from '../experiments/assign.ts';
 
 // For people reading Stripe's dashboard: the campaign on show when the gift was started. The
 // ledger does not read it: a payment counts toward the campaign of the moment it was paid.
@@ -97,6 +97,8 @@ export async function createDonationCheckout(
     ...(choice.currency !== fundraiser.currency ? { currency: choice.currency } : {}),
     ...(choice.feeCoverMinor > 0 ? { cover_fees: '1' } : {}),
     lang: req.lang,
+    // A reader who came from a banner in an experiment and gives after all still counts for it.
+    ...(req.variants?.banner ? { [BANNER_QUERY]: req.variants.banner } : {}),
   }).toString();
 
   // Short-lived sessions leave card testers a small window. The expiry is taken from a

@@ -72,6 +72,26 @@ describe('a variant from the form to the ledger', () => {
     }
   });
 
+  it('when a paid session’s metadata names a variant its experiment does not have, then the gift counts and no variant gets it', async () => {
+    const { session } = await donate('', { amount: '25', frequency: 'once' });
+    // Metadata is anyone's to write through Stripe's API: well-formed keys, running experiments.
+    session.metadata = { ...session.metadata, exp_appeal: `${appeal}.d`, exp_banner: `${banner}.c` };
+    s.emulator.state.pay(session.id, 'card', 'stranger@example.org');
+    await s.emulator.whenIdle();
+    const gift = await s.deps.db
+      .selectFrom('contributions')
+      .select(['id', 'status'])
+      .where('checkout_session_id', '=', session.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(gift.status, 'paid');
+    const attributed = await s.deps.db
+      .selectFrom('experiment_gifts')
+      .select('variant')
+      .where('contribution_id', '=', gift.id)
+      .execute();
+    assert.deepEqual(attributed, []);
+  });
+
   it('when a banner variant is shown, then its text, links and form carry it, and the view and the click are counted', async () => {
     await s.deps.experiments.counter.flush();
     const before = await s.deps.experiments.results(banner);
@@ -110,5 +130,22 @@ describe('a variant from the form to the ledger', () => {
     assert.match(page.text, new RegExp(`name="appeal_variant" value="${appeal}\\.a"`));
     const forged = await request(s.app).get(`/?lang=en&bv=${banner}.z`).expect(200);
     assert.doesNotMatch(forged.text, /name="banner_variant"/);
+  });
+
+  it('when a reader from a banner cancels at Checkout, then the page they return to keeps the banner variant and counts no second click', async () => {
+    const res = await request(s.app)
+      .post('/donate')
+      .type('form')
+      .send({ amount: '5', frequency: 'once', banner_variant: `${banner}.b`, via: 'banner', form_id: 'c'.repeat(20) })
+      .expect(303);
+    const cancel = new URL(sessionOf(res.headers.location!).cancel_url!);
+    assert.equal(cancel.searchParams.get('bv'), `${banner}.b`);
+    await s.deps.experiments.counter.flush();
+    const before = await s.deps.experiments.results(banner);
+    const page = await request(s.app).get(`${cancel.pathname}${cancel.search}`).expect(200);
+    assert.match(page.text, new RegExp(`name="banner_variant" value="${banner}\\.b"`));
+    await s.deps.experiments.counter.flush();
+    const after = await s.deps.experiments.results(banner);
+    assert.equal(after!.variants[1]!.clicks, before!.variants[1]!.clicks);
   });
 });

@@ -186,8 +186,13 @@ function play(cmds: Cmd[], running: Running, fundraiserId: string): Map<string, 
       const mode = c.t === 'gift' ? 'payment' : 'subscription';
       const session = st.sessions.get(seedSession(st, { amount: c.amount, mode, metadata, currency: c.currency }))!;
       const named: Attr[] = [];
-      if (ours && c.appeal.t === 'valid') named.push({ experimentId: running.appeal.id, key: c.appeal.key });
-      if (ours && c.banner.t === 'valid') named.push({ experimentId: running.banner.id, key: c.banner.key });
+      // A well-formed key the experiment does not have (c on a two-variant one) is no variant.
+      for (const [r, e] of [
+        [c.appeal, running.appeal],
+        [c.banner, running.banner],
+      ] as const)
+        if (ours && r.t === 'valid' && e.variants.some((v) => v.key === r.key))
+          named.push({ experimentId: e.id, key: r.key });
       if (c.t === 'gift') {
         attrs.set(session.id, named);
         if (!h.oneOff(session, c.how, c.late && c.currency !== 'usd')) continue;
