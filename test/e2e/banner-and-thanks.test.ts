@@ -45,6 +45,18 @@ async function frameHeightMatches(page: Page, frame: Frame): Promise<number> {
   return content;
 }
 
+/**
+ * The banner's frame once the demo page has settled: the frame has taken the banner's height and
+ * the script banner above it has rendered (each moves the frame; a click during the move lands on
+ * whatever is there then).
+ */
+async function settledBanner(page: Page): Promise<{ frame: Frame; height: number }> {
+  const frame = await bannerFrame(page);
+  const height = await frameHeightMatches(page, frame);
+  await page.locator('[data-fundraiser-banner] form').waitFor();
+  return { frame, height };
+}
+
 describe('the iframe banner on the demo host page (http)', () => {
   for (const [name, viewport] of [
     ['phone', PHONE],
@@ -54,8 +66,7 @@ describe('the iframe banner on the demo host page (http)', () => {
       const context = await browser.newContext({ viewport, bypassCSP: true });
       const page = await context.newPage();
       await page.goto(`${server.url}/embed/demo`);
-      const frame = await bannerFrame(page);
-      const height = await frameHeightMatches(page, frame);
+      const { frame, height } = await settledBanner(page);
       assert.ok(height > 150, `a banner, not an empty box (${height}px)`);
       // Both boxes are in the top page's coordinates.
       const give = (await frame.locator('[data-give-button]').boundingBox())!;
@@ -81,8 +92,7 @@ describe('the iframe banner on the demo host page (http)', () => {
     const context = await browser.newContext({ viewport: PHONE });
     const page = await context.newPage();
     await page.goto(`${server.url}/embed/demo`);
-    let frame = await bannerFrame(page);
-    await frameHeightMatches(page, frame);
+    let { frame } = await settledBanner(page);
     await frame.getByRole('button', { name: 'Close the fundraiser banner' }).click();
     await page.waitForFunction(
       () => document.querySelector<HTMLIFrameElement>('#fundraiser-banner')!.getBoundingClientRect().height === 0,
@@ -101,11 +111,7 @@ describe('the iframe banner on the demo host page (http)', () => {
       const context = await browser.newContext({ viewport: DESKTOP });
       const page = await context.newPage();
       await page.goto(`${server.url}/embed/demo`);
-      const frame = await bannerFrame(page);
-      // The page settles first: the frame takes the banner's height and the script banner above
-      // it renders (each moves the button; a click during the move lands on whatever is there).
-      await frameHeightMatches(page, frame);
-      await page.locator('[data-fundraiser-banner] form').waitFor();
+      const { frame } = await settledBanner(page);
       await frame.getByRole('button', { name: label }).click();
       await page.waitForFunction(
         () => document.querySelector<HTMLIFrameElement>('#fundraiser-banner')!.getBoundingClientRect().height === 0,
@@ -118,7 +124,7 @@ describe('the iframe banner on the demo host page (http)', () => {
     const context = await browser.newContext({ viewport: PHONE });
     const page = await context.newPage();
     await page.goto(`${server.url}/embed/demo`);
-    const frame = await bannerFrame(page);
+    const { frame } = await settledBanner(page);
     await frame.getByRole('radio', { name: 'Monthly' }).check();
     await frame.getByRole('radio', { name: /^\$10/ }).check();
     await frame.getByRole('button', { name: 'Give $10 monthly' }).click();
@@ -132,6 +138,7 @@ describe('the iframe banner on the demo host page (http)', () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     const page = await context.newPage();
     await page.goto(`${server.url}/embed/demo`);
+    await settledBanner(page);
     const banner = page.locator('[data-fundraiser-banner]');
     await banner.getByRole('radio', { name: '$50' }).check();
     await banner.getByRole('button', { name: 'Give $50 once' }).click();
@@ -145,7 +152,7 @@ describe('the iframe banner on the demo host page (http)', () => {
     const context = await browser.newContext({ viewport: DESKTOP });
     const page = await context.newPage();
     await page.goto(`${server.url}/embed/demo`);
-    const frame = await bannerFrame(page);
+    const { frame } = await settledBanner(page);
     const focusedInFrame = () =>
       frame.evaluate(() => {
         const el = document.activeElement as HTMLInputElement | null;

@@ -71,20 +71,28 @@ describe('PostgreSQL stopped mid-delivery', { skip }, () => {
     );
 
     await server.restart();
-    // What was acknowledged is there, and nothing else: no half-written gift.
+    // What was acknowledged is there. A commit that reached the disk as the server died may have
+    // lost only its reply (the sender saw a 5xx; Stripe sends it again, and it lands once): so an
+    // unacknowledged gift may be there too, but only one sent while the server was going down.
     const { db } = t.deps;
     const rows = await db
       .selectFrom('contributions')
-      .select(['stripe_id', 'amount_minor'])
+      .select('stripe_id')
       .where('stripe_id', 'like', 'cs_test_down_%')
       .execute();
-    const acknowledged = new Set(
-      events.filter((_, i) => statuses[i] === 200).map((e) => (e.data.object as Stripe.Checkout.Session).id),
-    );
+    const idOf = (i: number) => (events[i]!.data.object as Stripe.Checkout.Session).id;
+    const stored = new Set(rows.map((r) => r.stripe_id));
+    const indices = events.map((_, i) => i);
+    const acknowledged = indices.filter((i) => statuses[i] === 200);
     assert.deepEqual(
-      new Set(rows.map((r) => r.stripe_id)),
-      acknowledged,
-      'the ledger holds exactly the acknowledged gifts',
+      acknowledged.filter((i) => !stored.has(idOf(i))),
+      [],
+      'every acknowledged gift is in the ledger',
+    );
+    const unacknowledged = indices.filter((i) => statuses[i] !== 200 && stored.has(idOf(i)));
+    assert.ok(
+      unacknowledged.every((i) => i >= 10 && i < 40),
+      `an unacknowledged gift is there only if sent during the stop: ${unacknowledged.join(',')}`,
     );
     assert.deepEqual(await checkTotals(db), []);
 

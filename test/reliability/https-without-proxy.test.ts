@@ -18,7 +18,11 @@ const keyed = {
 it('when BASE_URL is https and TRUST_PROXY is unset, then start-up logs a warning saying to set it; with it set, then no warning', async () => {
   const bare = await startServerProcess(keyed);
   try {
-    assert.match(bare.logs(), /BASE_URL is https but TRUST_PROXY is unset[^"]*Set TRUST_PROXY/);
+    // The warning is written just before listening, and logs are written asynchronously: it may
+    // reach this process just after the first health check's answer.
+    const warning = /BASE_URL is https but TRUST_PROXY is unset[^"]*Set TRUST_PROXY/;
+    for (let i = 0; i < 100 && !warning.test(bare.logs()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(bare.logs(), warning);
   } finally {
     await bare.stop();
   }

@@ -14,7 +14,8 @@ import { SERVER_TIMEOUTS } from '../../routes/middleware/body-deadline.ts';
 import { collectedMemory, holdBodies, rawPost, type Held } from '../helpers/held-bodies.ts';
 
 const CAP = 20;
-const DEADLINE_MS = 1500;
+// Long enough for a slow machine to fill the cap and check the refusals before the first cut.
+const DEADLINE_MS = 4000;
 const BODY_BYTES = 400 * 1024;
 const MB = 2 ** 20;
 const mb = (bytes: number) => Math.round(bytes / MB);
@@ -50,6 +51,9 @@ const paid = (n: number) =>
 
 describe('unfinished webhook bodies', () => {
   it('when unsigned bodies are held up to the cap, then more get 503 + Retry-After, the held are cut with 408 and freed, signed events land', async () => {
+    // The paths this test takes run once first, so the code they compile is not counted as held.
+    assert.equal((await deliver(t.app, paid(0))).status, 200);
+    await rawPost(port, '/webhooks/stripe', 'x'.repeat(1000));
     const memBefore = collectedMemory();
     const gifts = await countRows(t.deps, 'contributions');
 

@@ -88,7 +88,8 @@ describe('shutdown with the log destination gone', () => {
       const { code, exitMs, acknowledged } = await burstThenTerm(server, how.split(' ')[0]!);
       if (code === 'still running') await server.kill('SIGKILL');
       assert.notEqual(code, 'still running', `still alive ${exitMs} ms after SIGTERM`);
-      assert.ok(exitMs <= SHUTDOWN_TIMEOUT_MS + 1500, `exited after ${exitMs} ms`);
+      // The deadline, and slack for the exit itself on a busy machine (a hang runs past +5 s).
+      assert.ok(exitMs <= SHUTDOWN_TIMEOUT_MS + 3000, `exited after ${exitMs} ms`);
       assert.ok(acknowledged > 0);
       const next = await startServerProcess(env, database.url);
       try {
