@@ -127,7 +127,7 @@ describe('emulator: webhook delivery', () => {
     const event = [...s.emulator.state.events.values()].find(
       (e) => e.type === 'checkout.session.completed' && (e.data.object as { id: string }).id === id,
     )!;
-    // The site fails until the first attempt has been answered (a fixed wait lost that race on a slow machine).
+    // The site fails until the first attempt has been answered (a fixed wait could lose that race on a slow machine).
     while (!s.emulator.delivery.attempts.some((a) => a.eventId === event.id))
       await new Promise((r) => setTimeout(r, 5));
     s.failWebhooks(null);
