@@ -48,6 +48,15 @@ export function mergeOverrides(base: Overrides, over: Overrides): Overrides {
   return out;
 }
 
+/** A running experiment (on a surface, other than one) as staff know it, `"Short letter" (#12)`; none: null. */
+async function runningOne(trx: Transaction<Database>, surface?: Surface, except?: number): Promise<string | null> {
+  let q = trx.selectFrom('experiments').select(['id', 'name']).where('status', '=', 'running');
+  if (surface) q = q.where('surface', '=', surface);
+  if (except !== undefined) q = q.where('id', '!=', except);
+  const row = await q.executeTakeFirst();
+  return row ? `"${row.name}" (#${row.id})` : null;
+}
+
 export interface ExperimentStoreDeps {
   db: Db;
   clock: () => Date;
@@ -157,14 +166,10 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
     /** Back to the content files and the DONATE_* amounts on both surfaces; not while an experiment runs on top of them. */
     async resetDefaults(staffEmail: string): Promise<void> {
       await change(async (trx, at) => {
-        const running = await trx
-          .selectFrom('experiments')
-          .select(['id', 'name'])
-          .where('status', '=', 'running')
-          .executeTakeFirst();
+        const running = await runningOne(trx);
         if (running)
           throw new ExperimentRefused(
-            `"${running.name}" (#${running.id}) is running on top of these defaults: stop it first, or its variants would change midway.`,
+            `${running} is running on top of these defaults: stop it first, or its variants would change midway.`,
           );
         const gone = await trx.deleteFrom('appeal_defaults').executeTakeFirst();
         if (!Number(gone.numDeletedRows)) throw new ExperimentRefused('The appeal already shows its content files.');
@@ -210,15 +215,10 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
               ? 'This experiment is already running.'
               : 'A stopped experiment cannot start again: its figures would mix. Copy it into a new one instead.',
           );
-        const other = await trx
-          .selectFrom('experiments')
-          .select(['id', 'name'])
-          .where('surface', '=', e.surface)
-          .where('status', '=', 'running')
-          .executeTakeFirst();
+        const other = await runningOne(trx, e.surface);
         if (other)
           throw new ExperimentRefused(
-            `"${other.name}" (#${other.id}) is already running on the ${e.surface}: stop it first (one experiment per surface at a time).`,
+            `${other} is already running on the ${e.surface}: stop it first (one experiment per surface at a time).`,
           );
         await trx.updateTable('experiments').set({ status: 'running', started_at: at }).where('id', '=', id).execute();
         await writeChange(trx, staffEmail, 'experiment started', `#${id} "${e.name}" on the ${e.surface}`, at);
@@ -244,16 +244,10 @@ export async function experimentStore(deps: ExperimentStoreDeps) {
         if (e.status === 'draft') throw new ExperimentRefused('Start the experiment first: a draft has no results.');
         const winner = e.variants.find((v) => v.key === key);
         if (!winner) throw new ExperimentRefused('That experiment has no such variant.');
-        const other = await trx
-          .selectFrom('experiments')
-          .select(['id', 'name'])
-          .where('surface', '=', e.surface)
-          .where('status', '=', 'running')
-          .where('id', '!=', id)
-          .executeTakeFirst();
+        const other = await runningOne(trx, e.surface, id);
         if (other)
           throw new ExperimentRefused(
-            `"${other.name}" (#${other.id}) is running on the ${e.surface}: stop it first, or its variants would change midway.`,
+            `${other} is running on the ${e.surface}: stop it first, or its variants would change midway.`,
           );
         const row = await trx
           .selectFrom('appeal_defaults')
